@@ -1,0 +1,107 @@
+// The kingpin API: the C++ form of the original's start / base / role.
+//
+//     int main(int argc, char** argv) {
+//         return mob::app("myapp")
+//             .role("back", back_main, {.workers = 4})
+//             .role("front", front_main, {.workers = 2})
+//             .run(argc, argv);
+//     }
+//
+// The same main runs in the kingpin and in every worker, as with node's cluster: the
+// kingpin starts a worker by re-executing its own program (/proc/self/exe, same argv)
+// with the role in the environment, and there run() calls the role's function
+// instead of becoming a kingpin.
+#pragma once
+
+#include "mob/worker.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace mob {
+
+/// A role's entry function: runs in the worker process, given its worker handle.
+using role_main = std::function<void(worker&)>;
+
+/// A role served by another program that links libmob-worker (calls mob::serve).
+struct program {
+    std::filesystem::path path;  ///< relative paths resolve against app::base()
+    std::vector<std::string> args;
+};
+
+/// `mob::exec("./other-worker", {"--flag"})`: a role run by another program.
+inline program exec(std::filesystem::path path, std::vector<std::string> args = {}) {
+    return program{std::move(path), std::move(args)};
+}
+
+/// How many workers a role has: `workers` (a fixed count), or `min`/`max` (a range;
+/// the role starts at min). Neither given: one worker.
+struct role_options {
+    std::optional<std::uint32_t> workers{};
+    std::optional<std::uint32_t> min{};
+    std::optional<std::uint32_t> max{};
+};
+
+/// A role as the app knows it, after checking.
+struct role_spec {
+    std::string name;
+    std::variant<role_main, program> entry;
+    std::uint32_t min = 1;
+    std::uint32_t max = 1;
+};
+
+class app {
+public:
+    /// `name` prefixes every process title ("myapp (kingpin)", "myapp - back (mobster)")
+    /// and names the runtime directory; it follows the role name rules.
+    explicit app(std::string name);
+
+    /// Directory that relative mob::exec paths resolve against (default: the directory
+    /// of this program).
+    app& base(std::filesystem::path dir);
+    app& role(std::string name, role_main entry, role_options options = {});
+    app& role(std::string name, program entry, role_options options = {});
+    /// Where the runtime directory goes (default: mob::runtime_root()).
+    app& runtime_root(std::filesystem::path root);
+    /// Broker-worker heartbeat interval (default 1 s; 3 missed and the peer is dead).
+    app& heartbeat(std::chrono::milliseconds interval);
+    /// How long a stopping worker gets before SIGKILL (default 5 s).
+    app& kill_timeout(std::chrono::milliseconds timeout);
+
+    /// Throws mob::error for the first bad role: a bad or duplicate name, a zero
+    /// count, min > max, workers together with min/max, a program that does not exist.
+    void validate() const;
+
+    /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
+    /// a clean SIGINT/SIGTERM stop, 2 for a set-up error (logged). Throws nothing.
+    int run(int argc, char** argv);
+
+    const std::string& name() const { return name_; }
+    const std::vector<role_spec>& roles() const { return roles_; }
+
+private:
+    struct pending_role {
+        std::string name;
+        std::variant<role_main, program> entry;
+        role_options options;
+    };
+    role_spec check(const pending_role& r) const;
+    int run_worker(int argc, char** argv, const std::string& role);
+    int run_kingpin(int argc, char** argv);
+
+    std::string name_;
+    std::filesystem::path base_;
+    std::filesystem::path runtime_root_;
+    std::chrono::milliseconds heartbeat_{1000};
+    std::chrono::milliseconds kill_timeout_{5000};
+    std::vector<pending_role> pending_;
+    std::vector<role_spec> roles_;
+};
+
+}  // namespace mob

@@ -1,0 +1,162 @@
+#include "mob/app.hpp"
+
+#include "config.hpp"
+#include "kingpin.hpp"
+#include "mob/identity.hpp"
+#include "mob/log.hpp"
+#include "mob/runtime_dir.hpp"
+#include "process_title.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <set>
+
+namespace mob {
+namespace fs = std::filesystem;
+
+namespace {
+fs::path program_dir() {
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::current_path() : exe.parent_path();
+}
+
+void clear_mob_environment() {
+    for (const char* name : {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED",
+                             "MOB_HEARTBEAT_MS", "MOB_LIVENESS", "MOB_KINGPIN_PID", "MOB_CREDIT"}) {
+        ::unsetenv(name);
+    }
+}
+}  // namespace
+
+app::app(std::string name) : name_(std::move(name)), base_(program_dir()), runtime_root_(mob::runtime_root()) {}
+
+app& app::base(fs::path dir) {
+    base_ = std::move(dir);
+    return *this;
+}
+app& app::role(std::string name, role_main entry, role_options options) {
+    pending_.push_back({std::move(name), std::move(entry), options});
+    return *this;
+}
+app& app::role(std::string name, program entry, role_options options) {
+    pending_.push_back({std::move(name), std::move(entry), options});
+    return *this;
+}
+app& app::runtime_root(fs::path root) {
+    runtime_root_ = std::move(root);
+    return *this;
+}
+app& app::heartbeat(std::chrono::milliseconds interval) {
+    heartbeat_ = interval;
+    return *this;
+}
+app& app::kill_timeout(std::chrono::milliseconds timeout) {
+    kill_timeout_ = timeout;
+    return *this;
+}
+
+role_spec app::check(const pending_role& r) const {
+    if (!valid_role_name(r.name)) {
+        throw error(fmt::format("role name '{}' is not valid: use [A-Za-z0-9_.-]+, at most 64", r.name));
+    }
+    role_spec spec{r.name, r.entry, 1, 1};
+    const auto& o = r.options;
+    if (o.workers && (o.min || o.max)) {
+        throw error(fmt::format("role '{}': give either workers or min/max, not both", r.name));
+    }
+    if (o.workers) {
+        if (*o.workers == 0) throw error(fmt::format("role '{}': workers must be at least 1", r.name));
+        spec.min = spec.max = *o.workers;
+    } else if (o.min || o.max) {
+        spec.min = o.min.value_or(1);
+        spec.max = o.max.value_or(spec.min);
+        if (spec.min == 0) throw error(fmt::format("role '{}': min must be at least 1", r.name));
+        if (spec.max < spec.min) {
+            throw error(fmt::format("role '{}': max ({}) is below min ({})", r.name, spec.max, spec.min));
+        }
+    }
+    if (auto* fn = std::get_if<role_main>(&spec.entry); fn != nullptr && !*fn) {
+        throw error(fmt::format("role '{}': the role function is empty", r.name));
+    }
+    if (auto* prog = std::get_if<program>(&spec.entry)) {
+        if (prog->path.is_relative()) prog->path = base_ / prog->path;
+        if (::access(prog->path.c_str(), X_OK) != 0) {
+            throw error(fmt::format("role '{}': {} is not an executable program", r.name,
+                                    prog->path.string()));
+        }
+    }
+    return spec;
+}
+
+void app::validate() const {
+    if (!valid_role_name(name_)) {
+        throw error(fmt::format("app name '{}' is not valid: use [A-Za-z0-9_.-]+", name_));
+    }
+    if (pending_.empty()) throw error(fmt::format("app '{}' has no roles", name_));
+    std::set<std::string> seen;
+    for (const auto& r : pending_) {
+        (void)check(r);
+        if (!seen.insert(r.name).second) {
+            throw error(fmt::format("role '{}' is declared twice", r.name));
+        }
+    }
+}
+
+int app::run(int argc, char** argv) {
+    const char* role = std::getenv("MOB_ROLE");
+    const char* app_name = std::getenv("MOB_APP");
+    if (role != nullptr && app_name != nullptr && name_ == app_name) {
+        return run_worker(argc, argv, role);
+    }
+    return run_kingpin(argc, argv);
+}
+
+int app::run_worker(int argc, char** argv, const std::string& role) {
+    log::set_context(name_, role);
+    try {
+        auto options = worker::options_from_env();
+        clear_mob_environment();  // a program this worker starts is not a mobster
+        const pending_role* mine = nullptr;
+        for (const auto& r : pending_) {
+            if (r.name == role) mine = &r;
+        }
+        if (mine == nullptr) throw error(fmt::format("app '{}' has no role '{}'", name_, role));
+        const auto* entry = std::get_if<role_main>(&mine->entry);
+        if (entry == nullptr) {
+            throw error(fmt::format("role '{}' is served by another program", role));
+        }
+        detail::set_process_title(argc, argv, fmt::format("{} - {} (mobster)", name_, role));
+        return serve(std::move(options), *entry);
+    } catch (const std::exception& e) {
+        log::error("{}", e.what());
+        return 2;
+    }
+}
+
+int app::run_kingpin(int argc, char** argv) {
+    log::set_context(name_, "kingpin");
+    try {
+        validate();
+        roles_.clear();
+        for (const auto& r : pending_) roles_.push_back(check(r));
+        detail::kingpin_config config;
+        config.app = name_;
+        config.roles = roles_;
+        config.runtime_root = runtime_root_;
+        config.base = base_;
+        for (int i = 0; i < argc; ++i) config.argv.emplace_back(argv[i]);
+        config.heartbeat = heartbeat_;
+        config.kill_timeout = kill_timeout_;
+        detail::set_process_title(argc, argv, fmt::format("{} (kingpin)", name_));
+        detail::block_kingpin_signals();
+        return detail::run_kingpin(config);
+    } catch (const std::exception& e) {
+        log::error("{}", e.what());
+        return 2;
+    }
+}
+
+}  // namespace mob

@@ -1,0 +1,26 @@
+// What the kingpin's parts share: the app's checked roles and its tunables.
+#pragma once
+
+#include "mob/app.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mob::detail {
+
+struct kingpin_config {
+    std::string app;
+    std::vector<role_spec> roles;
+    std::filesystem::path runtime_root;
+    std::filesystem::path base;
+    std::vector<std::string> argv;  ///< the program's original argv, for re-exec
+    std::chrono::milliseconds heartbeat{1000};
+    std::uint32_t liveness = 3;
+    std::chrono::milliseconds kill_timeout{5000};
+    std::size_t max_queued_per_role = 10000;
+    std::chrono::milliseconds queue_timeout{30000};
+};
+
+}  // namespace mob::detail

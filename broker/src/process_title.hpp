@@ -1,0 +1,14 @@
+// Process titles as the original mob set them: "myapp (kingpin)" and
+// "myapp - back (mobster)", visible in ps (the argv area) and in /proc/PID/comm.
+#pragma once
+
+#include <string_view>
+
+namespace mob::detail {
+
+/// Overwrites the argv area (extended over the environment strings, which are first
+/// copied elsewhere) with `title`, and sets the thread name (cut to 15 bytes).
+/// Call once, early, with main's argv, after copying anything you need from argv.
+void set_process_title(int argc, char** argv, std::string_view title);
+
+}  // namespace mob::detail

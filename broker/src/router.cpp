@@ -1,0 +1,478 @@
+#include "router.hpp"
+
+#include "mob/codec.hpp"
+#include "mob/identity.hpp"
+#include "mob/log.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mob::detail {
+namespace proto = mob::protocol;
+
+namespace {
+zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
+zmq::message_t copy_of(const zmq::message_t& m) {
+    zmq::message_t c;
+    c.copy(const_cast<zmq::message_t&>(m));  // shares the buffer of large messages
+    return c;
+}
+// Log the 1st..10th, then every 10th..100th, ... occurrence: a flood never floods the log.
+bool worth_logging(std::uint64_t n) {
+    std::uint64_t step = 1;
+    while (n > step * 10) step *= 10;
+    return n % step == 0;
+}
+}  // namespace
+
+router::router(zmq::socket_ref socket, const kingpin_config& config, hooks h)
+    : socket_(socket),
+      config_(config),
+      hooks_(std::move(h)),
+      host_(local_hostname()),
+      next_heartbeat_(clock::now() + config.heartbeat) {
+    for (const auto& spec : config.roles) {
+        role_index_.emplace(spec.name, roles_.size());
+        auto& r = roles_.emplace_back();
+        r.name = spec.name;
+        r.target = spec.min;
+    }
+}
+
+role_entry* router::find_role(std::string_view name) {
+    auto it = role_index_.find(std::string{name});
+    return it == role_index_.end() ? nullptr : &roles_[it->second];
+}
+
+void router::handle_incoming() {
+    for (int i = 0; i < 1024; ++i) {
+        frames f;
+        auto got = zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
+        if (!got) return;
+        ++stats_.received;
+        try {
+            handle(f);
+        } catch (const std::exception& e) {
+            // A bug or an exotic input must cost one message, never the kingpin.
+            drop(f.empty() ? std::string{} : std::string{proto::view(f[0])}, "internal_error",
+                 e.what());
+        }
+    }
+}
+
+void router::handle(frames& f) {
+    if (f.empty()) return;
+    std::string from{proto::view(f[0])};
+    auto env = proto::check_envelope(std::span{f}.subspan(1), /*from_broker=*/false);
+    if (!env.ok()) {
+        drop(from, to_string(env.code), env.reason);
+        // Answer what can be answered, so the sender is not left guessing.
+        std::uint64_t seq = 0;
+        if (f.size() > 3) seq = proto::parse_seq(proto::view(f[3])).value_or(0);
+        send_error(from, seq, env.code, env.reason);
+        return;
+    }
+    if (env.cmd == proto::command::hello) {
+        on_hello(f);
+        return;
+    }
+    auto it = workers_.find(from);
+    if (it == workers_.end()) {
+        // Not known (the broker restarted, or we forgot it): ask for a new hello, and
+        // fail a SEND explicitly rather than dropping it in silence.
+        if (env.cmd == proto::command::send) {
+            send_error(from, proto::parse_seq(proto::view(f[3])).value_or(0),
+                       errc::bad_frame, "the broker does not know this worker: say HELLO first");
+        }
+        if (env.cmd != proto::command::goodbye) send_command(from, proto::command::hello_again);
+        return;
+    }
+    auto& w = it->second;
+    w.last_heard = clock::now();
+    switch (env.cmd) {
+        case proto::command::ready: on_ready(w); return;
+        case proto::command::heartbeat: return;
+        case proto::command::send: on_send(w, f); return;
+        case proto::command::reject: on_reject(f); return;
+        case proto::command::goodbye: forget(from, "said goodbye"); return;
+        default: return;
+    }
+}
+
+void router::on_hello(frames& f) {
+    std::string from{proto::view(f[0])};
+    proto::hello h;
+    try {
+        h = decode<proto::hello>(proto::bytes(f[3]));
+    } catch (const std::exception& e) {
+        drop(from, "bad_hello", e.what());
+        send_error(from, 0, errc::bad_frame, std::string{"undecodable HELLO: "} + e.what());
+        return;
+    }
+    if (h.app != config_.app) {
+        drop(from, "wrong_app", h.app);
+        send_error(from, 0, errc::unknown_role,
+                   fmt::format("this broker serves app '{}', not '{}'", config_.app, h.app));
+        return;
+    }
+    auto* role = find_role(h.role);
+    if (role == nullptr) {
+        drop(from, "unknown_role", h.role);
+        send_error(from, 0, errc::unknown_role,
+                   fmt::format("app '{}' has no role '{}'", config_.app, h.role));
+        return;
+    }
+    if (workers_.count(from) != 0) forget(from, "said hello again");
+    auto now = clock::now();
+    worker_entry w;
+    w.id = from;
+    w.role = h.role;
+    w.pid = h.pid;
+    w.host = h.host;
+    w.local_child = h.spawned && h.host == host_ && hooks_.is_local_child &&
+                    hooks_.is_local_child(h.pid);
+    w.joined = w.last_heard = now;
+    by_pid_.emplace(w.pid, from);
+    ++role->members;
+    log::debug("hello from {} ({} worker)", from, w.local_child ? "local" : "external");
+    workers_.emplace(from, std::move(w));
+
+    proto::welcome wel;
+    wel.app = config_.app;
+    wel.worker_id = from;
+    wel.heartbeat_ms = static_cast<std::uint32_t>(config_.heartbeat.count());
+    wel.liveness = config_.liveness;
+    for (const auto& r : roles_) wel.roles.push_back(r.name);
+    frames out;
+    out.push_back(proto::header_frame());
+    out.push_back(proto::command_frame(proto::command::welcome));
+    auto body = encode(wel);
+    out.emplace_back(body.data(), body.size());
+    if (send_to(from, out) != send_result::sent) forget(from, "unreachable after hello");
+}
+
+void router::on_ready(worker_entry& w) {
+    if (w.ready) return;
+    w.ready = true;
+    auto* role = find_role(w.role);
+    role->ready.push_back(w.id);
+    log::debug("{} is ready", w.id);
+    auto copy = w;  // hooks may not keep references into the table
+    if (hooks_.on_ready) hooks_.on_ready(copy);
+    drain_queue(*role);
+}
+
+frames router::make_deliver(const zmq::message_t& sender, const zmq::message_t& seq,
+                            const zmq::message_t& topic, const zmq::message_t& type,
+                            const zmq::message_t& payload) {
+    frames out;
+    out.reserve(7);
+    out.push_back(proto::header_frame());
+    out.push_back(proto::command_frame(proto::command::deliver));
+    out.push_back(copy_of(sender));
+    out.push_back(copy_of(seq));
+    out.push_back(copy_of(topic));
+    out.push_back(copy_of(type));
+    out.push_back(copy_of(payload));
+    return out;
+}
+
+void router::on_send(worker_entry& from, frames& f) {
+    // f: [from][MOB1][SEND][seq][target][topic][type][payload]
+    auto seq = proto::parse_seq(proto::view(f[3]));
+    if (!seq) {
+        drop(from.id, "bad_seq", "sequence frame is not 8 bytes");
+        send_error(from.id, 0, errc::bad_frame, "SEND: sequence frame is not 8 bytes");
+        return;
+    }
+    auto to = proto::target::parse(proto::view(f[4]));
+    if (!to) {
+        drop(from.id, "bad_target", proto::view(f[4]));
+        send_error(from.id, *seq, errc::bad_frame,
+                   fmt::format("SEND: malformed target frame '{}'", proto::view(f[4])));
+        return;
+    }
+    if (stopping_) {
+        send_error(from.id, *seq, errc::shutting_down, "the kingpin is stopping");
+        return;
+    }
+    std::string sender = from.id;  // `from` may be forgotten while we route
+    auto deliver_to = [&](const std::vector<std::string>& ids) {
+        for (const auto& id : ids) {
+            auto out = make_deliver(f[0], f[3], f[5], f[6], f[7]);
+            auto r = send_to(id, out);
+            if (r == send_result::sent) {
+                ++stats_.routed;
+                if (auto it = workers_.find(id); it != workers_.end()) ++it->second.delivered;
+            } else {
+                send_error(sender, *seq, r == send_result::full ? errc::queue_full : errc::no_ready_worker,
+                           fmt::format("{} could not take a message for {}", id, to->describe()));
+                if (r == send_result::unreachable) forget(id, "unreachable");
+            }
+        }
+    };
+    auto ready_of = [](const role_entry& r) {
+        return std::vector<std::string>{r.ready.in_order().begin(), r.ready.in_order().end()};
+    };
+
+    switch (to->kind) {
+        case proto::target_kind::all: {
+            std::vector<std::string> ids;
+            for (const auto& r : roles_) {
+                auto some = ready_of(r);
+                ids.insert(ids.end(), some.begin(), some.end());
+            }
+            deliver_to(ids);
+            return;
+        }
+        case proto::target_kind::role: {
+            auto* role = find_role(to->value);
+            if (role == nullptr) {
+                send_error(sender, *seq, errc::unknown_role,
+                           fmt::format("app '{}' has no role '{}'", config_.app, to->value));
+                return;
+            }
+            if (role->ready.empty()) {
+                ++role->failed;
+                send_error(sender, *seq, errc::no_ready_worker,
+                           fmt::format("role '{}' has no ready worker", to->value));
+                return;
+            }
+            role->routed += role->ready.size();
+            deliver_to(ready_of(*role));
+            return;
+        }
+        case proto::target_kind::any: {
+            auto* role = find_role(to->value);
+            if (role == nullptr) {
+                send_error(sender, *seq, errc::unknown_role,
+                           fmt::format("app '{}' has no role '{}'", config_.app, to->value));
+                return;
+            }
+            role_entry::waiting m{make_deliver(f[0], f[3], f[5], f[6], f[7]), sender, *seq,
+                                  clock::now() + config_.queue_timeout};
+            if (!role->ready.empty() && role->queue.empty()) {
+                route_to_one(*role, m);
+                return;
+            }
+            if (role->queue.size() >= config_.max_queued_per_role) {
+                ++role->failed;
+                send_error(sender, *seq, errc::queue_full,
+                           fmt::format("role '{}' has {} messages waiting for a ready worker",
+                                       role->name, role->queue.size()));
+                return;
+            }
+            role->queue.push_back(std::move(m));
+            drain_queue(*role);
+            return;
+        }
+        case proto::target_kind::pid: {
+            auto pid = std::stoll(to->value);
+            auto [b, e] = by_pid_.equal_range(pid);
+            std::vector<std::string> ids;
+            for (auto it = b; it != e; ++it) ids.push_back(it->second);
+            if (ids.empty()) {
+                send_error(sender, *seq, errc::unknown_pid,
+                           fmt::format("no worker of app '{}' has pid {}", config_.app, pid));
+            } else if (ids.size() > 1) {
+                send_error(sender, *seq, errc::ambiguous_pid,
+                           fmt::format("{} workers have pid {} (on different hosts): send to an id",
+                                       ids.size(), pid));
+            } else {
+                deliver_to(ids);
+            }
+            return;
+        }
+        case proto::target_kind::id: {
+            if (workers_.count(to->value) == 0) {
+                send_error(sender, *seq, errc::unknown_pid,
+                           fmt::format("no worker of app '{}' has id '{}'", config_.app, to->value));
+                return;
+            }
+            deliver_to({to->value});
+            return;
+        }
+    }
+}
+
+void router::route_to_one(role_entry& role, role_entry::waiting& m) {
+    // Try ready workers in LRU order; one that cannot take it is skipped.
+    for (std::size_t tries = role.ready.size(); tries > 0; --tries) {
+        auto id = role.ready.use_front();
+        if (!id) break;
+        auto r = send_to(*id, m.deliver);
+        if (r == send_result::sent) {
+            ++role.routed;
+            ++stats_.routed;
+            ++workers_[*id].delivered;
+            return;
+        }
+        if (r == send_result::unreachable) forget(*id, "unreachable");
+    }
+    ++role.failed;
+    send_error(m.sender, m.seq, errc::queue_full,
+               fmt::format("no ready worker of role '{}' could take the message", role.name));
+}
+
+void router::drain_queue(role_entry& role) {
+    while (!role.queue.empty() && !role.ready.empty()) {
+        auto m = std::move(role.queue.front());
+        role.queue.pop_front();
+        route_to_one(role, m);
+    }
+}
+
+void router::on_reject(frames& f) {
+    // f: [from][MOB1][REJECT][original sender][seq][error]
+    std::string to{proto::view(f[3])};
+    auto seq = proto::parse_seq(proto::view(f[4])).value_or(0);
+    if (workers_.count(to) == 0) {
+        log::debug("REJECT for {} who is gone", to);
+        return;
+    }
+    frames out;
+    out.push_back(proto::header_frame());
+    out.push_back(proto::command_frame(proto::command::error));
+    out.push_back(text_frame(proto::encode_seq(seq)));
+    out.push_back(std::move(f[5]));
+    if (send_to(to, out) == send_result::sent) ++stats_.errors_sent;
+}
+
+void router::process_exited(std::int64_t pid) {
+    auto [b, e] = by_pid_.equal_range(pid);
+    std::vector<std::string> ids;
+    for (auto it = b; it != e; ++it) {
+        auto w = workers_.find(it->second);
+        if (w != workers_.end() && w->second.local_child) ids.push_back(it->second);
+    }
+    for (const auto& id : ids) forget(id, "process exited");
+}
+
+void router::forget(const std::string& id, std::string_view why) {
+    auto it = workers_.find(id);
+    if (it == workers_.end()) return;
+    auto w = std::move(it->second);
+    workers_.erase(it);
+    auto [b, e] = by_pid_.equal_range(w.pid);
+    for (auto p = b; p != e; ++p) {
+        if (p->second == id) {
+            by_pid_.erase(p);
+            break;
+        }
+    }
+    if (auto* role = find_role(w.role)) {
+        role->ready.remove(id);
+        --role->members;
+    }
+    log::debug("forgot {}: {}", id, why);
+    if (hooks_.on_gone) hooks_.on_gone(w, why);
+}
+
+void router::tick(clock::time_point now) {
+    if (now >= next_heartbeat_) {
+        next_heartbeat_ = now + config_.heartbeat;
+        std::vector<std::string> silent;
+        std::vector<std::string> ids;
+        for (const auto& [id, w] : workers_) {
+            if (now - w.last_heard > config_.heartbeat * config_.liveness) {
+                silent.push_back(id);
+            } else {
+                ids.push_back(id);
+            }
+        }
+        for (const auto& id : silent) forget(id, "missed heartbeats");
+        for (const auto& id : ids) send_command(id, proto::command::heartbeat);
+    }
+    for (auto& role : roles_) {
+        while (!role.queue.empty() && role.queue.front().deadline <= now) {
+            auto m = std::move(role.queue.front());
+            role.queue.pop_front();
+            ++role.failed;
+            send_error(m.sender, m.seq, errc::expired,
+                       fmt::format("no worker of role '{}' was ready within {} ms", role.name,
+                                   config_.queue_timeout.count()));
+        }
+    }
+}
+
+clock::time_point router::next_deadline() const {
+    auto next = next_heartbeat_;
+    for (const auto& role : roles_) {
+        if (!role.queue.empty()) next = std::min(next, role.queue.front().deadline);
+    }
+    return next;
+}
+
+void router::stop_all() {
+    stopping_ = true;
+    for (auto& role : roles_) {
+        for (auto& m : role.queue) {
+            send_error(m.sender, m.seq, errc::shutting_down,
+                       fmt::format("the kingpin is stopping; role '{}' had no ready worker",
+                                   role.name));
+        }
+        role.queue.clear();
+    }
+    std::vector<std::string> ids;
+    for (const auto& [id, w] : workers_) ids.push_back(id);
+    for (const auto& id : ids) send_command(id, proto::command::stop);
+}
+
+bool router::role_full(const std::string& name) const {
+    auto it = role_index_.find(name);
+    if (it == role_index_.end()) return false;
+    const auto& r = roles_[it->second];
+    return r.ready.size() >= r.target;
+}
+
+bool router::all_full() const {
+    return std::all_of(roles_.begin(), roles_.end(),
+                       [](const role_entry& r) { return r.ready.size() >= r.target; });
+}
+
+router::send_result router::send_to(const std::string& id, frames& body) {
+    zmq::message_t address{id.data(), id.size()};
+    try {
+        if (!socket_.send(address, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+            return send_result::full;
+        }
+    } catch (const zmq::error_t& e) {
+        if (e.num() == EHOSTUNREACH) return send_result::unreachable;
+        log::error("send to {} failed: {}", id, e.what());
+        return send_result::unreachable;
+    }
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        auto flags = zmq::send_flags::dontwait;
+        if (i + 1 < body.size()) flags = flags | zmq::send_flags::sndmore;
+        // After the first frame the message is committed to that peer's pipe.
+        (void)socket_.send(body[i], flags);
+    }
+    return send_result::sent;
+}
+
+void router::send_command(const std::string& id, proto::command c) {
+    frames f;
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(c));
+    if (send_to(id, f) == send_result::unreachable) forget(id, "unreachable");
+}
+
+void router::send_error(const std::string& id, std::uint64_t seq, errc code, std::string text) {
+    frames f;
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::error));
+    f.push_back(text_frame(proto::encode_seq(seq)));
+    auto body = encode(proto::error_body{code, std::move(text)});
+    f.emplace_back(body.data(), body.size());
+    if (send_to(id, f) == send_result::sent) ++stats_.errors_sent;
+}
+
+void router::drop(const std::string& from, std::string_view reason, std::string_view detail) {
+    auto n = ++stats_.dropped[std::string{reason}];
+    if (worth_logging(n)) {
+        log::warn("dropped a message from '{}': {}: {} ({} so far)", from, reason, detail, n);
+    }
+}
+
+}  // namespace mob::detail

@@ -1,0 +1,126 @@
+// The broker half of the kingpin: knows every worker that said hello, keeps a
+// least-recently-used queue of ready workers per role, routes SEND to its
+// recipients, holds any() messages for a role with no ready worker (bounded, with a
+// deadline) and sends every failure back to the sender as ERROR. It owns no socket:
+// the kingpin's loop hands it the ROUTER.
+#pragma once
+
+#include "config.hpp"
+#include "lru_queue.hpp"
+#include "mob/protocol.hpp"
+
+#include <zmq.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mob::detail {
+
+using frames = std::vector<zmq::message_t>;
+using clock = std::chrono::steady_clock;
+
+struct worker_entry {
+    std::string id;
+    std::string role;
+    std::int64_t pid = 0;
+    std::string host;
+    bool local_child = false;  ///< a process this kingpin spawned
+    bool ready = false;
+    clock::time_point joined;
+    clock::time_point last_heard;
+    std::uint64_t delivered = 0;
+};
+
+struct role_entry {
+    std::string name;
+    std::uint32_t target = 0;  ///< workers the kingpin keeps (0 for none spawned)
+    lru_queue<std::string> ready;  ///< ready workers, least recently used first
+    std::uint32_t members = 0;
+    struct waiting {
+        frames deliver;  ///< DELIVER frames, without the recipient's id
+        std::string sender;
+        std::uint64_t seq;
+        clock::time_point deadline;
+    };
+    std::deque<waiting> queue;
+    std::uint64_t routed = 0;
+    std::uint64_t failed = 0;
+};
+
+struct router_stats {
+    std::uint64_t received = 0;
+    std::uint64_t routed = 0;
+    std::uint64_t errors_sent = 0;
+    std::map<std::string, std::uint64_t> dropped;  ///< by reason
+};
+
+class router {
+public:
+    struct hooks {
+        /// Whether `pid` is a child this kingpin spawned (for a hello from this host).
+        std::function<bool(std::int64_t pid)> is_local_child;
+        /// A worker became ready, or is gone (disconnected, silent, or its process died).
+        std::function<void(const worker_entry&)> on_ready;
+        std::function<void(const worker_entry&, std::string_view why)> on_gone;
+    };
+
+    router(zmq::socket_ref socket, const kingpin_config& config, hooks h);
+
+    /// Reads and handles what the socket has (bounded, so timers are never starved).
+    void handle_incoming();
+    /// Heartbeats, liveness and queue deadlines; call at least every next_deadline().
+    void tick(clock::time_point now);
+    clock::time_point next_deadline() const;
+
+    /// The local process `pid` has exited: forget its worker.
+    void process_exited(std::int64_t pid);
+    /// Stop routing, fail what waits, and tell every worker to STOP.
+    void stop_all();
+
+    bool role_full(const std::string& role) const;
+    bool all_full() const;
+    const std::unordered_map<std::string, worker_entry>& workers() const { return workers_; }
+    const std::deque<role_entry>& roles() const { return roles_; }
+    const router_stats& stats() const { return stats_; }
+
+private:
+    enum class send_result { sent, unreachable, full };
+
+    void handle(frames& f);
+    void on_hello(frames& f);
+    void on_ready(worker_entry& w);
+    void on_send(worker_entry& from, frames& f);
+    void on_reject(frames& f);
+    void forget(const std::string& id, std::string_view why);
+    void route_to_one(role_entry& role, role_entry::waiting& m);
+    void drain_queue(role_entry& role);
+
+    send_result send_to(const std::string& id, frames& body);
+    void send_command(const std::string& id, protocol::command c);
+    void send_error(const std::string& id, std::uint64_t seq, errc code, std::string text);
+    void drop(const std::string& from, std::string_view reason, std::string_view detail);
+    frames make_deliver(const zmq::message_t& sender, const zmq::message_t& seq,
+                        const zmq::message_t& topic, const zmq::message_t& type,
+                        const zmq::message_t& payload);
+    role_entry* find_role(std::string_view name);
+
+    zmq::socket_ref socket_;
+    const kingpin_config& config_;
+    hooks hooks_;
+    std::string host_;
+    bool stopping_ = false;
+    std::unordered_map<std::string, worker_entry> workers_;
+    std::unordered_multimap<std::int64_t, std::string> by_pid_;
+    std::deque<role_entry> roles_;  // a deque: entries never move
+    std::unordered_map<std::string, std::size_t> role_index_;
+    router_stats stats_;
+    clock::time_point next_heartbeat_;
+};
+
+}  // namespace mob::detail

@@ -1,0 +1,29 @@
+// Starting a worker process: fork and exec at once, so no ZeroMQ context (nor any
+// other state of the kingpin) crosses into the child.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace mob::detail {
+
+struct spawn_request {
+    std::string exe;                ///< what to exec, e.g. "/proc/self/exe"
+    std::vector<std::string> argv;  ///< argv[0] included
+    std::vector<std::string> env;   ///< "NAME=value", the whole environment
+};
+
+/// Forks and execs. In the child, before exec: signals unblocked, PR_SET_PDEATHSIG
+/// (SIGKILL) so it never outlives the kingpin, and every descriptor above 2 closed.
+/// Returns the child's pid; throws mob::error if fork fails.
+pid_t spawn(const spawn_request& request);
+
+/// The current environment less every MOB_* variable, plus `extra`.
+std::vector<std::string> worker_environment(const std::vector<std::string>& extra);
+
+/// "exit code 3", "SIGKILL", ... from a waitpid status.
+std::string describe_exit(int status);
+
+}  // namespace mob::detail

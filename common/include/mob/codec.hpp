@@ -1,0 +1,118 @@
+// Encoding of command bodies and application payloads: cereal's portable binary
+// archive (fixed little-endian layout, so any host can read it). Decoding is strict:
+// a payload must decode as the asked type *and* be consumed whole, which catches
+// most values of the wrong type instead of handing back garbage.
+#pragma once
+
+#include "mob/error.hpp"
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/chrono.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/set.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/tuple.hpp>
+#include <cereal/types/unordered_map.hpp>
+#include <cereal/types/variant.hpp>
+#include <cereal/types/vector.hpp>
+
+#include <cstddef>
+#include <span>
+#include <streambuf>
+#include <string>
+#include <typeinfo>
+
+namespace mob {
+
+namespace detail {
+
+/// A read-only streambuf over bytes we do not own: decoding never copies the frame.
+class span_streambuf : public std::streambuf {
+public:
+    explicit span_streambuf(std::span<const std::byte> bytes) {
+        auto* p = const_cast<char*>(reinterpret_cast<const char*>(bytes.data()));
+        setg(p, p, p + bytes.size());
+    }
+    std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
+};
+
+/// An append-only streambuf writing into a std::string.
+class string_streambuf : public std::streambuf {
+public:
+    explicit string_streambuf(std::string& out) : out_(out) {}
+
+protected:
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        out_.append(s, static_cast<std::size_t>(n));
+        return n;
+    }
+    int_type overflow(int_type c) override {
+        if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
+        return c;
+    }
+
+private:
+    std::string& out_;
+};
+
+/// The demangled name of a type, used to say which type a payload carries.
+std::string demangle(const char* mangled);
+
+}  // namespace detail
+
+/// A readable, stable (for one compiler ABI) name of T, e.g. "std::vector<int>".
+/// It travels beside each payload so a receiver can say "expected X, got Y".
+template <typename T>
+const std::string& type_name() {
+    static const std::string name = detail::demangle(typeid(T).name());
+    return name;
+}
+
+/// Appends the encoding of `values` to `out`.
+template <typename... T>
+void encode_into(std::string& out, const T&... values) {
+    detail::string_streambuf buf{out};
+    std::ostream os{&buf};
+    cereal::PortableBinaryOutputArchive ar{os};
+    ar(values...);
+}
+
+/// Encodes `value` with cereal's portable binary archive.
+template <typename T>
+std::string encode(const T& value) {
+    std::string out;
+    encode_into(out, value);
+    return out;
+}
+
+/// Decodes bytes as T; throws mob::error(errc::bad_type) if they do not decode or
+/// if bytes are left over.
+template <typename T>
+T decode(std::span<const std::byte> bytes) {
+    detail::span_streambuf buf{bytes};
+    std::istream is{&buf};
+    T value{};
+    try {
+        cereal::PortableBinaryInputArchive ar{is};
+        ar(value);
+    } catch (const std::exception& e) {
+        throw error(std::string{"payload does not decode as "} + type_name<T>() + ": " + e.what(),
+                    errc::bad_type);
+    }
+    if (buf.remaining() != 0) {
+        throw error("payload does not decode as " + type_name<T>() + ": " +
+                        std::to_string(buf.remaining()) + " bytes left over",
+                    errc::bad_type);
+    }
+    return value;
+}
+
+template <typename T>
+T decode(std::string_view bytes) {
+    return decode<T>(std::as_bytes(std::span{bytes.data(), bytes.size()}));
+}
+
+}  // namespace mob

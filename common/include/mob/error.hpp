@@ -1,0 +1,47 @@
+// Errors in mob have two shapes (see docs/protocol.md, "Errors"):
+// set-up failures throw mob::error; anything that crosses the wire is a value,
+// an error code plus a message, carried back to whoever sent the request.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mob {
+
+/// Error codes that travel on the wire. Values are part of protocol v1: never renumber.
+enum class errc : std::uint16_t {
+    ok = 0,
+    bad_frame = 1,         ///< a frame was short, malformed or of an unknown command
+    bad_version = 2,       ///< the peer speaks another protocol version
+    unknown_role = 3,      ///< no role of that name in the app
+    unknown_pid = 4,       ///< no worker with that pid
+    ambiguous_pid = 5,     ///< several workers share that pid (different hosts)
+    no_ready_worker = 6,   ///< the role exists but has no ready worker to take it
+    queue_full = 7,        ///< the broker's queue for that role is full
+    expired = 8,           ///< it waited in the broker past its deadline
+    bad_type = 9,          ///< the payload does not decode as the receiver's type
+    no_handler = 10,       ///< the receiver has no handler for that topic
+    handler_failed = 11,   ///< the receiver's handler threw
+    shutting_down = 12,    ///< the kingpin is stopping
+    not_a_mobster = 13,    ///< an application call made on the kingpin
+};
+
+/// A readable name for an error code, e.g. "unknown_role".
+std::string_view to_string(errc code) noexcept;
+
+/// Thrown for set-up failures a user can act on: bad role options, a bind that
+/// fails, a second kingpin on the same runtime directory, an application call on
+/// the kingpin.
+class error : public std::runtime_error {
+public:
+    explicit error(const std::string& what, errc code = errc::ok)
+        : std::runtime_error(what), code_(code) {}
+    errc code() const noexcept { return code_; }
+
+private:
+    errc code_;
+};
+
+}  // namespace mob

@@ -1,0 +1,25 @@
+#include "mob/error.hpp"
+
+namespace mob {
+
+std::string_view to_string(errc code) noexcept {
+    switch (code) {
+        case errc::ok: return "ok";
+        case errc::bad_frame: return "bad_frame";
+        case errc::bad_version: return "bad_version";
+        case errc::unknown_role: return "unknown_role";
+        case errc::unknown_pid: return "unknown_pid";
+        case errc::ambiguous_pid: return "ambiguous_pid";
+        case errc::no_ready_worker: return "no_ready_worker";
+        case errc::queue_full: return "queue_full";
+        case errc::expired: return "expired";
+        case errc::bad_type: return "bad_type";
+        case errc::no_handler: return "no_handler";
+        case errc::handler_failed: return "handler_failed";
+        case errc::shutting_down: return "shutting_down";
+        case errc::not_a_mobster: return "not_a_mobster";
+    }
+    return "unknown_error";
+}
+
+}  // namespace mob

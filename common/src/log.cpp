@@ -1,0 +1,92 @@
+#include "mob/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+namespace mob::log {
+namespace {
+
+level level_from_env() {
+    const char* v = std::getenv("MOB_LOG");
+    if (v == nullptr) return level::info;
+    std::string_view s{v};
+    if (s == "debug") return level::debug;
+    if (s == "warn" || s == "warning") return level::warn;
+    if (s == "error") return level::error;
+    if (s == "off" || s == "none") return level::off;
+    return level::info;
+}
+
+std::atomic<level>& threshold_ref() {
+    static std::atomic<level> t{level_from_env()};
+    return t;
+}
+
+struct context {
+    std::mutex mutex;
+    std::string prefix{"mob"};
+};
+
+context& ctx() {
+    static context c;
+    return c;
+}
+
+constexpr std::string_view level_name(level l) {
+    switch (l) {
+        case level::debug: return "debug";
+        case level::info: return "info";
+        case level::warn: return "warn";
+        case level::error: return "error";
+        case level::off: break;
+    }
+    return "";
+}
+
+constexpr std::string_view level_colour(level l) {
+    switch (l) {
+        case level::debug: return "\033[2m";
+        case level::info: return "";
+        case level::warn: return "\033[33m";
+        case level::error: return "\033[31m";
+        case level::off: break;
+    }
+    return "";
+}
+
+}  // namespace
+
+void set_context(std::string_view app, std::string_view role) {
+    std::lock_guard lock{ctx().mutex};
+    ctx().prefix = fmt::format("{} {}", app, role);
+}
+
+level threshold() noexcept { return threshold_ref().load(std::memory_order_relaxed); }
+void set_threshold(level l) noexcept { threshold_ref().store(l, std::memory_order_relaxed); }
+
+void write(level l, std::string_view text) {
+    static const bool colour = ::isatty(STDERR_FILENO) == 1;
+    std::string prefix;
+    {
+        std::lock_guard lock{ctx().mutex};
+        prefix = ctx().prefix;
+    }
+    std::string line =
+        colour ? fmt::format("{}[{} {}] {}: {}\033[0m\n", level_colour(l), prefix, ::getpid(),
+                             level_name(l), text)
+               : fmt::format("[{} {}] {}: {}\n", prefix, ::getpid(), level_name(l), text);
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(STDERR_FILENO, p, left);
+        if (n <= 0) break;
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace mob::log

@@ -1,0 +1,171 @@
+// libmob-worker: a mobster's handle on the cluster. A worker owns one DEALER socket,
+// served by one I/O thread; handlers run on one dispatcher thread; every public
+// member is safe to call from any thread.
+//
+//     w.on<std::string>("greet", [](const std::string& s) { fmt::print("{}\n", s); });
+//     w.send("greet", std::string{"hello, everyone"});      // every process
+//     w.all("back").send("greet", std::string{"hi backs"});  // every back
+//     w.any("back").send("job", 42);                        // least-recently-used back
+//     w.pid(1234).send("greet", std::string{"hi you"});     // one process
+#pragma once
+
+#include "mob/codec.hpp"
+#include "mob/message.hpp"
+#include "mob/protocol.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace mob {
+
+class worker;
+
+namespace detail {
+class worker_core;
+
+// A string literal is sent as std::string, so receivers register on<std::string>.
+template <typename T>
+using wire_type_t =
+    std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
+                           !std::is_same_v<std::remove_cvref_t<T>, std::string>,
+                       std::string, std::remove_cvref_t<T>>;
+}  // namespace detail
+
+/// How a worker finds and joins its kingpin.
+struct worker_options {
+    std::string endpoint;  ///< the broker's endpoint, e.g. "ipc:///run/user/1000/mob/myapp/broker.sock"
+    std::string app;       ///< the app's name (checked against the broker's)
+    std::string role;      ///< the role this worker serves
+    bool spawned = false;  ///< started by the kingpin: exit when it is gone
+    std::uint32_t credit = 1;
+    std::chrono::milliseconds heartbeat{1000};
+    std::uint32_t liveness = 3;
+    std::size_t max_outgoing = 100000;  ///< messages queued locally before send() throws
+};
+
+/// A set of receivers: all(role), any(role), pid(p), id(worker id).
+class recipients {
+public:
+    /// Sends `value` under `topic`; returns the sequence number an error would carry.
+    template <typename T>
+    std::uint64_t send(std::string_view topic, const T& value) const;
+    /// Sends `value` under the empty topic.
+    template <typename T>
+    std::uint64_t send(const T& value) const {
+        return send(std::string_view{}, value);
+    }
+
+private:
+    friend class worker;
+    recipients(worker& w, protocol::target t) : worker_(&w), target_(std::move(t)) {}
+    worker* worker_;
+    protocol::target target_;
+};
+
+class worker {
+public:
+    /// Connects to the broker; the handshake runs on the I/O thread.
+    explicit worker(worker_options options);
+    /// Says goodbye and stops the threads; messages already sent are flushed (1 s linger).
+    ~worker();
+    worker(const worker&) = delete;
+    worker& operator=(const worker&) = delete;
+
+    /// Options from the environment the kingpin gives its workers (MOB_ENDPOINT,
+    /// MOB_APP, MOB_ROLE, MOB_SPAWNED, MOB_HEARTBEAT_MS); throws mob::error if unset.
+    static worker_options options_from_env();
+
+    const std::string& app() const noexcept;
+    const std::string& role() const noexcept;
+    /// This worker's routing id, "role/pid@host#nonce".
+    const std::string& id() const noexcept;
+    std::int64_t pid() const noexcept;
+
+    /// Sends to every ready worker of every role, this one included.
+    template <typename T>
+    std::uint64_t send(std::string_view topic, const T& value) {
+        return recipients{*this, {protocol::target_kind::all, {}}}.send(topic, value);
+    }
+    template <typename T>
+    std::uint64_t send(const T& value) {
+        return send(std::string_view{}, value);
+    }
+    /// Every ready worker of `role`.
+    recipients all(std::string_view role) { return {*this, {protocol::target_kind::role, std::string{role}}}; }
+    /// The least-recently-used ready worker of `role`; waits in the broker if none is ready.
+    recipients any(std::string_view role) { return {*this, {protocol::target_kind::any, std::string{role}}}; }
+    /// The worker with this pid.
+    recipients pid(std::int64_t p) { return {*this, {protocol::target_kind::pid, std::to_string(p)}}; }
+    /// The worker with this id (e.g. a message's sender).
+    recipients id(std::string_view worker_id) { return {*this, {protocol::target_kind::id, std::string{worker_id}}}; }
+
+    /// Registers a typed handler for `topic`; replaces an earlier one. A message whose
+    /// payload is not a T goes back to its sender as errc::bad_type.
+    template <typename T>
+    void on(std::string topic, std::function<void(const T&)> handler) {
+        on<T>(std::move(topic), [h = std::move(handler)](const T& v, const message&) { h(v); });
+    }
+    template <typename T>
+    void on(std::string topic, std::function<void(const T&, const message&)> handler);
+    /// Sees every message no typed handler took: topic, sender and raw payload.
+    void on_message(std::function<void(const message&)> handler);
+    /// Sees every message this worker sent that came back undelivered (default: logged).
+    void on_error(std::function<void(const send_error&)> handler);
+
+    /// Tells the broker this worker is ready for any() messages. Called for you when a
+    /// role function returns; call it earlier from a role function that keeps running.
+    void ready();
+    /// True once the kingpin asked this worker to stop, or it lost its kingpin.
+    bool stopping() const noexcept;
+    /// Blocks until stopping(); false if `timeout` passed first.
+    bool wait_until_stopping(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
+    /// Asks this worker to stop (as the kingpin's STOP does).
+    void request_stop();
+    /// True after the broker's WELCOME (the worker is registered).
+    bool welcomed() const noexcept;
+    bool wait_until_welcomed(std::chrono::milliseconds timeout);
+
+    /// Sends raw bytes; the typed forms above are built on it.
+    std::uint64_t send_raw(protocol::target to, std::string_view topic, std::string_view type,
+                           std::string payload);
+
+private:
+    using raw_handler = std::function<void(const message&)>;
+    void on_raw(std::string topic, std::string type, raw_handler handler);
+    std::unique_ptr<detail::worker_core> core_;
+};
+
+template <typename T>
+std::uint64_t recipients::send(std::string_view topic, const T& value) const {
+    using wire = detail::wire_type_t<T>;
+    if constexpr (std::is_same_v<wire, std::remove_cvref_t<T>>) {
+        return worker_->send_raw(target_, topic, type_name<wire>(), encode(value));
+    } else {
+        return worker_->send_raw(target_, topic, type_name<wire>(), encode(wire{value}));
+    }
+}
+
+template <typename T>
+void worker::on(std::string topic, std::function<void(const T&, const message&)> handler) {
+    on_raw(std::move(topic), type_name<T>(), [h = std::move(handler)](const message& m) {
+        h(m.as<T>(), m);
+    });
+}
+
+/// The worker of this process; throws mob::error(errc::not_a_mobster) on the kingpin,
+/// which holds no application logic.
+worker& current_worker();
+
+/// Runs `entry` as a mobster with options from the environment: connects, calls
+/// entry(w), marks the worker ready, waits for the kingpin's STOP (or SIGTERM/SIGINT),
+/// then leaves. Returns the process exit code. A program that links libmob-worker
+/// and is started by the kingpin (mob::exec) or by hand calls this from main.
+int serve(const std::function<void(worker&)>& entry);
+int serve(worker_options options, const std::function<void(worker&)>& entry);
+
+}  // namespace mob

@@ -1,0 +1,62 @@
+// The worker's dispatcher: one thread that runs handlers in arrival order, so the
+// I/O thread never waits on application code and handlers never race each other.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace mob::detail {
+
+class dispatcher {
+public:
+    dispatcher() : thread_([this] { run(); }) {}
+    ~dispatcher() { stop(); }
+    dispatcher(const dispatcher&) = delete;
+    dispatcher& operator=(const dispatcher&) = delete;
+
+    void post(std::function<void()> task) {
+        {
+            std::lock_guard lock{mutex_};
+            if (stopped_) return;
+            tasks_.push_back(std::move(task));
+        }
+        cv_.notify_one();
+    }
+
+    /// Runs what is queued, then joins. Safe to call twice.
+    void stop() {
+        {
+            std::lock_guard lock{mutex_};
+            stopped_ = true;
+        }
+        cv_.notify_one();
+        if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+    }
+
+    bool on_dispatcher_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+private:
+    void run() {
+        std::unique_lock lock{mutex_};
+        for (;;) {
+            cv_.wait(lock, [this] { return stopped_ || !tasks_.empty(); });
+            if (tasks_.empty()) return;  // stopped and drained
+            auto task = std::move(tasks_.front());
+            tasks_.pop_front();
+            lock.unlock();
+            task();
+            lock.lock();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> tasks_;
+    bool stopped_ = false;
+    std::thread thread_;  // last: starts after the members it uses exist
+};
+
+}  // namespace mob::detail

@@ -1,0 +1,102 @@
+// The life of a mobster process: join, run the role function, serve until told to
+// stop. Shared by the kingpin's forked workers (mob::app) and by programs that link
+// libmob-worker (mob::exec, or started by hand).
+#include "mob/log.hpp"
+#include "mob/worker.hpp"
+
+#include <cxxabi.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+namespace mob {
+
+namespace {
+std::atomic<worker*> the_worker{nullptr};
+
+std::string current_exception_type() {
+    auto* t = abi::__cxa_current_exception_type();
+    return t != nullptr ? detail::demangle(t->name()) : "unknown";
+}
+
+/// Turns SIGTERM and SIGINT into a graceful stop. The signals are blocked in every
+/// thread (the mask is set before any thread starts) and taken here with sigtimedwait.
+class stop_on_signals {
+public:
+    explicit stop_on_signals(worker& w) : worker_(w) {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, SIGINT);
+        thread_ = std::thread([this] { run(); });
+    }
+    ~stop_on_signals() {
+        done_ = true;
+        thread_.join();
+    }
+
+private:
+    void run() {
+        timespec tick{0, 100'000'000};
+        while (!done_) {
+            int sig = ::sigtimedwait(&set_, nullptr, &tick);
+            if (sig > 0) {
+                log::info("got {}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                worker_.request_stop();
+            }
+        }
+    }
+    worker& worker_;
+    sigset_t set_{};
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+}  // namespace
+
+worker& current_worker() {
+    auto* w = the_worker.load();
+    if (w == nullptr) {
+        throw error(
+            "not available on the kingpin: put all your application logic in mobsters "
+            "(there is no worker in this process)",
+            errc::not_a_mobster);
+    }
+    return *w;
+}
+
+int serve(const std::function<void(worker&)>& entry) {
+    return serve(worker::options_from_env(), entry);
+}
+
+int serve(worker_options options, const std::function<void(worker&)>& entry) {
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    auto role = options.role;
+    worker w{std::move(options)};
+    the_worker = &w;
+    int code = 0;
+    {
+        stop_on_signals signals{w};
+        try {
+            entry(w);
+            w.ready();
+            w.wait_until_stopping();
+        } catch (const std::exception& e) {
+            log::error("uncaught exception in role '{}': {}: {}", role, current_exception_type(),
+                       e.what());
+            code = 1;
+        } catch (...) {
+            log::error("uncaught exception in role '{}': {}", role, current_exception_type());
+            code = 1;
+        }
+    }
+    the_worker = nullptr;
+    return code;
+}
+
+}  // namespace mob

@@ -1,0 +1,93 @@
+#include "mob/worker.hpp"
+
+#include "mob/log.hpp"
+#include "worker_core.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace mob {
+
+namespace {
+std::string env_or_throw(const char* name) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') {
+        throw error(std::string{"worker: "} + name +
+                    " is not set (a worker is started by its kingpin, or with MOB_ENDPOINT, "
+                    "MOB_APP and MOB_ROLE in its environment)");
+    }
+    return v;
+}
+
+std::uint32_t env_number(const char* name, std::uint32_t fallback) {
+    const char* v = std::getenv(name);
+    if (v == nullptr) return fallback;
+    std::uint32_t n = 0;
+    std::string_view s{v};
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc{} || end != s.data() + s.size() || n == 0) return fallback;
+    return n;
+}
+}  // namespace
+
+std::string message::sender_role() const { return sender.substr(0, sender.find('/')); }
+
+std::int64_t message::sender_pid() const {
+    auto slash = sender.find('/');
+    auto at = sender.find('@');
+    if (slash == std::string::npos || at == std::string::npos || at < slash) return 0;
+    std::int64_t pid = 0;
+    std::from_chars(sender.data() + slash + 1, sender.data() + at, pid);
+    return pid;
+}
+
+worker_options worker::options_from_env() {
+    worker_options o;
+    o.endpoint = env_or_throw("MOB_ENDPOINT");
+    o.app = env_or_throw("MOB_APP");
+    o.role = env_or_throw("MOB_ROLE");
+    const char* spawned = std::getenv("MOB_SPAWNED");
+    o.spawned = spawned != nullptr && std::string_view{spawned} == "1";
+    o.heartbeat = std::chrono::milliseconds{env_number("MOB_HEARTBEAT_MS", 1000)};
+    o.liveness = env_number("MOB_LIVENESS", 3);
+    o.credit = env_number("MOB_CREDIT", 1);
+    return o;
+}
+
+worker::worker(worker_options options)
+    : core_(std::make_unique<detail::worker_core>(std::move(options))) {}
+
+worker::~worker() = default;
+
+const std::string& worker::app() const noexcept { return core_->options().app; }
+const std::string& worker::role() const noexcept { return core_->options().role; }
+const std::string& worker::id() const noexcept { return core_->id(); }
+std::int64_t worker::pid() const noexcept { return core_->pid(); }
+
+std::uint64_t worker::send_raw(protocol::target to, std::string_view topic, std::string_view type,
+                               std::string payload) {
+    return core_->send(to, topic, type, std::move(payload));
+}
+
+void worker::on_raw(std::string topic, std::string type, raw_handler handler) {
+    core_->on_raw(std::move(topic), std::move(type), std::move(handler));
+}
+void worker::on_message(std::function<void(const message&)> handler) {
+    core_->on_message(std::move(handler));
+}
+void worker::on_error(std::function<void(const send_error&)> handler) {
+    core_->on_error(std::move(handler));
+}
+
+void worker::ready() { core_->ready(); }
+bool worker::stopping() const noexcept { return core_->stopping(); }
+bool worker::wait_until_stopping(std::chrono::milliseconds timeout) {
+    return core_->wait_until_stopping(timeout);
+}
+void worker::request_stop() { core_->request_stop("requested by the application"); }
+bool worker::welcomed() const noexcept { return core_->welcomed(); }
+bool worker::wait_until_welcomed(std::chrono::milliseconds timeout) {
+    return core_->wait_until_welcomed(timeout);
+}
+
+}  // namespace mob

@@ -1,0 +1,400 @@
+#include "worker_core.hpp"
+
+#include "mob/codec.hpp"
+#include "mob/identity.hpp"
+#include "mob/log.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace mob::detail {
+namespace proto = mob::protocol;
+using namespace std::chrono_literals;
+
+namespace {
+zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
+}  // namespace
+
+worker_core::worker_core(worker_options options)
+    : options_(std::move(options)),
+      pid_(::getpid()),
+      host_(local_hostname()),
+      nonce_(random_nonce()),
+      id_(make_routing_id(options_.role, pid_, host_, nonce_)),
+      parent_pid_(::getppid()),
+      context_(1),
+      socket_(context_, zmq::socket_type::dealer) {
+    if (options_.endpoint.empty()) throw error("worker: no broker endpoint given");
+    if (!valid_role_name(options_.role)) {
+        throw error("worker: role name '" + options_.role + "' is not [A-Za-z0-9_.-]+");
+    }
+    socket_.set(zmq::sockopt::routing_id, id_);
+    socket_.set(zmq::sockopt::linger, 1000);
+    socket_.set(zmq::sockopt::sndhwm, 100000);
+    socket_.set(zmq::sockopt::rcvhwm, 100000);
+    socket_.set(zmq::sockopt::reconnect_ivl, 100);
+    socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
+    socket_.connect(options_.endpoint);
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) throw error(std::string{"worker: eventfd: "} + std::strerror(errno));
+    last_heard_ = last_sent_ = clock::now();
+    io_thread_ = std::thread([this] { io_loop(); });
+}
+
+worker_core::~worker_core() {
+    io_stop_ = true;
+    wake();
+    if (io_thread_.joinable()) io_thread_.join();
+    dispatcher_.stop();
+    socket_.close();
+    context_.close();
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+std::uint64_t worker_core::send(const proto::target& to, std::string_view topic,
+                                std::string_view type, std::string payload) {
+    auto seq = next_seq_.fetch_add(1);
+    frames f;
+    f.reserve(7);
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::send));
+    f.push_back(text_frame(proto::encode_seq(seq)));
+    f.push_back(text_frame(to.encode()));
+    f.push_back(text_frame(topic));
+    f.push_back(text_frame(type));
+    f.emplace_back(payload.data(), payload.size());
+    enqueue(std::move(f));
+    return seq;
+}
+
+void worker_core::enqueue(frames f) {
+    {
+        std::lock_guard lock{out_mutex_};
+        if (outgoing_.size() >= options_.max_outgoing) {
+            throw error("worker: outgoing queue is full (" + std::to_string(options_.max_outgoing) +
+                            " messages): the broker is not taking them",
+                        errc::queue_full);
+        }
+        outgoing_.push_back(std::move(f));
+    }
+    wake();
+}
+
+void worker_core::wake() {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void worker_core::on_raw(std::string topic, std::string type,
+                         std::function<void(const message&)> h) {
+    std::lock_guard lock{handlers_mutex_};
+    handlers_[std::move(topic)] =
+        std::make_shared<typed_handler>(typed_handler{std::move(type), std::move(h)});
+}
+
+void worker_core::on_message(std::function<void(const message&)> h) {
+    std::lock_guard lock{handlers_mutex_};
+    catch_all_ = std::make_shared<std::function<void(const message&)>>(std::move(h));
+}
+
+void worker_core::on_error(std::function<void(const send_error&)> h) {
+    std::lock_guard lock{handlers_mutex_};
+    error_handler_ = std::make_shared<std::function<void(const send_error&)>>(std::move(h));
+}
+
+void worker_core::ready() {
+    if (!want_ready_.exchange(true)) wake();
+}
+
+void worker_core::request_stop(std::string_view why) {
+    {
+        std::lock_guard lock{state_mutex_};
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    log::debug("stopping: {}", why);
+    state_cv_.notify_all();
+}
+
+bool worker_core::wait_until_stopping(std::chrono::milliseconds timeout) {
+    std::unique_lock lock{state_mutex_};
+    if (timeout == std::chrono::milliseconds::max()) {
+        state_cv_.wait(lock, [this] { return stopping_.load(); });
+        return true;
+    }
+    return state_cv_.wait_for(lock, timeout, [this] { return stopping_.load(); });
+}
+
+bool worker_core::wait_until_welcomed(std::chrono::milliseconds timeout) {
+    std::unique_lock lock{state_mutex_};
+    return state_cv_.wait_for(lock, timeout, [this] { return welcomed_.load(); });
+}
+
+// ---- I/O thread ----------------------------------------------------------------
+
+void worker_core::io_loop() {
+    send_hello();
+    const auto heartbeat = options_.heartbeat;
+    while (!io_stop_) {
+        if (want_ready_ && !ready_sent_) {
+            send_command(proto::command::ready);
+            ready_sent_ = true;
+        }
+        drain_outgoing();
+
+        zmq::pollitem_t items[] = {
+            {socket_.handle(), 0, static_cast<short>(ZMQ_POLLIN | (blocked_.empty() ? 0 : ZMQ_POLLOUT)), 0},
+            {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+        };
+        auto now = clock::now();
+        auto next_beat = last_sent_ + heartbeat;
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
+        if (wait < 0ms) wait = 0ms;
+        zmq::poll(items, 2, wait);
+
+        if (items[1].revents & ZMQ_POLLIN) {
+            std::uint64_t n = 0;
+            [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+            // Take what is there now, bounded so sending is never starved.
+            for (int i = 0; i < 256; ++i) {
+                frames f;
+                auto got = zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
+                if (!got) break;
+                last_heard_ = clock::now();
+                handle(f);
+            }
+        }
+        now = clock::now();
+        if (now - last_sent_ >= heartbeat) send_command(proto::command::heartbeat);
+        check_broker(now);
+    }
+    // Leaving: flush what the application sent, then say goodbye.
+    drain_outgoing();
+    send_command(proto::command::goodbye);
+}
+
+void worker_core::check_broker(clock::time_point now) {
+    if (options_.spawned && ::getppid() != parent_pid_) {
+        request_stop("the kingpin is gone (reparented)");
+        return;
+    }
+    if (now - last_heard_ > options_.heartbeat * options_.liveness) {
+        if (options_.spawned) {
+            if (!stopping_) log::warn("kingpin silent for {} heartbeats: leaving", options_.liveness);
+            request_stop("kingpin silent");
+        } else if (!broker_lost_logged_) {
+            log::warn("broker at {} silent for {} heartbeats; still trying", options_.endpoint,
+                      options_.liveness);
+            broker_lost_logged_ = true;
+        }
+    }
+}
+
+void worker_core::drain_outgoing() {
+    if (!blocked_.empty()) {
+        if (!send_now(blocked_)) return;
+        blocked_.clear();
+    }
+    for (;;) {
+        std::deque<frames> batch;
+        {
+            std::lock_guard lock{out_mutex_};
+            if (outgoing_.empty()) return;
+            batch.swap(outgoing_);
+        }
+        while (!batch.empty()) {
+            if (!send_now(batch.front())) {
+                // The socket is full: keep this one aside and put the rest back in order.
+                blocked_ = std::move(batch.front());
+                batch.pop_front();
+                std::lock_guard lock{out_mutex_};
+                for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+                    outgoing_.push_front(std::move(*it));
+                }
+                return;
+            }
+            batch.pop_front();
+        }
+    }
+}
+
+bool worker_core::send_now(frames& f) {
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        auto flags = zmq::send_flags::dontwait;
+        if (i + 1 < f.size()) flags = flags | zmq::send_flags::sndmore;
+        auto sent = socket_.send(f[i], flags);
+        if (!sent) return false;  // only the first frame can would-block
+    }
+    last_sent_ = clock::now();
+    return true;
+}
+
+void worker_core::send_command(proto::command c) {
+    frames f;
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(c));
+    send_now(f);
+}
+
+void worker_core::send_hello() {
+    proto::hello h;
+    h.app = options_.app;
+    h.role = options_.role;
+    h.pid = pid_;
+    h.host = host_;
+    h.nonce = nonce_;
+    h.spawned = options_.spawned;
+    h.credit = options_.credit;
+    frames f;
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::hello));
+    auto body = encode(h);
+    f.emplace_back(body.data(), body.size());
+    send_now(f);
+}
+
+void worker_core::handle(frames& f) {
+    auto env = proto::check_envelope(f, /*from_broker=*/true);
+    if (!env.ok()) {
+        log::warn("dropped a message from the broker: {}", env.reason);
+        return;
+    }
+    switch (env.cmd) {
+        case proto::command::welcome: {
+            try {
+                auto w = decode<proto::welcome>(proto::bytes(f[2]));
+                if (!options_.app.empty() && w.app != options_.app) {
+                    log::error("broker serves app '{}', not '{}': leaving", w.app, options_.app);
+                    request_stop("wrong app");
+                    return;
+                }
+                broker_lost_logged_ = false;
+                {
+                    std::lock_guard lock{state_mutex_};
+                    welcomed_ = true;
+                }
+                state_cv_.notify_all();
+                log::debug("welcomed by app '{}' as {}", w.app, w.worker_id);
+            } catch (const std::exception& e) {
+                log::warn("dropped a WELCOME: {}", e.what());
+            }
+            return;
+        }
+        case proto::command::hello_again:
+            log::info("broker does not know us (restarted?): saying hello again");
+            send_hello();
+            if (ready_sent_) send_command(proto::command::ready);
+            return;
+        case proto::command::heartbeat: return;
+        case proto::command::stop: request_stop("the kingpin said STOP"); return;
+        case proto::command::deliver: handle_deliver(f); return;
+        case proto::command::error: handle_error(f); return;
+        default: return;
+    }
+}
+
+void worker_core::handle_deliver(frames& f) {
+    auto seq = proto::parse_seq(proto::view(f[3]));
+    if (!seq) {
+        log::warn("dropped a DELIVER with a bad sequence frame");
+        return;
+    }
+    message m;
+    m.sender = std::string{proto::view(f[2])};
+    m.seq = *seq;
+    m.topic = std::string{proto::view(f[4])};
+    m.type = std::string{proto::view(f[5])};
+    m.payload = std::string{proto::view(f[6])};
+    dispatcher_.post([this, m = std::move(m)]() mutable { dispatch(std::move(m)); });
+}
+
+void worker_core::handle_error(frames& f) {
+    send_error e;
+    auto seq = proto::parse_seq(proto::view(f[2]));
+    e.seq = seq.value_or(0);
+    try {
+        auto body = decode<proto::error_body>(proto::bytes(f[3]));
+        e.code = body.code;
+        e.message = std::move(body.message);
+    } catch (const std::exception& ex) {
+        e.code = errc::bad_frame;
+        e.message = std::string{"undecodable ERROR from the broker: "} + ex.what();
+    }
+    dispatcher_.post([this, e = std::move(e)] {
+        std::shared_ptr<std::function<void(const send_error&)>> h;
+        {
+            std::lock_guard lock{handlers_mutex_};
+            h = error_handler_;
+        }
+        if (h) {
+            try {
+                (*h)(e);
+            } catch (const std::exception& ex) {
+                log::error("on_error handler threw: {}", ex.what());
+            }
+        } else {
+            log::warn("message {} came back: {}: {}", e.seq, to_string(e.code), e.message);
+        }
+    });
+}
+
+// ---- dispatcher thread ----------------------------------------------------------
+
+void worker_core::dispatch(message m) {
+    std::shared_ptr<typed_handler> typed;
+    std::shared_ptr<std::function<void(const message&)>> any;
+    {
+        std::lock_guard lock{handlers_mutex_};
+        if (auto it = handlers_.find(m.topic); it != handlers_.end()) typed = it->second;
+        any = catch_all_;
+    }
+    try {
+        if (typed) {
+            if (!m.type.empty() && m.type != typed->type) {
+                reject(m, errc::bad_type,
+                       "topic '" + m.topic + "' on " + id_ + " takes " + typed->type + ", not " + m.type);
+                return;
+            }
+            typed->fn(m);
+        } else if (any) {
+            (*any)(m);
+        } else {
+            log::debug("no handler for topic '{}' from {}: dropped", m.topic, m.sender);
+        }
+    } catch (const mob::error& e) {
+        if (e.code() == errc::bad_type) {
+            reject(m, errc::bad_type, "topic '" + m.topic + "' on " + id_ + ": " + e.what());
+        } else {
+            reject(m, errc::handler_failed, "handler for '" + m.topic + "' on " + id_ + " threw: " + e.what());
+        }
+    } catch (const std::exception& e) {
+        reject(m, errc::handler_failed,
+               "handler for '" + m.topic + "' on " + id_ + " threw: " + e.what());
+    } catch (...) {
+        reject(m, errc::handler_failed,
+               "handler for '" + m.topic + "' on " + id_ + " threw a non-standard exception");
+    }
+}
+
+void worker_core::reject(const message& m, errc code, std::string text) {
+    log::warn("{}", text);
+    frames f;
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::reject));
+    f.push_back(text_frame(m.sender));
+    f.push_back(text_frame(proto::encode_seq(m.seq)));
+    auto body = encode(proto::error_body{code, std::move(text)});
+    f.emplace_back(body.data(), body.size());
+    try {
+        enqueue(std::move(f));
+    } catch (const std::exception& e) {
+        log::error("could not report an error to {}: {}", m.sender, e.what());
+    }
+}
+
+}  // namespace mob::detail
