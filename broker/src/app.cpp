@@ -57,6 +57,11 @@ app& app::kill_timeout(std::chrono::milliseconds timeout) {
     kill_timeout_ = timeout;
     return *this;
 }
+app& app::queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout) {
+    max_queued_ = max_per_role;
+    queue_timeout_ = timeout;
+    return *this;
+}
 
 role_spec app::check(const pending_role& r) const {
     if (!valid_role_name(r.name)) {
@@ -150,6 +155,8 @@ int app::run_kingpin(int argc, char** argv) {
         for (int i = 0; i < argc; ++i) config.argv.emplace_back(argv[i]);
         config.heartbeat = heartbeat_;
         config.kill_timeout = kill_timeout_;
+        config.max_queued_per_role = max_queued_;
+        config.queue_timeout = queue_timeout_;
         detail::set_process_title(argc, argv, fmt::format("{} (kingpin)", name_));
         detail::block_kingpin_signals();
         return detail::run_kingpin(config);

@@ -69,7 +69,11 @@ void router::handle(frames& f) {
         drop(from, to_string(env.code), env.reason);
         // Answer what can be answered, so the sender is not left guessing.
         std::uint64_t seq = 0;
-        if (f.size() > 3) seq = proto::parse_seq(proto::view(f[3])).value_or(0);
+        if (f.size() > 3 && f[2].size() == 1 &&
+            *static_cast<const std::uint8_t*>(f[2].data()) ==
+                static_cast<std::uint8_t>(proto::command::send)) {
+            seq = proto::parse_seq(proto::view(f[3])).value_or(0);
+        }
         send_error(from, seq, env.code, env.reason);
         return;
     }
@@ -83,7 +87,7 @@ void router::handle(frames& f) {
         // fail a SEND explicitly rather than dropping it in silence.
         if (env.cmd == proto::command::send) {
             send_error(from, proto::parse_seq(proto::view(f[3])).value_or(0),
-                       errc::bad_frame, "the broker does not know this worker: say HELLO first");
+                       errc::not_registered, "the broker does not know this worker: say HELLO first");
         }
         if (env.cmd != proto::command::goodbye) send_command(from, proto::command::hello_again);
         return;
@@ -112,7 +116,7 @@ void router::on_hello(frames& f) {
     }
     if (h.app != config_.app) {
         drop(from, "wrong_app", h.app);
-        send_error(from, 0, errc::unknown_role,
+        send_error(from, 0, errc::wrong_app,
                    fmt::format("this broker serves app '{}', not '{}'", config_.app, h.app));
         return;
     }
@@ -149,7 +153,12 @@ void router::on_hello(frames& f) {
     out.push_back(proto::command_frame(proto::command::welcome));
     auto body = encode(wel);
     out.emplace_back(body.data(), body.size());
-    if (send_to(from, out) != send_result::sent) forget(from, "unreachable after hello");
+    if (send_to(from, out) != send_result::sent) {
+        forget(from, "unreachable after hello");
+        return;
+    }
+    // A worker that joins while the kingpin stops is told to stop at once.
+    if (stopping_) send_command(from, proto::command::stop);
 }
 
 void router::on_ready(worker_entry& w) {
@@ -223,6 +232,11 @@ void router::on_send(worker_entry& from, frames& f) {
                 auto some = ready_of(r);
                 ids.insert(ids.end(), some.begin(), some.end());
             }
+            if (ids.empty()) {
+                send_error(sender, *seq, errc::no_ready_worker,
+                           fmt::format("app '{}' has no ready worker", config_.app));
+                return;
+            }
             deliver_to(ids);
             return;
         }
@@ -286,7 +300,7 @@ void router::on_send(worker_entry& from, frames& f) {
         }
         case proto::target_kind::id: {
             if (workers_.count(to->value) == 0) {
-                send_error(sender, *seq, errc::unknown_pid,
+                send_error(sender, *seq, errc::unknown_worker,
                            fmt::format("no worker of app '{}' has id '{}'", config_.app, to->value));
                 return;
             }

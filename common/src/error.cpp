@@ -18,6 +18,9 @@ std::string_view to_string(errc code) noexcept {
         case errc::handler_failed: return "handler_failed";
         case errc::shutting_down: return "shutting_down";
         case errc::not_a_mobster: return "not_a_mobster";
+        case errc::unknown_worker: return "unknown_worker";
+        case errc::not_registered: return "not_registered";
+        case errc::wrong_app: return "wrong_app";
     }
     return "unknown_error";
 }

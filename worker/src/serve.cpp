@@ -86,6 +86,7 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
             entry(w);
             w.ready();
             w.wait_until_stopping();
+            if (w.refused()) code = 2;
         } catch (const std::exception& e) {
             log::error("uncaught exception in role '{}': {}: {}", role, current_exception_type(),
                        e.what());

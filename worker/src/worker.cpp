@@ -86,6 +86,7 @@ bool worker::wait_until_stopping(std::chrono::milliseconds timeout) {
 }
 void worker::request_stop() { core_->request_stop("requested by the application"); }
 bool worker::welcomed() const noexcept { return core_->welcomed(); }
+bool worker::refused() const noexcept { return core_->refused(); }
 bool worker::wait_until_welcomed(std::chrono::milliseconds timeout) {
     return core_->wait_until_welcomed(timeout);
 }

@@ -41,6 +41,8 @@ worker_core::worker_core(worker_options options)
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) throw error(std::string{"worker: eventfd: "} + std::strerror(errno));
     last_heard_ = last_sent_ = clock::now();
+    heartbeat_ = options_.heartbeat;
+    liveness_ = options_.liveness;
     io_thread_ = std::thread([this] { io_loop(); });
 }
 
@@ -137,8 +139,8 @@ bool worker_core::wait_until_welcomed(std::chrono::milliseconds timeout) {
 
 void worker_core::io_loop() {
     send_hello();
-    const auto heartbeat = options_.heartbeat;
     while (!io_stop_) {
+        const auto heartbeat = heartbeat_;
         if (want_ready_ && !ready_sent_) {
             send_command(proto::command::ready);
             ready_sent_ = true;
@@ -146,7 +148,7 @@ void worker_core::io_loop() {
         drain_outgoing();
 
         zmq::pollitem_t items[] = {
-            {socket_.handle(), 0, static_cast<short>(ZMQ_POLLIN | (blocked_.empty() ? 0 : ZMQ_POLLOUT)), 0},
+            {socket_.handle(), 0, static_cast<short>(ZMQ_POLLIN | (backlog_.empty() ? 0 : ZMQ_POLLOUT)), 0},
             {nullptr, wake_fd_, ZMQ_POLLIN, 0},
         };
         auto now = clock::now();
@@ -183,22 +185,22 @@ void worker_core::check_broker(clock::time_point now) {
         request_stop("the kingpin is gone (reparented)");
         return;
     }
-    if (now - last_heard_ > options_.heartbeat * options_.liveness) {
+    if (now - last_heard_ > heartbeat_ * liveness_) {
         if (options_.spawned) {
-            if (!stopping_) log::warn("kingpin silent for {} heartbeats: leaving", options_.liveness);
+            if (!stopping_) log::warn("kingpin silent for {} heartbeats: leaving", liveness_);
             request_stop("kingpin silent");
         } else if (!broker_lost_logged_) {
             log::warn("broker at {} silent for {} heartbeats; still trying", options_.endpoint,
-                      options_.liveness);
+                      liveness_);
             broker_lost_logged_ = true;
         }
     }
 }
 
 void worker_core::drain_outgoing() {
-    if (!blocked_.empty()) {
-        if (!send_now(blocked_)) return;
-        blocked_.clear();
+    while (!backlog_.empty()) {
+        if (!send_now(backlog_.front())) return;
+        backlog_.pop_front();
     }
     for (;;) {
         std::deque<frames> batch;
@@ -210,7 +212,7 @@ void worker_core::drain_outgoing() {
         while (!batch.empty()) {
             if (!send_now(batch.front())) {
                 // The socket is full: keep this one aside and put the rest back in order.
-                blocked_ = std::move(batch.front());
+                backlog_.push_back(std::move(batch.front()));
                 batch.pop_front();
                 std::lock_guard lock{out_mutex_};
                 for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
@@ -234,11 +236,25 @@ bool worker_core::send_now(frames& f) {
     return true;
 }
 
+void worker_core::send_or_keep(frames f, bool first) {
+    if (backlog_.empty() && send_now(f)) return;
+    if (first) {
+        backlog_.push_front(std::move(f));
+    } else {
+        backlog_.push_back(std::move(f));
+    }
+}
+
 void worker_core::send_command(proto::command c) {
     frames f;
     f.push_back(proto::header_frame());
     f.push_back(proto::command_frame(c));
-    send_now(f);
+    if (c == proto::command::heartbeat) {
+        // A heartbeat that cannot go now is not worth keeping: anything sent counts.
+        if (backlog_.empty()) send_now(f);
+        return;
+    }
+    send_or_keep(std::move(f));
 }
 
 void worker_core::send_hello() {
@@ -255,7 +271,7 @@ void worker_core::send_hello() {
     f.push_back(proto::command_frame(proto::command::hello));
     auto body = encode(h);
     f.emplace_back(body.data(), body.size());
-    send_now(f);
+    send_or_keep(std::move(f), /*first=*/true);  // before anything that waits
 }
 
 void worker_core::handle(frames& f) {
@@ -274,6 +290,8 @@ void worker_core::handle(frames& f) {
                     return;
                 }
                 broker_lost_logged_ = false;
+                heartbeat_ = std::chrono::milliseconds{w.heartbeat_ms > 0 ? w.heartbeat_ms : 1000};
+                liveness_ = w.liveness > 0 ? w.liveness : 3;
                 {
                     std::lock_guard lock{state_mutex_};
                     welcomed_ = true;
@@ -286,6 +304,7 @@ void worker_core::handle(frames& f) {
             return;
         }
         case proto::command::hello_again:
+            if (refused_) return;
             log::info("broker does not know us (restarted?): saying hello again");
             send_hello();
             if (ready_sent_) send_command(proto::command::ready);
@@ -324,6 +343,14 @@ void worker_core::handle_error(frames& f) {
     } catch (const std::exception& ex) {
         e.code = errc::bad_frame;
         e.message = std::string{"undecodable ERROR from the broker: "} + ex.what();
+    }
+    // The broker refused our HELLO: saying it again would only loop.
+    if (e.seq == 0 && !welcomed_ &&
+        (e.code == errc::wrong_app || e.code == errc::unknown_role || e.code == errc::bad_version)) {
+        refused_ = true;
+        log::error("the broker refused this worker: {}", e.message);
+        request_stop("refused by the broker");
+        return;
     }
     dispatcher_.post([this, e = std::move(e)] {
         std::shared_ptr<std::function<void(const send_error&)>> h;

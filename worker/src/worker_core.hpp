@@ -47,6 +47,7 @@ public:
     bool stopping() const noexcept { return stopping_.load(); }
     bool wait_until_stopping(std::chrono::milliseconds timeout);
     bool welcomed() const noexcept { return welcomed_.load(); }
+    bool refused() const noexcept { return refused_.load(); }
     bool wait_until_welcomed(std::chrono::milliseconds timeout);
 
 private:
@@ -60,6 +61,7 @@ private:
     void io_loop();
     void drain_outgoing();
     bool send_now(frames& f);
+    void send_or_keep(frames f, bool first = false);
     void send_hello();
     void send_command(protocol::command c);
     void handle(frames& f);
@@ -95,13 +97,16 @@ private:
     std::condition_variable state_cv_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> welcomed_{false};
+    std::atomic<bool> refused_{false};
 
     // I/O thread only.
     bool ready_sent_ = false;
     bool broker_lost_logged_ = false;
     clock::time_point last_heard_;
     clock::time_point last_sent_;
-    frames blocked_;  // a message the socket would not take yet
+    std::deque<frames> backlog_;  // what the socket would not take yet, in order
+    std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed
+    std::uint32_t liveness_;
 
     dispatcher dispatcher_;
     std::thread io_thread_;  // last: starts once everything above exists

@@ -73,6 +73,10 @@ public:
     app& heartbeat(std::chrono::milliseconds interval);
     /// How long a stopping worker gets before SIGKILL (default 5 s).
     app& kill_timeout(std::chrono::milliseconds timeout);
+    /// How many any() messages wait in the broker per role while no worker is ready
+    /// (default 10000), and for how long (default 30 s); past either, the sender gets an
+    /// error (queue_full, expired).
+    app& queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout);
 
     /// Throws mob::error for the first bad role: a bad or duplicate name, a zero
     /// count, min > max, workers together with min/max, a program that does not exist.
@@ -100,6 +104,8 @@ private:
     std::filesystem::path runtime_root_;
     std::chrono::milliseconds heartbeat_{1000};
     std::chrono::milliseconds kill_timeout_{5000};
+    std::size_t max_queued_ = 10000;
+    std::chrono::milliseconds queue_timeout_{30000};
     std::vector<pending_role> pending_;
     std::vector<role_spec> roles_;
 };

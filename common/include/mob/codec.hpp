@@ -1,5 +1,5 @@
 // Encoding of command bodies and application payloads: cereal's portable binary
-// archive (fixed little-endian layout, so any host can read it). Decoding is strict:
+// archive (it records its byte order and swaps on a host of the other order). Decoding is strict:
 // a payload must decode as the asked type *and* be consumed whole, which catches
 // most values of the wrong type instead of handing back garbage.
 #pragma once
@@ -63,7 +63,7 @@ std::string demangle(const char* mangled);
 
 }  // namespace detail
 
-/// A readable, stable (for one compiler ABI) name of T, e.g. "std::vector<int>".
+/// A readable, stable (for one compiler ABI) name of T, e.g. "int" or "std::string".
 /// It travels beside each payload so a receiver can say "expected X, got Y".
 template <typename T>
 const std::string& type_name() {

@@ -26,6 +26,9 @@ enum class errc : std::uint16_t {
     handler_failed = 11,   ///< the receiver's handler threw
     shutting_down = 12,    ///< the kingpin is stopping
     not_a_mobster = 13,    ///< an application call made on the kingpin
+    unknown_worker = 14,   ///< no worker with that id
+    not_registered = 15,   ///< the broker does not know the sender: it must say HELLO first
+    wrong_app = 16,        ///< the worker belongs to another app than the broker serves
 };
 
 /// A readable name for an error code, e.g. "unknown_role".

@@ -77,7 +77,8 @@ public:
     worker& operator=(const worker&) = delete;
 
     /// Options from the environment the kingpin gives its workers (MOB_ENDPOINT,
-    /// MOB_APP, MOB_ROLE, MOB_SPAWNED, MOB_HEARTBEAT_MS); throws mob::error if unset.
+    /// MOB_APP, MOB_ROLE; optional MOB_SPAWNED, MOB_HEARTBEAT_MS, MOB_LIVENESS, MOB_CREDIT);
+    /// throws mob::error if a required one is unset.
     static worker_options options_from_env();
 
     const std::string& app() const noexcept;
@@ -129,6 +130,8 @@ public:
     /// True after the broker's WELCOME (the worker is registered).
     bool welcomed() const noexcept;
     bool wait_until_welcomed(std::chrono::milliseconds timeout);
+    /// True if the broker refused this worker (wrong app, unknown role, other version).
+    bool refused() const noexcept;
 
     /// Sends raw bytes; the typed forms above are built on it.
     std::uint64_t send_raw(protocol::target to, std::string_view topic, std::string_view type,
