@@ -25,7 +25,8 @@ fs::path program_dir() {
 
 void clear_mob_environment() {
     for (const char* name : {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED",
-                             "MOB_HEARTBEAT_MS", "MOB_LIVENESS", "MOB_KINGPIN_PID", "MOB_CREDIT"}) {
+                             "MOB_HEARTBEAT_MS", "MOB_LIVENESS", "MOB_KINGPIN_PID", "MOB_CREDIT",
+                             "MOB_CALL_TIMEOUT_MS"}) {
         ::unsetenv(name);
     }
 }
@@ -67,8 +68,9 @@ role_spec app::check(const pending_role& r) const {
     if (!valid_role_name(r.name)) {
         throw error(fmt::format("role name '{}' is not valid: use [A-Za-z0-9_.-]+, at most 64", r.name));
     }
-    role_spec spec{r.name, r.entry, 1, 1};
+    role_spec spec{r.name, r.entry, 1, 1, r.options.credit};
     const auto& o = r.options;
+    if (o.credit == 0) throw error(fmt::format("role '{}': credit must be at least 1", r.name));
     if (o.workers && (o.min || o.max)) {
         throw error(fmt::format("role '{}': give either workers or min/max, not both", r.name));
     }

@@ -95,10 +95,26 @@ void router::handle(frames& f) {
     auto& w = it->second;
     w.last_heard = clock::now();
     switch (env.cmd) {
-        case proto::command::ready: on_ready(w); return;
+        case proto::command::ready: {
+            try {
+                auto r = decode<proto::ready>(proto::bytes(f[3]));
+                w.credit = std::max<std::uint32_t>(r.credit, 1);
+                w.exports = std::move(r.exports);
+            } catch (const std::exception& e) {
+                drop(from, "bad_ready", e.what());
+                send_error(from, 0, errc::bad_frame, std::string{"undecodable READY: "} + e.what());
+                return;
+            }
+            on_ready(w);
+            return;
+        }
         case proto::command::heartbeat: return;
         case proto::command::send: on_send(w, f); return;
         case proto::command::reject: on_reject(f); return;
+        case proto::command::call: on_call(w, f); return;
+        case proto::command::reply: on_reply(w, f); return;
+        case proto::command::invoke: on_invoke(w, f); return;
+        case proto::command::release: on_release(w, f); return;
         case proto::command::goodbye: forget(from, "said goodbye"); return;
         default: return;
     }
@@ -162,14 +178,25 @@ void router::on_hello(frames& f) {
 }
 
 void router::on_ready(worker_entry& w) {
-    if (w.ready) return;
-    w.ready = true;
     auto* role = find_role(w.role);
-    role->ready.push_back(w.id);
-    log::debug("{} is ready", w.id);
-    auto copy = w;  // hooks may not keep references into the table
-    if (hooks_.on_ready) hooks_.on_ready(copy);
+    refresh_exports(*role);  // a READY again updates credit and exports
+    if (w.in_flight.size() < w.credit) role->free.push_back(w.id);
+    if (!w.ready) {
+        w.ready = true;
+        role->ready.push_back(w.id);
+        log::debug("{} is ready", w.id);
+        if (hooks_.on_ready) {
+            worker_entry summary;  // hooks get what they log, not the call tables
+            summary.id = w.id;
+            summary.role = w.role;
+            summary.pid = w.pid;
+            summary.host = w.host;
+            summary.local_child = w.local_child;
+            hooks_.on_ready(summary);
+        }
+    }
     drain_queue(*role);
+    dispatch_calls(*role);
 }
 
 frames router::make_deliver(const zmq::message_t& sender, const zmq::message_t& seq,
@@ -366,6 +393,7 @@ void router::process_exited(std::int64_t pid) {
 void router::forget(const std::string& id, std::string_view why) {
     auto it = workers_.find(id);
     if (it == workers_.end()) return;
+    fail_in_flight(it->second);
     auto w = std::move(it->second);
     workers_.erase(it);
     auto [b, e] = by_pid_.equal_range(w.pid);
@@ -375,15 +403,20 @@ void router::forget(const std::string& id, std::string_view why) {
             break;
         }
     }
+    drop_calls_of(id);
     if (auto* role = find_role(w.role)) {
         role->ready.remove(id);
+        role->free.remove(id);
         --role->members;
+        refresh_exports(*role);
+        dispatch_calls(*role);  // calls it held may have been put back in the queue
     }
     log::debug("forgot {}: {}", id, why);
     if (hooks_.on_gone) hooks_.on_gone(w, why);
 }
 
 void router::tick(clock::time_point now) {
+    bool sweep = now >= next_heartbeat_;
     if (now >= next_heartbeat_) {
         next_heartbeat_ = now + config_.heartbeat;
         std::vector<std::string> silent;
@@ -399,6 +432,21 @@ void router::tick(clock::time_point now) {
         for (const auto& id : ids) send_command(id, proto::command::heartbeat);
     }
     for (auto& role : roles_) {
+        dispatch_calls(role);  // in case a full pipe held some back
+        // Calls wait in FIFO order but may carry different timeouts: the whole queue is
+        // swept once a heartbeat, the front whenever it is due.
+        bool due = !role.calls.empty() && (sweep || role.calls.front().deadline <= now);
+        for (auto it = role.calls.begin(); due && it != role.calls.end();) {
+            if (it->deadline > now) {
+                ++it;
+                continue;
+            }
+            ++role.calls_failed;
+            send_call_result(it->caller, it->call_id, errc::timeout,
+                        fmt::format("{}.{}: no worker of role '{}' was free before the call's timeout",
+                                    role.name, it->method, role.name));
+            it = role.calls.erase(it);
+        }
         while (!role.queue.empty() && role.queue.front().deadline <= now) {
             auto m = std::move(role.queue.front());
             role.queue.pop_front();
@@ -414,6 +462,7 @@ clock::time_point router::next_deadline() const {
     auto next = next_heartbeat_;
     for (const auto& role : roles_) {
         if (!role.queue.empty()) next = std::min(next, role.queue.front().deadline);
+        if (!role.calls.empty()) next = std::min(next, role.calls.front().deadline);
     }
     return next;
 }
@@ -427,6 +476,11 @@ void router::stop_all() {
                                    role.name));
         }
         role.queue.clear();
+        for (auto& c : role.calls) {
+            send_call_result(c.caller, c.call_id, errc::shutting_down,
+                        fmt::format("{}.{}: the kingpin is stopping", role.name, c.method));
+        }
+        role.calls.clear();
     }
     std::vector<std::string> ids;
     for (const auto& [id, w] : workers_) ids.push_back(id);

@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +25,17 @@ namespace mob::detail {
 
 using frames = std::vector<zmq::message_t>;
 using clock = std::chrono::steady_clock;
+
+/// A call the broker holds: waiting for a worker, or in flight at one.
+struct held_call {
+    std::string caller;
+    std::uint64_t call_id = 0;
+    std::string method;
+    protocol::call_options options;
+    frames request;  ///< REQUEST frames without the recipient's id (kept while it may be retried)
+    clock::time_point deadline;
+    bool retried = false;
+};
 
 struct worker_entry {
     std::string id;
@@ -35,6 +47,10 @@ struct worker_entry {
     clock::time_point joined;
     clock::time_point last_heard;
     std::uint64_t delivered = 0;
+    std::uint32_t credit = 1;
+    std::vector<std::string> exports;
+    std::unordered_map<std::string, held_call> in_flight;  ///< by caller + call id
+    std::uint64_t served = 0;
 };
 
 struct role_entry {
@@ -51,6 +67,12 @@ struct role_entry {
     std::deque<waiting> queue;
     std::uint64_t routed = 0;
     std::uint64_t failed = 0;
+
+    lru_queue<std::string> free;  ///< ready workers with credit to spare, least recently used first
+    std::deque<held_call> calls;  ///< calls waiting for a free worker
+    std::set<std::string> exports;  ///< what the role's ready workers export
+    std::uint64_t calls_routed = 0;
+    std::uint64_t calls_failed = 0;
 };
 
 struct router_stats {
@@ -97,6 +119,16 @@ private:
     void on_ready(worker_entry& w);
     void on_send(worker_entry& from, frames& f);
     void on_reject(frames& f);
+    void on_call(worker_entry& from, frames& f);
+    void on_reply(worker_entry& from, frames& f);
+    void on_invoke(worker_entry& from, frames& f);
+    void on_release(worker_entry&, frames& f);
+    void dispatch_calls(role_entry& role);
+    bool dispatch(role_entry& role, held_call& call);
+    void send_call_result(const std::string& caller, std::uint64_t call_id, errc code, std::string_view text);
+    void fail_in_flight(worker_entry& w);
+    void drop_calls_of(const std::string& caller);
+    void refresh_exports(role_entry& role);
     void forget(const std::string& id, std::string_view why);
     void route_to_one(role_entry& role, role_entry::waiting& m);
     void drain_queue(role_entry& role);

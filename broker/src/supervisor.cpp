@@ -36,6 +36,7 @@ void supervisor::start(const role_spec& role) {
         "MOB_SPAWNED=1",
         fmt::format("MOB_HEARTBEAT_MS={}", config_.heartbeat.count()),
         fmt::format("MOB_LIVENESS={}", config_.liveness),
+        fmt::format("MOB_CREDIT={}", role.credit),
         fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
     });
     auto pid = spawn(req);

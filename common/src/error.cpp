@@ -21,6 +21,13 @@ std::string_view to_string(errc code) noexcept {
         case errc::unknown_worker: return "unknown_worker";
         case errc::not_registered: return "not_registered";
         case errc::wrong_app: return "wrong_app";
+        case errc::unknown_method: return "unknown_method";
+        case errc::remote_exception: return "remote_exception";
+        case errc::worker_died: return "worker_died";
+        case errc::timeout: return "timeout";
+        case errc::callback_used: return "callback_used";
+        case errc::origin_gone: return "origin_gone";
+        case errc::callback_expired: return "callback_expired";
     }
     return "unknown_error";
 }

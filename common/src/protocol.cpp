@@ -19,6 +19,14 @@ std::string_view to_string(command c) noexcept {
         case command::error: return "ERROR";
         case command::stop: return "STOP";
         case command::hello_again: return "HELLO_AGAIN";
+        case command::call: return "CALL";
+        case command::reply: return "REPLY";
+        case command::invoke: return "INVOKE";
+        case command::release: return "RELEASE";
+        case command::request: return "REQUEST";
+        case command::result: return "RESULT";
+        case command::invoked: return "INVOKED";
+        case command::released: return "RELEASED";
     }
     return "UNKNOWN";
 }
@@ -85,10 +93,43 @@ std::optional<std::uint64_t> parse_seq(std::string_view frame) {
     return seq;
 }
 
+std::string encode_code(errc code) {
+    auto v = static_cast<std::uint16_t>(code);
+    return std::string{static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
+}
+
+std::optional<errc> parse_code(std::string_view frame) {
+    if (frame.size() != 2) return std::nullopt;
+    auto v = static_cast<std::uint16_t>(static_cast<unsigned char>(frame[0]) |
+                                        (static_cast<unsigned char>(frame[1]) << 8));
+    return static_cast<errc>(v);
+}
+
+std::string call_options::encode() const {
+    std::string out(5, '\0');
+    out[0] = static_cast<char>(flags);
+    for (int i = 0; i < 4; ++i) {
+        out[static_cast<std::size_t>(1 + i)] = static_cast<char>(timeout_ms >> (8 * i));
+    }
+    return out;
+}
+
+std::optional<call_options> call_options::parse(std::string_view frame) {
+    if (frame.size() != 5) return std::nullopt;
+    call_options o;
+    o.flags = static_cast<std::uint8_t>(frame[0]);
+    if ((o.flags & ~(call_idempotent | call_oneway)) != 0) return std::nullopt;
+    for (int i = 0; i < 4; ++i) {
+        o.timeout_ms |= std::uint32_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(1 + i)])}
+                        << (8 * i);
+    }
+    return o;
+}
+
 std::size_t body_frames(command c) noexcept {
     switch (c) {
         case command::hello: return 1;
-        case command::ready: return 0;
+        case command::ready: return 1;
         case command::heartbeat: return 0;
         case command::send: return 5;
         case command::reject: return 3;
@@ -98,6 +139,14 @@ std::size_t body_frames(command c) noexcept {
         case command::error: return 2;
         case command::stop: return 0;
         case command::hello_again: return 0;
+        case command::call: return 6;
+        case command::reply: return 5;
+        case command::invoke: return 5;
+        case command::release: return 2;
+        case command::request: return 6;
+        case command::result: return 4;
+        case command::invoked: return 5;
+        case command::released: return 2;
     }
     return 0;
 }
@@ -110,7 +159,11 @@ bool from_worker(command c) {
         case command::heartbeat:
         case command::send:
         case command::reject:
-        case command::goodbye: return true;
+        case command::goodbye:
+        case command::call:
+        case command::reply:
+        case command::invoke:
+        case command::release: return true;
         default: return false;
     }
 }
@@ -121,7 +174,11 @@ bool from_broker_side(command c) {
         case command::error:
         case command::heartbeat:
         case command::stop:
-        case command::hello_again: return true;
+        case command::hello_again:
+        case command::request:
+        case command::result:
+        case command::invoked:
+        case command::released: return true;
         default: return false;
     }
 }

@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -34,8 +36,80 @@ struct ack {
     }
 };
 
+std::atomic<int> extra_delay_ms{0};
+std::atomic<int> holding{0};
+std::atomic<int> most_held{0};
+
+// allowed-sleep: these functions stand for work that takes time.
+void work_for(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds{ms}); }
+
+void export_functions(mob::worker& w) {
+    w.export_fn("add", [](int a, int b) { return a + b; });
+    w.export_fn("whoami", [&w] { return w.pid(); });
+    w.export_fn("work", [&w](int ms) {
+        work_for(ms + extra_delay_ms.load());
+        return w.pid();
+    });
+    w.export_fn("slow_echo", [&w](int ms, int v) {
+        say(fmt::format("EVENT working {} {} {}", w.role(), w.pid(), v));
+        work_for(ms);
+        return v;
+    });
+    w.export_fn("boom", []() -> int { throw std::runtime_error("kaboom"); });
+    w.export_fn("note", [&w](std::string text) { say(fmt::format("EVENT note {} {} {}", w.role(), w.pid(), text)); });
+    w.export_fn("count_words", [](std::string text, mob::callback<void(int)> done) {
+        int words = 0;
+        bool in_word = false;
+        for (char c : text) {
+            bool letter = c != ' ';
+            if (letter && !in_word) ++words;
+            in_word = letter;
+        }
+        done(words);
+    });
+    w.export_fn("drop_callback", [](mob::callback<void(int)>) {});
+    w.export_fn("call_twice", [](mob::callback<void(int)> cb) {
+        cb(1);
+        try {
+            cb(2);
+        } catch (const mob::error& e) {
+            return std::string{mob::to_string(e.code())} + ": " + e.what();
+        }
+        return std::string{"second call went through"};
+    });
+    // Keeps the callback and calls it `ms` later from another thread; says how it went.
+    w.export_fn("call_later", [&w](mob::callback<void(int)> cb, int ms) {
+        std::thread([&w, cb, ms] {
+            work_for(ms);
+            try {
+                cb(42);
+                say(fmt::format("EVENT called_later {} ok", w.pid()));
+            } catch (const mob::error& e) {
+                say(fmt::format("EVENT called_later {} {}", w.pid(), mob::to_string(e.code())));
+            }
+        }).detach();
+    });
+    // Answers later, from another thread; returns the most calls it held at once.
+    w.export_fn("hold", [](mob::reply<int> r, int ms) {
+        int now = ++holding;
+        int seen = most_held.load();
+        while (now > seen && !most_held.compare_exchange_weak(seen, now)) {
+        }
+        std::thread([r, ms] {
+            work_for(ms);
+            --holding;
+            r.send(most_held.load());
+        }).detach();
+    });
+    w.on<int>("be_slow", [](const int& ms) { extra_delay_ms = ms; });
+    w.on_error([&w](const mob::send_error& e) {
+        say(fmt::format("EVENT error {} {} {}", w.pid(), mob::to_string(e.code), e.message));
+    });
+}
+
 void common_main(mob::worker& w) {
     say(fmt::format("EVENT start {} {}", w.role(), w.pid()));
+    export_functions(w);
     w.on<int>("probe", [&w](const int& value, const mob::message& m) {
         say(fmt::format("EVENT got {} {} probe {} from {}", w.role(), w.pid(), value, m.sender));
         w.id(m.sender).send("ack", fmt::format("{} {} {}", w.role(), w.pid(), value));
@@ -62,6 +136,11 @@ int main(int argc, char** argv) {
     app.role("back", common_main, {.workers = back});
     app.role("front", common_main, {.workers = front});
     if (env_int("TEST_LATE_MS", 0) > 0) app.role("late", late_main, {.workers = 1});
+    if (env_int("TEST_POOL", 0) > 0) {
+        app.role("pool", common_main,
+                 {.workers = static_cast<std::uint32_t>(env_int("TEST_POOL", 0)),
+                  .credit = static_cast<std::uint32_t>(env_int("TEST_POOL_CREDIT", 1))});
+    }
     if (config == "duplicate") app.role("back", common_main);
     if (config == "bad_name") app.role("no spaces", common_main);
     if (config == "zero") app.role("none", common_main, {.workers = 0});

@@ -1,5 +1,6 @@
 #include "mob/worker.hpp"
 
+#include "mob/identity.hpp"
 #include "mob/log.hpp"
 #include "worker_core.hpp"
 
@@ -51,6 +52,7 @@ worker_options worker::options_from_env() {
     o.heartbeat = std::chrono::milliseconds{env_number("MOB_HEARTBEAT_MS", 1000)};
     o.liveness = env_number("MOB_LIVENESS", 3);
     o.credit = env_number("MOB_CREDIT", 1);
+    o.call_timeout = std::chrono::milliseconds{env_number("MOB_CALL_TIMEOUT_MS", 30000)};
     return o;
 }
 
@@ -78,6 +80,19 @@ void worker::on_message(std::function<void(const message&)> handler) {
 void worker::on_error(std::function<void(const send_error&)> handler) {
     core_->on_error(std::move(handler));
 }
+
+void worker::add_export(std::string name, std::string types,
+                        std::function<void(const detail::incoming_call&)> fn) {
+    core_->add_export(std::move(name), std::move(types), std::move(fn));
+}
+proxy worker::require(std::string_view role, call_settings settings) {
+    if (!valid_role_name(role)) {
+        throw error("require: '" + std::string{role} + "' is not a role name", errc::unknown_role);
+    }
+    return proxy{core_->link(), std::string{role}, settings};
+}
+std::size_t worker::pending_calls() const { return core_->pending_calls(); }
+std::size_t worker::pending_callbacks() const { return core_->pending_callbacks(); }
 
 void worker::ready() { core_->ready(); }
 bool worker::stopping() const noexcept { return core_->stopping(); }

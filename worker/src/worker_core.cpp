@@ -4,6 +4,7 @@
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 
+#include <cxxabi.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -26,7 +27,9 @@ worker_core::worker_core(worker_options options)
       id_(make_routing_id(options_.role, pid_, host_, nonce_)),
       parent_pid_(::getppid()),
       context_(1),
-      socket_(context_, zmq::socket_type::dealer) {
+      socket_(context_, zmq::socket_type::dealer),
+      link_(std::make_shared<core_link>()) {
+    link_->core = this;
     if (options_.endpoint.empty()) throw error("worker: no broker endpoint given");
     if (!valid_role_name(options_.role)) {
         throw error("worker: role name '" + options_.role + "' is not [A-Za-z0-9_.-]+");
@@ -47,6 +50,11 @@ worker_core::worker_core(worker_options options)
 }
 
 worker_core::~worker_core() {
+    {
+        // From here on, callbacks and replies the application still holds find no worker.
+        std::lock_guard lock{link_->mutex};
+        link_->core = nullptr;
+    }
     io_stop_ = true;
     wake();
     if (io_thread_.joinable()) io_thread_.join();
@@ -54,6 +62,15 @@ worker_core::~worker_core() {
     socket_.close();
     context_.close();
     if (wake_fd_ >= 0) ::close(wake_fd_);
+    // Calls still waiting learn that they will get no answer.
+    std::lock_guard lock{calls_mutex_};
+    for (auto& [id, call] : calls_) {
+        std::lock_guard slock{call.state->mutex};
+        if (!call.state->result) {
+            call.state->result = raw_result{errc::shutting_down, {}, call.state->what + ": the worker stopped"};
+            call.state->cv.notify_all();
+        }
+    }
 }
 
 std::uint64_t worker_core::send(const proto::target& to, std::string_view topic,
@@ -141,8 +158,8 @@ void worker_core::io_loop() {
     send_hello();
     while (!io_stop_) {
         const auto heartbeat = heartbeat_;
-        if (want_ready_ && !ready_sent_) {
-            send_command(proto::command::ready);
+        if (want_ready_ && (!ready_sent_ || exports_changed_.exchange(false))) {
+            send_ready();
             ready_sent_ = true;
         }
         drain_outgoing();
@@ -152,7 +169,7 @@ void worker_core::io_loop() {
             {nullptr, wake_fd_, ZMQ_POLLIN, 0},
         };
         auto now = clock::now();
-        auto next_beat = last_sent_ + heartbeat;
+        auto next_beat = std::min(last_sent_ + heartbeat, next_call_deadline());
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
         if (wait < 0ms) wait = 0ms;
         zmq::poll(items, 2, wait);
@@ -174,6 +191,7 @@ void worker_core::io_loop() {
         now = clock::now();
         if (now - last_sent_ >= heartbeat) send_command(proto::command::heartbeat);
         check_broker(now);
+        expire(now);
     }
     // Leaving: flush what the application sent, then say goodbye.
     drain_outgoing();
@@ -307,12 +325,16 @@ void worker_core::handle(frames& f) {
             if (refused_) return;
             log::info("broker does not know us (restarted?): saying hello again");
             send_hello();
-            if (ready_sent_) send_command(proto::command::ready);
+            if (ready_sent_) send_ready();
             return;
         case proto::command::heartbeat: return;
         case proto::command::stop: request_stop("the kingpin said STOP"); return;
         case proto::command::deliver: handle_deliver(f); return;
         case proto::command::error: handle_error(f); return;
+        case proto::command::request: handle_request(f); return;
+        case proto::command::result: handle_result(f); return;
+        case proto::command::invoked: handle_invoked(f); return;
+        case proto::command::released: handle_released(f); return;
         default: return;
     }
 }
@@ -352,6 +374,10 @@ void worker_core::handle_error(frames& f) {
         request_stop("refused by the broker");
         return;
     }
+    report_error(std::move(e));
+}
+
+void worker_core::report_error(send_error e) {
     dispatcher_.post([this, e = std::move(e)] {
         std::shared_ptr<std::function<void(const send_error&)>> h;
         {
@@ -410,17 +436,21 @@ void worker_core::dispatch(message m) {
 
 void worker_core::reject(const message& m, errc code, std::string text) {
     log::warn("{}", text);
+    reject_to(m.sender, m.seq, code, std::move(text));
+}
+
+void worker_core::reject_to(const std::string& to, std::uint64_t seq, errc code, std::string text) {
     frames f;
     f.push_back(proto::header_frame());
     f.push_back(proto::command_frame(proto::command::reject));
-    f.push_back(text_frame(m.sender));
-    f.push_back(text_frame(proto::encode_seq(m.seq)));
+    f.push_back(text_frame(to));
+    f.push_back(text_frame(proto::encode_seq(seq)));
     auto body = encode(proto::error_body{code, std::move(text)});
     f.emplace_back(body.data(), body.size());
     try {
         enqueue(std::move(f));
     } catch (const std::exception& e) {
-        log::error("could not report an error to {}: {}", m.sender, e.what());
+        log::error("could not report an error to {}: {}", to, e.what());
     }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "dispatcher.hpp"
+#include "mob/detail/rpc_core.hpp"
 #include "mob/message.hpp"
 #include "mob/protocol.hpp"
 #include "mob/worker.hpp"
@@ -16,7 +17,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -50,6 +53,21 @@ public:
     bool refused() const noexcept { return refused_.load(); }
     bool wait_until_welcomed(std::chrono::milliseconds timeout);
 
+    // RPC, from any thread.
+    const std::shared_ptr<core_link>& link() const { return link_; }
+    std::shared_ptr<call_state> start_call(const std::string& role, std::string_view method,
+                                           const call_settings& settings, bool oneway,
+                                           std::string_view types, std::string args);
+    callback_ref register_callback(std::shared_ptr<callback_local> cb);
+    std::uint64_t invoke_callback(const callback_ref& ref, std::string_view types, std::string args);
+    void release_callback(const callback_ref& ref);
+    void send_reply(const std::string& caller, std::uint64_t call_id, errc code,
+                    std::string_view type, std::string body);
+    void post(std::function<void()> task) { dispatcher_.post(std::move(task)); }
+    void add_export(std::string name, std::string types, std::function<void(const incoming_call&)> fn);
+    std::size_t pending_calls() const;
+    std::size_t pending_callbacks() const;
+
 private:
     struct typed_handler {
         std::string type;
@@ -69,6 +87,16 @@ private:
     void handle_error(frames& f);
     void dispatch(message m);
     void reject(const message& m, errc code, std::string text);
+    void reject_to(const std::string& to, std::uint64_t seq, errc code, std::string text);
+    void handle_request(frames& f);
+    void handle_result(frames& f);
+    void handle_invoked(frames& f);
+    void handle_released(frames& f);
+    void complete(const std::shared_ptr<call_state>& state, raw_result r);
+    void expire(clock::time_point now);
+    void send_ready();
+    clock::time_point next_call_deadline();
+    void report_error(send_error e);
     void check_broker(clock::time_point now);
 
     worker_options options_;
@@ -92,6 +120,32 @@ private:
     std::unordered_map<std::string, std::shared_ptr<typed_handler>> handlers_;
     std::shared_ptr<std::function<void(const message&)>> catch_all_;
     std::shared_ptr<std::function<void(const send_error&)>> error_handler_;
+
+    struct export_entry {
+        std::string types;
+        std::function<void(const incoming_call&)> fn;
+    };
+    mutable std::mutex exports_mutex_;
+    std::map<std::string, std::shared_ptr<export_entry>> exports_;
+    std::atomic<bool> exports_changed_{false};
+
+    struct pending_call {
+        std::shared_ptr<call_state> state;
+        clock::time_point deadline;
+    };
+    mutable std::mutex calls_mutex_;
+    std::unordered_map<std::uint64_t, pending_call> calls_;
+    std::set<std::pair<clock::time_point, std::uint64_t>> call_deadlines_;
+
+    struct origin_callback {
+        std::shared_ptr<callback_local> cb;
+        clock::time_point deadline;
+    };
+    mutable std::mutex callbacks_mutex_;
+    std::unordered_map<std::uint64_t, origin_callback> callbacks_;
+    std::uint64_t next_callback_id_ = 1;
+
+    std::shared_ptr<core_link> link_;
 
     std::mutex state_mutex_;
     std::condition_variable state_cv_;

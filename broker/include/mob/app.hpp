@@ -46,6 +46,8 @@ struct role_options {
     std::optional<std::uint32_t> workers{};
     std::optional<std::uint32_t> min{};
     std::optional<std::uint32_t> max{};
+    /// Calls each worker of the role takes at once (default 1).
+    std::uint32_t credit = 1;
 };
 
 /// A role as the app knows it, after checking.
@@ -54,6 +56,7 @@ struct role_spec {
     std::variant<role_main, program> entry;
     std::uint32_t min = 1;
     std::uint32_t max = 1;
+    std::uint32_t credit = 1;
 };
 
 class app {

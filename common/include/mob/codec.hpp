@@ -1,9 +1,12 @@
 // Encoding of command bodies and application payloads: cereal's portable binary
 // archive (it records its byte order and swaps on a host of the other order). Decoding is strict:
 // a payload must decode as the asked type *and* be consumed whole, which catches
-// most values of the wrong type instead of handing back garbage.
+// most values of the wrong type instead of handing back garbage. Payloads come from any
+// peer, so decoding uses mob::detail::safe_input_archive, which reads the same format but
+// refuses length prefixes the payload cannot hold and bool bytes other than 0 and 1.
 #pragma once
 
+#include "mob/detail/safe_archive.hpp"
 #include "mob/error.hpp"
 
 #include <cereal/archives/portable_binary.hpp>
@@ -12,10 +15,10 @@
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/set.hpp>
-#include <cereal/types/utility.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/tuple.hpp>
 #include <cereal/types/unordered_map.hpp>
+#include <cereal/types/utility.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 
@@ -31,7 +34,7 @@ namespace detail {
 
 /// A read-only streambuf over bytes we do not own: decoding never copies the frame.
 class span_streambuf : public std::streambuf {
-public:
+  public:
     explicit span_streambuf(std::span<const std::byte> bytes) {
         auto* p = const_cast<char*>(reinterpret_cast<const char*>(bytes.data()));
         setg(p, p, p + bytes.size());
@@ -41,20 +44,21 @@ public:
 
 /// An append-only streambuf writing into a std::string.
 class string_streambuf : public std::streambuf {
-public:
+  public:
     explicit string_streambuf(std::string& out) : out_(out) {}
 
-protected:
+  protected:
     std::streamsize xsputn(const char* s, std::streamsize n) override {
         out_.append(s, static_cast<std::size_t>(n));
         return n;
     }
     int_type overflow(int_type c) override {
-        if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
+        if (c != traits_type::eof())
+            out_.push_back(static_cast<char>(c));
         return c;
     }
 
-private:
+  private:
     std::string& out_;
 };
 
@@ -89,22 +93,23 @@ std::string encode(const T& value) {
 }
 
 /// Decodes bytes as T; throws mob::error(errc::bad_type) if they do not decode or
-/// if bytes are left over.
+/// if bytes are left over. A length prefix larger than the rest of the payload is
+/// refused before anything is allocated for it.
 template <typename T>
 T decode(std::span<const std::byte> bytes) {
-    detail::span_streambuf buf{bytes};
-    std::istream is{&buf};
     T value{};
+    std::size_t left_over = 0;
     try {
-        cereal::PortableBinaryInputArchive ar{is};
+        detail::safe_input_archive ar{bytes};
         ar(value);
+        left_over = ar.remaining();
     } catch (const std::exception& e) {
         throw error(std::string{"payload does not decode as "} + type_name<T>() + ": " + e.what(),
                     errc::bad_type);
     }
-    if (buf.remaining() != 0) {
+    if (left_over != 0) {
         throw error("payload does not decode as " + type_name<T>() + ": " +
-                        std::to_string(buf.remaining()) + " bytes left over",
+                        std::to_string(left_over) + " bytes left over",
                     errc::bad_type);
     }
     return value;

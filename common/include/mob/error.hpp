@@ -29,6 +29,13 @@ enum class errc : std::uint16_t {
     unknown_worker = 14,   ///< no worker with that id
     not_registered = 15,   ///< the broker does not know the sender: it must say HELLO first
     wrong_app = 16,        ///< the worker belongs to another app than the broker serves
+    unknown_method = 17,   ///< the role exports no function of that name
+    remote_exception = 18, ///< the remote function threw (type and what() in the message)
+    worker_died = 19,      ///< the worker serving the call died with it in flight
+    timeout = 20,          ///< no result within the call's timeout
+    callback_used = 21,    ///< a callback was called a second time
+    origin_gone = 22,      ///< the process a callback came from is gone
+    callback_expired = 23, ///< a callback was called after its deadline, or released
 };
 
 /// A readable name for an error code, e.g. "unknown_role".

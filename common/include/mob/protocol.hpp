@@ -5,16 +5,26 @@
 //
 //   worker -> broker                          broker -> worker
 //   HELLO      [hello]                        WELCOME     [welcome]
-//   READY                                     DELIVER     [sender][seq][topic][type][payload]
+//   READY      [ready]                        DELIVER     [sender][seq][topic][type][payload]
 //   HEARTBEAT                                 ERROR       [seq][error]
 //   SEND       [seq][target][topic][type][payload]
 //   REJECT     [sender][seq][error]           HEARTBEAT
 //   GOODBYE                                   STOP
 //                                             HELLO_AGAIN
+//   CALL       [call][role][method][options][types][args]
+//                                             REQUEST     [caller][call][method][options][types][args]
+//   REPLY      [caller][call][code][type][body]
+//                                             RESULT      [call][code][type][body]
+//   INVOKE     [seq][origin][callback][types][args]
+//                                             INVOKED     [invoker][seq][callback][types][args]
+//   RELEASE    [origin][callback]             RELEASED    [holder][callback]
 //
-// [seq] is 8 bytes, unsigned little-endian; [target] is one kind byte and a UTF-8
-// value; [hello], [welcome] and [error] are cereal portable-binary bodies; [topic],
-// [type] and [sender] are UTF-8 text; [payload] is opaque to the broker.
+// [seq], [call] and [callback] are 8 bytes, unsigned little-endian; [code] is 2 bytes
+// little-endian (an errc, 0 for success); [options] is 1 flag byte and a 4-byte
+// little-endian timeout in ms; [target] is one kind byte and a UTF-8 value; [hello],
+// [welcome], [ready] and [error] are cereal portable-binary bodies; [topic], [type],
+// [types], [sender], [caller], [origin], [role] and [method] are UTF-8 text; [payload],
+// [args] and [body] are opaque to the broker.
 #pragma once
 
 #include "mob/error.hpp"
@@ -41,11 +51,33 @@ enum class command : std::uint8_t {
     send = 0x04,
     reject = 0x05,
     goodbye = 0x06,
+    call = 0x07,
+    reply = 0x08,
+    invoke = 0x09,
+    release = 0x0a,
     welcome = 0x81,
     deliver = 0x82,
     error = 0x83,
     stop = 0x84,
     hello_again = 0x85,
+    request = 0x86,
+    result = 0x87,
+    invoked = 0x88,
+    released = 0x89,
+};
+
+/// Flags of a CALL's [options] frame.
+enum call_flags : std::uint8_t {
+    call_idempotent = 0x01,  ///< the broker may run it again on another worker if one dies
+    call_oneway = 0x02,      ///< the caller wants no result (errors still come back)
+};
+
+/// A CALL's [options] frame: flags and the caller's timeout (0: none).
+struct call_options {
+    std::uint8_t flags = 0;
+    std::uint32_t timeout_ms = 0;
+    std::string encode() const;
+    static std::optional<call_options> parse(std::string_view frame);
 };
 
 std::string_view to_string(command c) noexcept;
@@ -102,6 +134,19 @@ struct welcome {
     friend bool operator==(const welcome&, const welcome&) = default;
 };
 
+/// What a worker says when it is ready: how many calls it takes at once, and which
+/// functions it exports. Sent again when either changes.
+struct ready {
+    std::uint32_t credit = 1;
+    std::vector<std::string> exports;
+
+    template <class Archive>
+    void serialize(Archive& ar) {
+        ar(credit, exports);
+    }
+    friend bool operator==(const ready&, const ready&) = default;
+};
+
 /// Why something sent could not be delivered or handled.
 struct error_body {
     errc code = errc::ok;
@@ -116,6 +161,8 @@ struct error_body {
 
 std::string encode_seq(std::uint64_t seq);
 std::optional<std::uint64_t> parse_seq(std::string_view frame);
+std::string encode_code(errc code);
+std::optional<errc> parse_code(std::string_view frame);
 
 /// Frames after header and command that each command carries.
 std::size_t body_frames(command c) noexcept;

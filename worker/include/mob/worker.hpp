@@ -9,9 +9,14 @@
 //     w.pid(1234).send("greet", std::string{"hi you"});     // one process
 #pragma once
 
+#include "mob/call_future.hpp"
+#include "mob/callback.hpp"
 #include "mob/codec.hpp"
+#include "mob/detail/function_traits.hpp"
 #include "mob/message.hpp"
 #include "mob/protocol.hpp"
+#include "mob/proxy.hpp"
+#include "mob/reply.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +33,13 @@ class worker;
 namespace detail {
 class worker_core;
 
+template <typename T>
+struct is_reply : std::false_type {};
+template <typename T>
+struct is_reply<reply<T>> : std::true_type {
+    using value_type = T;
+};
+
 // A string literal is sent as std::string, so receivers register on<std::string>.
 template <typename T>
 using wire_type_t =
@@ -42,8 +54,9 @@ struct worker_options {
     std::string app;       ///< the app's name (checked against the broker's)
     std::string role;      ///< the role this worker serves
     bool spawned = false;  ///< started by the kingpin: exit when it is gone
-    std::uint32_t credit = 1;
+    std::uint32_t credit = 1;  ///< calls this worker takes at once
     std::chrono::milliseconds heartbeat{1000};
+    std::chrono::milliseconds call_timeout{30000};  ///< default timeout of its own calls
     std::uint32_t liveness = 3;
     std::size_t max_outgoing = 100000;  ///< messages queued locally before send() throws
 };
@@ -118,6 +131,23 @@ public:
     /// Sees every message this worker sent that came back undelivered (default: logged).
     void on_error(std::function<void(const send_error&)> handler);
 
+    /// Exports `fn` to the cluster under `name`; its argument and result types are
+    /// deduced, and calls whose arguments are not those types fail with bad_type. A
+    /// function whose first parameter is a mob::reply<T> answers through it, later and
+    /// from any thread. Functions run on the dispatcher thread.
+    ///
+    ///     w.export_fn("add", [](int a, int b) { return a + b; });
+    template <typename F>
+    void export_fn(std::string name, F fn);
+
+    /// A proxy to the functions `role` exports. Works whatever the order of roles:
+    /// a call to a role with no worker up yet waits in the broker.
+    proxy require(std::string_view role, call_settings settings = {});
+
+    /// Calls waiting for a result, and callbacks made here waiting to be called back.
+    std::size_t pending_calls() const;
+    std::size_t pending_callbacks() const;
+
     /// Tells the broker this worker is ready for any() messages. Called for you when a
     /// role function returns; call it earlier from a role function that keeps running.
     void ready();
@@ -140,6 +170,8 @@ public:
 private:
     using raw_handler = std::function<void(const message&)>;
     void on_raw(std::string topic, std::string type, raw_handler handler);
+    void add_export(std::string name, std::string types,
+                    std::function<void(const detail::incoming_call&)> fn);
     std::unique_ptr<detail::worker_core> core_;
 };
 
@@ -158,6 +190,55 @@ void worker::on(std::string topic, std::function<void(const T&, const message&)>
     on_raw(std::move(topic), type_name<T>(), [h = std::move(handler)](const message& m) {
         h(m.as<T>(), m);
     });
+}
+
+template <typename F>
+void worker::export_fn(std::string name, F fn) {
+    using params = typename detail::function_traits<std::remove_cvref_t<F>>::args;
+    using first = std::remove_cvref_t<typename detail::first_of<params>::type>;
+    if constexpr (detail::is_reply<first>::value) {
+        using args_t = typename detail::decayed_tuple<typename detail::drop_first<params>::type>::type;
+        using R = typename detail::is_reply<first>::value_type;
+        add_export(std::move(name), type_name<args_t>(), [fn = std::move(fn)](const detail::incoming_call& c) mutable {
+            reply<R> r{c.link, c.caller, c.call_id, c.what};
+            try {
+                auto args = decode<args_t>(c.args);
+                std::apply([&](auto&&... a) { fn(r, std::move(a)...); }, std::move(args));
+            } catch (const mob::error& e) {
+                r.fail(e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception,
+                       c.what + ": " + detail::describe_current_exception());
+            } catch (...) {
+                r.fail(errc::remote_exception, c.what + ": " + detail::describe_current_exception());
+            }
+        });
+    } else {
+        using args_t = typename detail::decayed_tuple<params>::type;
+        using R = std::remove_cvref_t<typename detail::function_traits<std::remove_cvref_t<F>>::result>;
+        add_export(std::move(name), type_name<args_t>(), [fn = std::move(fn)](const detail::incoming_call& c) mutable {
+            try {
+                auto args = decode<args_t>(c.args);
+                if constexpr (std::is_void_v<R>) {
+                    std::apply(fn, std::move(args));
+                    detail::send_reply(c.link, c.caller, c.call_id, errc::ok, "void", {});
+                } else {
+                    R value = std::apply(fn, std::move(args));
+                    std::string body;
+                    {
+                        detail::codec_scope scope{c.link};
+                        body = encode(value);
+                    }
+                    detail::send_reply(c.link, c.caller, c.call_id, errc::ok, type_name<R>(), std::move(body));
+                }
+            } catch (const mob::error& e) {
+                detail::send_reply(c.link, c.caller, c.call_id,
+                                   e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception, {},
+                                   c.what + ": " + detail::describe_current_exception());
+            } catch (...) {
+                detail::send_reply(c.link, c.caller, c.call_id, errc::remote_exception, {},
+                                   c.what + ": " + detail::describe_current_exception());
+            }
+        });
+    }
 }
 
 /// The worker of this process; throws mob::error(errc::not_a_mobster) on the kingpin,

@@ -1,0 +1,289 @@
+// RPC through the kingpin: exports, require() proxies, least-recently-used dispatch
+// with credit, errors that reach the caller, callbacks across processes.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "cluster.hpp"
+
+namespace mob::test {
+namespace {
+
+class rpc : public ::testing::Test {
+protected:
+    void start(std::map<std::string, std::string> env = {}) {
+        cluster_ = std::make_unique<cluster>(std::move(env));
+        ASSERT_TRUE(cluster_->wait_full()) << cluster_->kingpin().output();
+        probe_ = std::make_unique<probe>(*cluster_);
+        ASSERT_TRUE(probe_->w().wait_until_welcomed(5s));
+    }
+    cluster& c() { return *cluster_; }
+    worker& w() { return probe_->w(); }
+
+    std::unique_ptr<cluster> cluster_;
+    std::unique_ptr<probe> probe_;
+};
+
+TEST_F(rpc, a_call_returns_the_remote_functions_result_as_a_future) {
+    start();
+    auto back = w().require("back");
+    EXPECT_EQ(back.call<int>("add", 1, 2).value(5s), 3);
+    auto r = back.call<std::int64_t>("whoami").get(5s);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(c().ready_pids("back").count(static_cast<pid_t>(*r)), 1u);
+}
+
+TEST_F(rpc, the_callback_form_and_then_run_on_the_dispatcher_thread) {
+    start();
+    auto back = w().require("back");
+    std::promise<std::pair<int, std::thread::id>> got;
+    back.call("add", 20, 22, [&](result<int> r) { got.set_value({r.value(), std::this_thread::get_id()}); });
+    auto fut = got.get_future();
+    ASSERT_EQ(fut.wait_for(5s), std::future_status::ready);
+    auto [value, thread] = fut.get();
+    EXPECT_EQ(value, 42);
+    EXPECT_NE(thread, std::this_thread::get_id());
+
+    std::promise<int> then_got;
+    back.call<int>("add", 2, 3).then([&](result<int> r) { then_got.set_value(r.value()); });
+    auto f2 = then_got.get_future();
+    ASSERT_EQ(f2.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(f2.get(), 5);
+}
+
+TEST_F(rpc, cast_runs_a_void_function_and_wants_no_result) {
+    start();
+    auto mark = c().kingpin().line_count();
+    w().require("back").cast("note", "hello back");
+    EXPECT_TRUE(c().kingpin().wait_for(std::regex{"EVENT note back \\d+ hello back"}, 5s, mark));
+    EXPECT_EQ(w().pending_calls(), 0u);
+    // A void function through call() completes with an empty result.
+    EXPECT_TRUE(w().require("back").call("note", "again").get(5s).ok());
+}
+
+TEST_F(rpc, a_call_to_a_role_with_no_worker_ready_yet_waits_in_the_broker) {
+
+    cluster_ = std::make_unique<cluster>(std::map<std::string, std::string>{{"TEST_LATE_MS", "1500"}});
+    ASSERT_TRUE(cluster_->kingpin().wait_for(std::regex{"EVENT start late"}, 10s));
+    probe_ = std::make_unique<probe>(*cluster_);
+    ASSERT_TRUE(w().wait_until_welcomed(5s));
+    ASSERT_TRUE(c().ready_pids("late").empty());
+    EXPECT_EQ(w().require("late").call<int>("add", 2, 2).value(10s), 4);
+}
+
+TEST_F(rpc, every_error_reaches_the_caller_with_a_message) {
+    start();
+    auto back = w().require("back");
+    auto unknown_role = w().require("nosuch").call<int>("add", 1, 2).get(5s);
+    ASSERT_FALSE(unknown_role.ok());
+    EXPECT_EQ(unknown_role.error().code, errc::unknown_role);
+    EXPECT_NE(unknown_role.error().message.find("nosuch"), std::string::npos);
+
+    auto unknown_method = back.call<int>("nosuchmethod").get(5s);
+    ASSERT_FALSE(unknown_method.ok());
+    EXPECT_EQ(unknown_method.error().code, errc::unknown_method);
+    EXPECT_NE(unknown_method.error().message.find("role 'back' has no method 'nosuchmethod'"), std::string::npos)
+        << unknown_method.error().message;
+
+    auto bad_args = back.call<int>("add", std::string{"one"}, 2).get(5s);
+    ASSERT_FALSE(bad_args.ok());
+    EXPECT_EQ(bad_args.error().code, errc::bad_type);
+    EXPECT_NE(bad_args.error().message.find("back.add takes std::tuple<int, int>"), std::string::npos)
+        << bad_args.error().message;
+
+    auto thrown = back.call<int>("boom").get(5s);
+    ASSERT_FALSE(thrown.ok());
+    EXPECT_EQ(thrown.error().code, errc::remote_exception);
+    EXPECT_NE(thrown.error().message.find("std::runtime_error: kaboom"), std::string::npos) << thrown.error().message;
+
+    auto wrong_result = back.call<std::string>("add", 1, 2).get(5s);
+    ASSERT_FALSE(wrong_result.ok());
+    EXPECT_EQ(wrong_result.error().code, errc::bad_type);
+
+    auto timed_out = back.with({.timeout = 300ms}).call<int>("slow_echo", 2000, 1).get();
+    ASSERT_FALSE(timed_out.ok());
+    EXPECT_EQ(timed_out.error().code, errc::timeout);
+    EXPECT_NE(timed_out.error().message.find("back.slow_echo"), std::string::npos);
+
+    // value() turns an error into a mob::error with the same code.
+    try {
+        back.call<int>("boom").value(5s);
+        FAIL() << "value() of a failed call must throw";
+    } catch (const mob::error& e) {
+        EXPECT_EQ(e.code(), errc::remote_exception);
+    }
+    EXPECT_EQ(w().pending_calls(), 0u);
+}
+
+TEST_F(rpc, a_cast_that_fails_still_reports_to_on_error) {
+    start();
+    w().require("back").cast("nosuchmethod");
+    auto errors = probe_->wait_errors(1);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].code, errc::unknown_method);
+}
+
+TEST_F(rpc, a_worker_killed_with_calls_in_flight_fails_them_and_idempotent_ones_run_elsewhere) {
+    start();
+    auto back = w().require("back");
+    auto mark = c().kingpin().line_count();
+    auto plain = back.call<int>("slow_echo", 3000, 1);
+    auto retried = back.with({.idempotent = true}).call<int>("slow_echo", 3000, 2);
+    ASSERT_TRUE(c().kingpin().wait_for_count(std::regex{"EVENT working back \\d+ [12]$"}, 2, 5s, mark));
+    auto working = c().kingpin().matches(std::regex{"EVENT working back (\\d+) [12]$"}, mark);
+    ASSERT_EQ(working.size(), 2u);
+    for (const auto& pid : working) ::kill(std::stoi(pid), SIGKILL);
+
+    auto r1 = plain.get(5s);
+    ASSERT_FALSE(r1.ok());
+    EXPECT_EQ(r1.error().code, errc::worker_died);
+    EXPECT_NE(r1.error().message.find("died with the call in flight"), std::string::npos);
+    auto r2 = retried.get(10s);
+    ASSERT_TRUE(r2.ok()) << r2.error().message;
+    EXPECT_EQ(*r2, 2);
+}
+
+TEST_F(rpc, least_recently_used_with_credit_gives_a_slow_worker_fewer_calls) {
+    start();
+    auto backs = c().ready_pids("back");
+    auto slow = *backs.begin();
+    w().pid(slow).send("be_slow", 40);
+    // The be_slow message reaches the worker before any call below (same path, in order).
+    auto back = w().require("back");
+    // Keep 8 calls in flight: each completion starts the next, until 200 are done.
+    constexpr int total = 200;
+    std::mutex mutex;
+    std::map<std::int64_t, int> served;
+    int started = 0;
+    int done = 0;
+    std::promise<void> finished;
+    std::function<void()> start_one = [&] {
+        back.call<std::int64_t>("work", 2).then([&](result<std::int64_t> r) {
+            std::lock_guard lock{mutex};
+            ++served[r.ok() ? *r : -1];
+            if (++done == total) finished.set_value();
+            if (started < total) {
+                ++started;
+                start_one();
+            }
+        });
+    };
+    {
+        std::lock_guard lock{mutex};
+        for (; started < 8; ++started) start_one();
+    }
+    ASSERT_EQ(finished.get_future().wait_for(20s), std::future_status::ready);
+    std::lock_guard lock{mutex};
+    ASSERT_EQ(served.size(), 4u);
+    int others = 0;
+    for (auto [pid, n] : served) {
+        if (pid != slow) others += n;
+    }
+    // Each fast worker serves several calls for every one the slow worker serves.
+    std::string spread;
+    for (auto [pid, n] : served) spread += fmt::format(" {}{}:{}", pid, pid == slow ? "(slow)" : "", n);
+    EXPECT_LT(served[slow] * 3, others / 3) << "served:" << spread;
+}
+
+TEST_F(rpc, a_worker_never_holds_more_calls_than_its_credit) {
+    start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}});
+    auto pool = w().require("pool");
+    std::vector<call_future<int>> calls;
+    for (int i = 0; i < 24; ++i) calls.push_back(pool.call<int>("hold", 100));
+    int most = 0;
+    for (auto& f : calls) most = std::max(most, f.value(10s));
+    EXPECT_EQ(most, 3) << "credit 3 is used, and never exceeded";
+}
+
+TEST_F(rpc, a_hundred_thousand_calls_are_neither_lost_nor_duplicated) {
+    start();
+    auto back = w().require("back");
+    constexpr int total = 100000;
+    constexpr int window = 1000;
+    std::vector<char> seen(total, 0);
+    for (int base = 0; base < total; base += window) {
+        std::vector<call_future<int>> batch;
+        batch.reserve(window);
+        for (int i = base; i < base + window; ++i) batch.push_back(back.call<int>("add", i, 0));
+        for (auto& f : batch) {
+            auto r = f.get(20s);
+            ASSERT_TRUE(r.ok()) << r.error().message;
+            ASSERT_GE(*r, 0);
+            ASSERT_LT(*r, total);
+            ++seen[static_cast<std::size_t>(*r)];
+        }
+    }
+    for (int i = 0; i < total; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << "value " << i;
+    EXPECT_EQ(w().pending_calls(), 0u);
+}
+
+TEST_F(rpc, eight_threads_can_call_at_once) {
+    start();
+    auto back = w().require("back");
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 500; ++i) {
+                auto r = back.call<int>("add", t * 1000, i).get(20s);
+                if (!r.ok() || *r != t * 1000 + i) ++wrong;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(rpc, a_callback_runs_in_the_callers_process_once) {
+    start();
+    auto back = w().require("back");
+    std::promise<int> words;
+    back.cast("count_words", "the quick brown fox", callback<void(int)>{[&](int n) { words.set_value(n); }});
+    auto f = words.get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(f.get(), 4);
+    EXPECT_TRUE(eventually([&] { return w().pending_callbacks() == 0; }, 2s));
+
+    std::atomic<int> calls{0};
+    auto second = back.call<std::string>("call_twice", callback<void(int)>{[&](int) { ++calls; }}).value(5s);
+    EXPECT_NE(second.find("callback_used"), std::string::npos) << second;
+    EXPECT_TRUE(eventually([&] { return calls.load() == 1; }, 2s));
+}
+
+TEST_F(rpc, a_callback_dropped_uncalled_is_released_at_its_origin) {
+    start();
+    auto back = w().require("back");
+    back.call("drop_callback", callback<void(int)>{[](int) {}}).value(5s);
+    EXPECT_TRUE(eventually([&] { return w().pending_callbacks() == 0; }, 2s))
+        << w().pending_callbacks() << " callbacks still held";
+}
+
+TEST_F(rpc, a_callback_called_after_its_deadline_is_an_error_and_the_origin_forgets_it) {
+    start();
+    auto back = w().require("back");
+    auto mark = c().kingpin().line_count();
+    std::atomic<int> calls{0};
+    back.call("call_later", callback<void(int)>{[&](int) { ++calls; }, 200ms}, 600).value(5s);
+    EXPECT_EQ(w().pending_callbacks(), 1u);
+    EXPECT_TRUE(c().kingpin().wait_for(std::regex{"EVENT called_later \\d+ callback_expired"}, 5s, mark))
+        << c().kingpin().output();
+    EXPECT_TRUE(eventually([&] { return w().pending_callbacks() == 0; }, 2s));
+    EXPECT_EQ(calls.load(), 0);
+}
+
+TEST_F(rpc, a_callback_whose_origin_is_gone_gives_the_receiver_an_error) {
+    start();
+    auto mark = c().kingpin().line_count();
+    {
+        probe origin{c()};
+        ASSERT_TRUE(origin.w().wait_until_welcomed(5s));
+        origin.w().require("back").call("call_later", callback<void(int)>{[](int) {}}, 500).value(5s);
+    }  // the origin leaves before the callback is called
+    EXPECT_TRUE(c().kingpin().wait_for(std::regex{"EVENT error \\d+ origin_gone"}, 5s, mark))
+        << c().kingpin().output();
+}
+
+}  // namespace
+}  // namespace mob::test

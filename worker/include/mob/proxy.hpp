@@ -1,0 +1,129 @@
+// mob::proxy: a role's exported functions, as `w.require("back")` gives them. Each call
+// goes through the kingpin to the least-recently-used worker of the role that has
+// credit free; every call has a timeout and every failure comes back as an error.
+//
+//     auto back = w.require("back");
+//     int three = back.call<int>("add", 1, 2).value();                    // future
+//     back.call("add", 1, 2, [](mob::result<int> r) { ... });            // callback
+//     back.cast("foo");                                                   // fire and forget
+//     back.with({.timeout = 2s, .idempotent = true}).call<int>("add", 1, 2);
+#pragma once
+
+#include "mob/call_future.hpp"
+#include "mob/callback.hpp"
+#include "mob/detail/function_traits.hpp"
+#include "mob/detail/rpc_core.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+namespace mob {
+
+/// How a proxy calls.
+struct call_settings {
+    std::chrono::milliseconds timeout{0};  ///< 0: the worker's default (30 s)
+    bool idempotent = false;               ///< may run again on another worker if one dies
+};
+
+namespace detail {
+
+// A string literal travels as std::string.
+template <typename T>
+using arg_wire_t =
+    std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
+                           !std::is_same_v<std::remove_cvref_t<T>, std::string>,
+                       std::string, std::remove_cvref_t<T>>;
+
+template <typename T>
+struct is_result : std::false_type {};
+template <typename T>
+struct is_result<result<T>> : std::true_type {
+    using value_type = T;
+};
+
+/// Whether F is a handler taking one mob::result<X>.
+template <typename F, typename = void>
+struct result_handler : std::false_type {};
+template <typename F>
+struct result_handler<F, std::void_t<decltype(&std::remove_cvref_t<F>::operator())>> {
+    using args = typename function_traits<std::remove_cvref_t<F>>::args;
+    using first = std::remove_cvref_t<typename first_of<args>::type>;
+    static constexpr bool value = std::tuple_size_v<args> == 1 && is_result<first>::value;
+};
+
+/// Whether the last of A... is a result handler (false for none).
+template <typename... A>
+struct last_is_result_handler : std::false_type {};
+template <typename First, typename... Rest>
+struct last_is_result_handler<First, Rest...>
+    : result_handler<std::tuple_element_t<sizeof...(Rest), std::tuple<First, Rest...>>> {};
+
+/// The engine side of a proxy (defined in the worker library).
+std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, const std::string& role,
+                                       std::string_view method, const call_settings& settings,
+                                       bool oneway, std::string_view types, std::string args);
+
+}  // namespace detail
+
+class proxy {
+public:
+    proxy(std::shared_ptr<detail::core_link> link, std::string role, call_settings settings = {})
+        : link_(std::move(link)), role_(std::move(role)), settings_(settings) {}
+
+    const std::string& role() const noexcept { return role_; }
+
+    /// The same proxy with other settings.
+    proxy with(call_settings settings) const { return proxy{link_, role_, settings}; }
+
+    /// Calls `method` with `args`; returns a future of R. If the last argument is a
+    /// handler taking mob::result<X>, it is called with the result instead (on the
+    /// dispatcher thread) and nothing is returned.
+    template <typename R = void, typename... A>
+    auto call(std::string_view method, A&&... args) const {
+        if constexpr (detail::last_is_result_handler<A...>::value) {
+            return call_with_handler(method, std::forward_as_tuple(std::forward<A>(args)...),
+                                     std::make_index_sequence<sizeof...(A) - 1>{});
+        } else {
+            return call_future<R>{start(method, false, std::forward<A>(args)...)};
+        }
+    }
+
+    /// Calls `method` and wants no result, like the seed's `back.foo()`; an error (an
+    /// unknown method, a throwing function) still reaches the worker's on_error.
+    template <typename... A>
+    void cast(std::string_view method, A&&... args) const {
+        start(method, true, std::forward<A>(args)...);
+    }
+
+private:
+    template <typename... A>
+    std::shared_ptr<detail::call_state> start(std::string_view method, bool oneway, A&&... args) const {
+        using tuple = std::tuple<detail::arg_wire_t<A>...>;
+        std::string bytes;
+        {
+            detail::codec_scope scope{link_};  // callbacks among the arguments register here
+            bytes = encode(tuple{std::forward<A>(args)...});
+        }
+        return detail::start_call(link_, role_, method, settings_, oneway, type_name<tuple>(),
+                                  std::move(bytes));
+    }
+
+    template <typename Tuple, std::size_t... I>
+    void call_with_handler(std::string_view method, Tuple&& all, std::index_sequence<I...>) const {
+        auto&& handler = std::get<sizeof...(I)>(all);
+        using H = std::remove_cvref_t<decltype(handler)>;
+        using R = typename detail::is_result<typename detail::result_handler<H>::first>::value_type;
+        call_future<R> f{start(method, false, std::get<I>(std::forward<Tuple>(all))...)};
+        f.then(std::forward<decltype(handler)>(handler));
+    }
+
+    std::shared_ptr<detail::core_link> link_;
+    std::string role_;
+    call_settings settings_;
+};
+
+}  // namespace mob

@@ -1,0 +1,393 @@
+// The worker's half of RPC: calls it makes (pending table, timeouts), calls it serves
+// (exports, REQUEST -> REPLY), and callbacks (the origin's table, INVOKE, RELEASE).
+#include "mob/codec.hpp"
+#include "mob/log.hpp"
+#include "worker_core.hpp"
+
+#include <cxxabi.h>
+#include <fmt/format.h>
+
+namespace mob::detail {
+namespace proto = mob::protocol;
+
+namespace {
+zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
+
+thread_local std::shared_ptr<core_link> current_codec_link;
+
+/// Runs `fn(core)` if the worker behind `link` still exists.
+template <typename F>
+bool with_core(const std::shared_ptr<core_link>& link, F&& fn) {
+    if (!link) return false;
+    std::lock_guard lock{link->mutex};
+    if (link->core == nullptr) return false;
+    fn(*link->core);
+    return true;
+}
+}  // namespace
+
+// ---- free entry points for the templates ---------------------------------------
+
+const std::shared_ptr<core_link>& codec_link() { return current_codec_link; }
+
+codec_scope::codec_scope(std::shared_ptr<core_link> link)
+    : previous_(std::exchange(current_codec_link, std::move(link))) {}
+codec_scope::~codec_scope() { current_codec_link = std::move(previous_); }
+
+std::string describe_current_exception() {
+    auto* t = abi::__cxa_current_exception_type();
+    std::string type = t != nullptr ? demangle(t->name()) : "unknown";
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return type + ": " + e.what();
+    } catch (...) {
+        return type;
+    }
+}
+
+callback_ref register_callback(const std::shared_ptr<core_link>& link, std::shared_ptr<callback_local> cb) {
+    callback_ref ref;
+    if (!with_core(link, [&](worker_core& c) { ref = c.register_callback(std::move(cb)); })) {
+        throw mob::error("the worker is gone: a callback cannot be made", errc::shutting_down);
+    }
+    return ref;
+}
+
+std::uint64_t invoke_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref,
+                              std::string_view types, std::string args) {
+    std::uint64_t seq = 0;
+    if (!with_core(link, [&](worker_core& c) { seq = c.invoke_callback(ref, types, std::move(args)); })) {
+        throw mob::error("the worker is gone: the callback cannot be called", errc::shutting_down);
+    }
+    return seq;
+}
+
+void release_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref) noexcept {
+    try {
+        with_core(link, [&](worker_core& c) { c.release_callback(ref); });
+    } catch (...) {  // a destructor's helper: never throws
+    }
+}
+
+void send_reply(const std::shared_ptr<core_link>& link, const std::string& caller, std::uint64_t call_id,
+                errc code, std::string_view type, std::string body) noexcept {
+    try {
+        if (!with_core(link, [&](worker_core& c) { c.send_reply(caller, call_id, code, type, std::move(body)); })) {
+            log::warn("reply to {} lost: the worker is gone", caller);
+        }
+    } catch (const std::exception& e) {
+        log::error("reply to {} lost: {}", caller, e.what());
+    }
+}
+
+void post_to_dispatcher(const std::shared_ptr<core_link>& link, std::function<void()> task) {
+    with_core(link, [&](worker_core& c) { c.post(std::move(task)); });
+}
+
+std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, const std::string& role,
+                                       std::string_view method, const call_settings& settings, bool oneway,
+                                       std::string_view types, std::string args) {
+    std::shared_ptr<call_state> state;
+    if (!with_core(link, [&](worker_core& c) {
+            state = c.start_call(role, method, settings, oneway, types, std::move(args));
+        })) {
+        throw mob::error("the worker is gone: no call can be made", errc::shutting_down);
+    }
+    return state;
+}
+
+// ---- calls this worker makes ----------------------------------------------------
+
+std::shared_ptr<call_state> worker_core::start_call(const std::string& role, std::string_view method,
+                                                    const call_settings& settings, bool oneway,
+                                                    std::string_view types, std::string args) {
+    auto id = next_seq_.fetch_add(1);
+    auto state = std::make_shared<call_state>();
+    state->what = fmt::format("{}.{}", role, method);
+    state->link = link_;
+    auto timeout = settings.timeout.count() > 0 ? settings.timeout : options_.call_timeout;
+    proto::call_options opts;
+    opts.flags = static_cast<std::uint8_t>((settings.idempotent ? proto::call_idempotent : 0) |
+                                           (oneway ? proto::call_oneway : 0));
+    opts.timeout_ms = static_cast<std::uint32_t>(timeout.count());
+    frames f;
+    f.reserve(8);
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::call));
+    f.push_back(text_frame(proto::encode_seq(id)));
+    f.push_back(text_frame(role));
+    f.push_back(text_frame(method));
+    f.push_back(text_frame(opts.encode()));
+    f.push_back(text_frame(types));
+    f.emplace_back(args.data(), args.size());
+    if (!oneway) {
+        auto deadline = clock::now() + timeout;
+        std::lock_guard lock{calls_mutex_};
+        calls_.emplace(id, pending_call{state, deadline});
+        call_deadlines_.emplace(deadline, id);
+    }
+    try {
+        enqueue(std::move(f));
+    } catch (...) {
+        std::lock_guard lock{calls_mutex_};
+        if (auto it = calls_.find(id); it != calls_.end()) {
+            call_deadlines_.erase({it->second.deadline, id});
+            calls_.erase(it);
+        }
+        throw;
+    }
+    return state;
+}
+
+void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result r) {
+    std::function<void(const raw_result&)> continuation;
+    {
+        std::lock_guard lock{state->mutex};
+        if (state->result) return;
+        state->result = std::move(r);
+        continuation = std::move(state->continuation);
+        state->cv.notify_all();
+    }
+    if (continuation) {
+        dispatcher_.post([continuation = std::move(continuation), state] { continuation(*state->result); });
+    }
+}
+
+void worker_core::handle_result(frames& f) {
+    // f: [MOB1][RESULT][call][code][type][body]
+    auto id = proto::parse_seq(proto::view(f[2]));
+    auto code = proto::parse_code(proto::view(f[3]));
+    if (!id || !code) {
+        log::warn("dropped a malformed RESULT");
+        return;
+    }
+    std::shared_ptr<call_state> state;
+    {
+        std::lock_guard lock{calls_mutex_};
+        if (auto it = calls_.find(*id); it != calls_.end()) {
+            state = std::move(it->second.state);
+            call_deadlines_.erase({it->second.deadline, *id});
+            calls_.erase(it);
+        }
+    }
+    raw_result r{*code, std::string{proto::view(f[4])}, std::string{proto::view(f[5])}};
+    if (state) {
+        complete(state, std::move(r));
+    } else if (r.code != errc::ok) {
+        // A cast's failure, or a call we stopped waiting for: still not silent.
+        report_error(send_error{*id, r.code, std::move(r.body)});
+    }
+}
+
+clock::time_point worker_core::next_call_deadline() {
+    std::lock_guard lock{calls_mutex_};
+    return call_deadlines_.empty() ? clock::time_point::max() : call_deadlines_.begin()->first;
+}
+
+void worker_core::expire(clock::time_point now) {
+    std::vector<std::shared_ptr<call_state>> expired;
+    {
+        std::lock_guard lock{calls_mutex_};
+        while (!call_deadlines_.empty() && call_deadlines_.begin()->first <= now) {
+            auto id = call_deadlines_.begin()->second;
+            call_deadlines_.erase(call_deadlines_.begin());
+            if (auto it = calls_.find(id); it != calls_.end()) {
+                expired.push_back(std::move(it->second.state));
+                calls_.erase(it);
+            }
+        }
+    }
+    for (auto& s : expired) complete(s, raw_result{errc::timeout, {}, s->what + ": no result before the call's timeout"});
+    std::lock_guard lock{callbacks_mutex_};
+    for (auto it = callbacks_.begin(); it != callbacks_.end();) {
+        it = it->second.deadline <= now ? callbacks_.erase(it) : std::next(it);
+    }
+}
+
+std::size_t worker_core::pending_calls() const {
+    std::lock_guard lock{calls_mutex_};
+    return calls_.size();
+}
+
+// ---- calls this worker serves ---------------------------------------------------
+
+void worker_core::add_export(std::string name, std::string types, std::function<void(const incoming_call&)> fn) {
+    {
+        std::lock_guard lock{exports_mutex_};
+        exports_[std::move(name)] = std::make_shared<export_entry>(export_entry{std::move(types), std::move(fn)});
+    }
+    exports_changed_ = true;
+    wake();
+}
+
+void worker_core::send_ready() {
+    proto::ready r;
+    r.credit = options_.credit;
+    {
+        std::lock_guard lock{exports_mutex_};
+        for (const auto& [name, e] : exports_) r.exports.push_back(name);
+    }
+    frames f;
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::ready));
+    auto body = encode(r);
+    f.emplace_back(body.data(), body.size());
+    send_or_keep(std::move(f));
+}
+
+void worker_core::handle_request(frames& f) {
+    // f: [MOB1][REQUEST][caller][call][method][options][types][args]
+    auto id = proto::parse_seq(proto::view(f[3]));
+    if (!id) {
+        log::warn("dropped a REQUEST with a bad call id");
+        return;
+    }
+    auto call = std::make_shared<frames>(std::move(f));
+    dispatcher_.post([this, call, id = *id] {
+        auto& fr = *call;
+        std::string caller{proto::view(fr[2])};
+        std::string method{proto::view(fr[4])};
+        std::string what = fmt::format("{}.{}", options_.role, method);
+        std::shared_ptr<export_entry> entry;
+        {
+            std::lock_guard lock{exports_mutex_};
+            if (auto it = exports_.find(method); it != exports_.end()) entry = it->second;
+        }
+        if (!entry) {
+            std::string names;
+            {
+                std::lock_guard lock{exports_mutex_};
+                for (const auto& [n, e] : exports_) names += (names.empty() ? "" : ", ") + n;
+            }
+            send_reply(caller, id, errc::unknown_method,
+                       {}, fmt::format("role '{}' has no method '{}' (worker {} exports: {})", options_.role,
+                                       method, id_, names.empty() ? "nothing" : names));
+            return;
+        }
+        auto types = proto::view(fr[6]);
+        if (!types.empty() && types != entry->types) {
+            send_reply(caller, id, errc::bad_type, {},
+                       fmt::format("{} takes {}, not {}", what, entry->types, types));
+            return;
+        }
+        incoming_call in{link_, caller, id, what, proto::bytes(fr[7])};
+        codec_scope scope{link_};
+        entry->fn(in);
+    });
+}
+
+void worker_core::send_reply(const std::string& caller, std::uint64_t call_id, errc code,
+                             std::string_view type, std::string body) {
+    frames f;
+    f.reserve(7);
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::reply));
+    f.push_back(text_frame(caller));
+    f.push_back(text_frame(proto::encode_seq(call_id)));
+    f.push_back(text_frame(proto::encode_code(code)));
+    f.push_back(text_frame(type));
+    f.emplace_back(body.data(), body.size());
+    enqueue(std::move(f));
+}
+
+// ---- callbacks ----------------------------------------------------------------
+
+callback_ref worker_core::register_callback(std::shared_ptr<callback_local> cb) {
+    std::lock_guard lock{callbacks_mutex_};
+    auto id = next_callback_id_++;
+    auto deadline = cb->timeout.count() > 0 ? clock::now() + cb->timeout : clock::time_point::max();
+    callbacks_.emplace(id, origin_callback{std::move(cb), deadline});
+    return callback_ref{id_, id};
+}
+
+std::size_t worker_core::pending_callbacks() const {
+    std::lock_guard lock{callbacks_mutex_};
+    return callbacks_.size();
+}
+
+std::uint64_t worker_core::invoke_callback(const callback_ref& ref, std::string_view types, std::string args) {
+    auto seq = next_seq_.fetch_add(1);
+    frames f;
+    f.reserve(7);
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::invoke));
+    f.push_back(text_frame(proto::encode_seq(seq)));
+    f.push_back(text_frame(ref.origin));
+    f.push_back(text_frame(proto::encode_seq(ref.id)));
+    f.push_back(text_frame(types));
+    f.emplace_back(args.data(), args.size());
+    enqueue(std::move(f));
+    return seq;
+}
+
+void worker_core::release_callback(const callback_ref& ref) {
+    if (ref.origin == id_) {  // made and dropped here
+        std::lock_guard lock{callbacks_mutex_};
+        callbacks_.erase(ref.id);
+        return;
+    }
+    frames f;
+    f.push_back(proto::header_frame());
+    f.push_back(proto::command_frame(proto::command::release));
+    f.push_back(text_frame(ref.origin));
+    f.push_back(text_frame(proto::encode_seq(ref.id)));
+    enqueue(std::move(f));
+}
+
+void worker_core::handle_invoked(frames& f) {
+    // f: [MOB1][INVOKED][invoker][seq][callback][types][args]
+    std::string invoker{proto::view(f[2])};
+    auto seq = proto::parse_seq(proto::view(f[3])).value_or(0);
+    auto id = proto::parse_seq(proto::view(f[4]));
+    if (!id) {
+        log::warn("dropped a malformed INVOKED from {}", invoker);
+        return;
+    }
+    origin_callback entry;
+    bool found = false;
+    {
+        std::lock_guard lock{callbacks_mutex_};
+        if (auto it = callbacks_.find(*id); it != callbacks_.end()) {
+            entry = std::move(it->second);
+            callbacks_.erase(it);
+            found = true;
+        }
+    }
+    if (!found) {
+        reject_to(invoker, seq, errc::callback_used,
+                  fmt::format("callback {} of {} was already called, released or expired", *id, id_));
+        return;
+    }
+    if (entry.deadline <= clock::now()) {
+        reject_to(invoker, seq, errc::callback_expired, fmt::format("callback {} of {} has expired", *id, id_));
+        return;
+    }
+    auto types = proto::view(f[5]);
+    if (types != entry.cb->types) {
+        reject_to(invoker, seq, errc::bad_type,
+                  fmt::format("callback {} of {} takes {}, not {}", *id, id_, entry.cb->types, types));
+        return;
+    }
+    auto call = std::make_shared<frames>(std::move(f));
+    dispatcher_.post([this, call, cb = std::move(entry.cb), invoker, seq] {
+        try {
+            codec_scope scope{link_};
+            cb->run(proto::bytes((*call)[6]));
+        } catch (...) {
+            auto why = describe_current_exception();
+            log::warn("callback called by {} threw: {}", invoker, why);
+            reject_to(invoker, seq, errc::handler_failed, "callback threw: " + why);
+        }
+    });
+}
+
+void worker_core::handle_released(frames& f) {
+    // f: [MOB1][RELEASED][holder][callback]
+    auto id = proto::parse_seq(proto::view(f[3]));
+    if (!id) return;
+    std::lock_guard lock{callbacks_mutex_};
+    callbacks_.erase(*id);
+}
+
+}  // namespace mob::detail
