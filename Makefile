@@ -1,0 +1,78 @@
+# Developer entry points; CI runs .ci/run, which uses these.
+#   make [build]     install missing Debian packages, configure build/ once, build
+#   make demo        build, then run the hello example until Ctrl-C (HELLO_PORT=... to move it)
+#   make test        build, then run the test suite (every test has a timeout)
+#   make sanitize    build and test under ASan+UBSan (build-asan/) and TSan (build-tsan/)
+#   make format      clang-format the sources in place; format-check only checks them
+#   make clean       remove the build directories
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+CTEST_JOBS ?= 2
+# Default timeout (seconds) for a test that sets none of its own.
+TEST_TIMEOUT ?= 300
+CMAKE ?= cmake
+CTEST ?= ctest
+CLANG_FORMAT ?= clang-format
+FORMAT_DIRS := common broker worker examples test bench
+comma := ,
+
+# The sanitizer builds: the tests and what they run, no benchmarks; the consumer tests
+# (which only rebuild mob the way a user would) are left to `make test`.
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+SAN_BUILD_TYPE ?= RelWithDebInfo
+# GCC 12 instrumentation sets off false -Wmaybe-uninitialized (e.g. in <regex>) under -Werror.
+SAN_CMAKE_ARGS ?= -DMOB_BUILD_TESTS=ON -DMOB_BUILD_EXAMPLES=ON -DMOB_BUILD_BENCH=OFF \
+                  -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized
+SAN_CTEST_ARGS ?= --label-exclude consumer
+SAN_COMMON := halt_on_error=1:print_stacktrace=1
+ASAN_ENV := ASAN_OPTIONS=$(SAN_COMMON):detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1 \
+            UBSAN_OPTIONS=$(SAN_COMMON):report_error_type=1
+TSAN_ENV := TSAN_OPTIONS=$(SAN_COMMON):second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$(CURDIR)/scripts/tsan.supp
+
+.DEFAULT_GOAL := build
+.PHONY: deps build demo test sanitize sanitize-asan sanitize-tsan format format-check clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@test -f $(BUILD_DIR)/CMakeCache.txt || \
+	  $(CMAKE) -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+
+demo: build
+	@echo "mob-hello: open http://127.0.0.1:$${HELLO_PORT:-1337}/ in a browser; press Ctrl-C to stop."
+	./$(BUILD_DIR)/examples/hello/mob-hello
+
+test: build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) --timeout $(TEST_TIMEOUT)
+
+sanitize: sanitize-asan sanitize-tsan
+
+# $(call sanitize,dir,sanitizers,env)
+define sanitize
+	@test -f $(1)/CMakeCache.txt || \
+	  $(CMAKE) -S . -B $(1) -DCMAKE_BUILD_TYPE=$(SAN_BUILD_TYPE) -DMOB_SANITIZER=$(2) $(SAN_CMAKE_ARGS)
+	$(CMAKE) --build $(1) -j$(JOBS)
+	$(3) $(CTEST) --test-dir $(1) --output-on-failure -j$(CTEST_JOBS) --timeout $(TEST_TIMEOUT) $(SAN_CTEST_ARGS)
+endef
+
+sanitize-asan: deps
+	$(call sanitize,$(ASAN_DIR),address$(comma)undefined,$(ASAN_ENV))
+
+sanitize-tsan: deps
+	$(call sanitize,$(TSAN_DIR),thread,$(TSAN_ENV))
+
+format:
+	find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' \) -print0 | \
+	  xargs -0 -r $(CLANG_FORMAT) -i
+
+format-check:
+	find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' \) -print0 | \
+	  xargs -0 -r $(CLANG_FORMAT) --dry-run --Werror
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
