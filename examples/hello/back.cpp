@@ -1,13 +1,39 @@
-// background-worker.js: says it is running, and answers "foo".
+// background-worker.js: says it is running and exports its functions to the cluster.
 #include <fmt/format.h>
+
+#include <cstdio>
+#include <sstream>
 
 #include "roles.hpp"
 
-void back_main(mob::worker& w) {
-    fmt::print("Background worker {} running.\n", w.pid());
+namespace {
+void say(const std::string& line) {
+    fmt::print("{}\n", line);
     std::fflush(stdout);
-    w.on<std::string>("foo", [&w](const std::string& path) {
-        fmt::print("Bar! My pid is {} (request for {})\n", w.pid(), path);
-        std::fflush(stdout);
+}
+}  // namespace
+
+void back_main(mob::worker& w) {
+    say(fmt::format("Background worker {} running.", w.pid()));
+
+    // exports.foo of the original: a function other roles call through a proxy.
+    w.export_fn("foo", [&w] { say(fmt::format("Bar! My pid is {}", w.pid())); });
+
+    // A function with a result...
+    w.export_fn("greet", [&w](std::string who) {
+        return fmt::format("Hello, {}! (from back {})", who, w.pid());
+    });
+
+    // ...and one that answers through a callback, which runs in the caller's process.
+    w.export_fn("count_words", [](std::string text, mob::callback<void(int)> done) {
+        std::istringstream in{text};
+        int words = 0;
+        for (std::string word; in >> word;) ++words;
+        done(words);
+    });
+
+    // Plain messages, for whoever listens.
+    w.on<std::string>("news", [&w](const std::string& news) {
+        say(fmt::format("Back {} heard: {}", w.pid(), news));
     });
 }

@@ -1,27 +1,52 @@
 // http-server.js: every front worker serves "Hello World" on 127.0.0.1:1337 (or
-// $HELLO_PORT) and, for each request, sends "foo" to any one back worker.
+// $HELLO_PORT) and, for each request, calls the back role through its proxy.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "http.hpp"
 #include "roles.hpp"
 
+using namespace std::chrono_literals;
+
 void front_main(mob::worker& w) {
     const char* env_port = std::getenv("HELLO_PORT");
     const int port = env_port != nullptr ? std::atoi(env_port) : 1337;
-    hello::serve_http(
-        "127.0.0.1", port, [&w] { return w.stopping(); },
-        [&w](const std::string& path) {
-            fmt::print("Server {} served an http request.\n", w.pid());
-            std::fflush(stdout);
-            // Goes to any one of the back workers: the least recently used.
-            w.any("back").send("foo", path);
-            return std::string{"Hello World\n"};
-        },
-        [&w, port] {
-            fmt::print("Server {} running at http://127.0.0.1:{}/\n", w.pid(), port);
-            std::fflush(stdout);
-            w.ready();
-        });
+
+    // A remoting proxy to the 'back' role's exports.
+    auto back = w.require("back");
+
+    auto handle = [&w, back](const std::string& path) {
+        fmt::print("Server {} served an http request.\n", w.pid());
+        std::fflush(stdout);
+
+        // This calls foo on any one of the 4 back processes: the least recently used.
+        back.cast("foo");
+
+        // A call with a result: wait for it (at most 2 s).
+        auto greeting = back.call<std::string>("greet", path).get(2s);
+        fmt::print("Server {} got: {}\n", w.pid(),
+                   greeting ? *greeting : "an error: " + greeting.error().message);
+
+        // A call that answers through a callback, run here when the back calls it.
+        std::string words = path;
+        std::replace(words.begin(), words.end(), '/', ' ');
+        back.cast("count_words", words, mob::callback<void(int)>{[&w, path](int n) {
+                      fmt::print("Server {} learned that {} has {} words.\n", w.pid(), path, n);
+                      std::fflush(stdout);
+                  }});
+
+        // And a message to every process of the app.
+        w.send("news", fmt::format("front {} served {}", w.pid(), path));
+        std::fflush(stdout);
+        return std::string{"Hello World\n"};
+    };
+
+    hello::serve_http("127.0.0.1", port, [&w] { return w.stopping(); }, handle, [&w, port] {
+        fmt::print("Server {} running at http://127.0.0.1:{}/\n", w.pid(), port);
+        std::fflush(stdout);
+        w.ready();
+    });
 }

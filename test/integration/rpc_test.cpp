@@ -198,8 +198,9 @@ TEST_F(rpc, a_worker_never_holds_more_calls_than_its_credit) {
 }
 
 TEST_F(rpc, a_hundred_thousand_calls_are_neither_lost_nor_duplicated) {
-    start();
-    auto back = w().require("back");
+    // Workers that take many calls at once, as a busy service would be configured.
+    start({{"TEST_POOL", "4"}, {"TEST_POOL_CREDIT", "64"}});
+    auto back = w().require("pool");
     constexpr int total = 100000;
     constexpr int window = 1000;
     std::vector<char> seen(total, 0);
