@@ -71,5 +71,22 @@ TEST(hello_example, serves_hello_world_and_reaches_the_back_every_way) {
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << app.output();
 }
 
+TEST(messages_example, exchanges_every_kind_of_message) {
+    temp_dir dir;
+    child_process app{{MOB_MESSAGES_APP}, {{"MOB_RUNTIME_DIR", dir.path()}}};
+    ASSERT_TRUE(app.wait_for(full_line, 10s)) << app.output();
+    EXPECT_TRUE(app.wait_for_count(std::regex{"pong \\d+ got 'to every process'"}, 3, 5s)) << app.output();
+    EXPECT_TRUE(app.wait_for_count(std::regex{"pong \\d+ got 'to every pong'"}, 3, 5s)) << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"pong \\d+ got 'to any one pong'"}, 5s)) << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"pong (\\d+) got 'to pong \\1 only'"}, 5s)) << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"ping \\d+ got topic 'hello' \\(std::string\\)"}, 5s)) << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"came back: no worker of app 'messages' has pid 999999999"}, 5s))
+        << app.output();
+    app.signal(SIGINT);
+    auto status = app.wait_exit(5s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << app.output();
+}
+
 }  // namespace
 }  // namespace mob::test
