@@ -85,9 +85,12 @@ void router::handle(frames& f) {
     if (it == workers_.end()) {
         // Not known (the broker restarted, or we forgot it): ask for a new hello, and
         // fail a SEND explicitly rather than dropping it in silence.
-        if (env.cmd == proto::command::send) {
-            send_error(from, proto::parse_seq(proto::view(f[3])).value_or(0),
-                       errc::not_registered, "the broker does not know this worker: say HELLO first");
+        const auto first = proto::parse_seq(proto::view(f.size() > 3 ? f[3] : f[0])).value_or(0);
+        if (env.cmd == proto::command::send || env.cmd == proto::command::invoke) {
+            send_error(from, first, errc::not_registered, "the broker does not know this worker: say HELLO first");
+        } else if (env.cmd == proto::command::call) {
+            send_call_result(from, first, errc::not_registered, "the broker does not know this worker: say HELLO first",
+                             /*known_only=*/false);
         }
         if (env.cmd != proto::command::goodbye) send_command(from, proto::command::hello_again);
         return;
@@ -179,8 +182,12 @@ void router::on_hello(frames& f) {
 
 void router::on_ready(worker_entry& w) {
     auto* role = find_role(w.role);
-    refresh_exports(*role);  // a READY again updates credit and exports
-    if (w.in_flight.size() < w.credit) role->free.push_back(w.id);
+    // A READY again updates credit and exports.
+    if (w.in_flight.size() < w.credit) {
+        role->free.push_back(w.id);
+    } else {
+        role->free.remove(w.id);
+    }
     if (!w.ready) {
         w.ready = true;
         role->ready.push_back(w.id);
@@ -195,6 +202,7 @@ void router::on_ready(worker_entry& w) {
             hooks_.on_ready(summary);
         }
     }
+    refresh_exports(*role);
     drain_queue(*role);
     dispatch_calls(*role);
 }

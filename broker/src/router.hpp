@@ -125,7 +125,8 @@ private:
     void on_release(worker_entry&, frames& f);
     void dispatch_calls(role_entry& role);
     bool dispatch(role_entry& role, held_call& call);
-    void send_call_result(const std::string& caller, std::uint64_t call_id, errc code, std::string_view text);
+    void send_call_result(const std::string& caller, std::uint64_t call_id, errc code, std::string_view text,
+                          bool known_only = true);
     void fail_in_flight(worker_entry& w);
     void drop_calls_of(const std::string& caller);
     void refresh_exports(role_entry& role);

@@ -22,8 +22,9 @@ std::string call_key(std::string_view caller, std::string_view call_frame) {
 }
 }  // namespace
 
-void router::send_call_result(const std::string& caller, std::uint64_t call_id, errc code, std::string_view text) {
-    if (workers_.count(caller) == 0) return;  // the caller is gone: nobody to tell
+void router::send_call_result(const std::string& caller, std::uint64_t call_id, errc code, std::string_view text,
+                              bool known_only) {
+    if (known_only && workers_.count(caller) == 0) return;  // the caller is gone: nobody to tell
     frames f;
     f.reserve(6);
     f.push_back(proto::header_frame());
@@ -118,7 +119,7 @@ bool router::dispatch(role_entry& role, held_call& call) {
         }
         auto r = send_to(id, keep ? out : call.request);
         if (r == send_result::unreachable) {
-            forget(id, "unreachable");
+            forget(id, "unreachable");  // may dispatch other calls: `call` is not in the queue
             continue;
         }
         if (r == send_result::full) return false;  // try again on the next tick
@@ -135,8 +136,13 @@ bool router::dispatch(role_entry& role, held_call& call) {
 
 void router::dispatch_calls(role_entry& role) {
     while (!role.calls.empty() && !role.free.empty()) {
-        if (!dispatch(role, role.calls.front())) return;
+        // Out of the queue while it is dispatched: dispatch() may re-enter this function.
+        auto call = std::move(role.calls.front());
         role.calls.pop_front();
+        if (!dispatch(role, call)) {
+            role.calls.push_front(std::move(call));
+            return;
+        }
     }
 }
 
@@ -154,9 +160,18 @@ void router::on_reply(worker_entry& from, frames& f) {
     ++from.served;
     auto* role = find_role(from.role);
     if (from.ready && from.in_flight.size() < from.credit) role->free.push_back(from.id);
-    auto code = proto::parse_code(proto::view(f[5])).value_or(errc::bad_frame);
-    if (code != errc::ok) ++role->calls_failed;
-    if ((!oneway || code != errc::ok) && workers_.count(caller) != 0) {
+    auto code = proto::parse_code(proto::view(f[5]));
+    if (!code) {
+        // The caller must not wait for a result it cannot read.
+        drop(from.id, "bad_reply", "REPLY code frame is not 2 bytes");
+        f[5].rebuild(proto::encode_code(errc::bad_frame).data(), 2);
+        f[6].rebuild(0);
+        auto text = fmt::format("{}.{}: the worker {} sent a malformed reply", from.role, "?", from.id);
+        f[7].rebuild(text.data(), text.size());
+        code = errc::bad_frame;
+    }
+    if (*code != errc::ok) ++role->calls_failed;
+    if ((!oneway || *code != errc::ok) && workers_.count(caller) != 0) {
         frames out;
         out.reserve(6);
         out.push_back(proto::header_frame());
@@ -211,8 +226,12 @@ void router::on_invoke(worker_entry& from, frames& f) {
     out.push_back(std::move(f[5]));
     out.push_back(std::move(f[6]));
     out.push_back(std::move(f[7]));
-    if (send_to(origin, out) != send_result::sent) {
+    auto r = send_to(origin, out);
+    if (r == send_result::full) {
+        send_error(from.id, seq, errc::queue_full, fmt::format("the callback's origin {} is not taking messages", origin));
+    } else if (r == send_result::unreachable) {
         send_error(from.id, seq, errc::origin_gone, fmt::format("the callback's origin {} cannot be reached", origin));
+        forget(origin, "unreachable");
     }
 }
 

@@ -155,6 +155,41 @@ TEST(protocol_errors, a_registered_worker_gets_bad_frame_with_its_sequence_for_a
     EXPECT_NE(e->second.message.find("target"), std::string::npos);
 }
 
+TEST(protocol_errors, a_worker_that_says_ready_once_gets_calls_for_what_it_exports) {
+    // "late" has its own worker, which is not ready for a long while: the raw peer is the
+    // role's only ready worker, and it says READY exactly once.
+    cluster c{{{"TEST_LATE_MS", "20000"}}};
+    ASSERT_TRUE(c.kingpin().wait_for(std::regex{"EVENT start late"}, 10s)) << c.kingpin().output();
+    raw_peer raw{c};
+    raw.send({header(), cmd(proto::command::hello), hello_body("testapp", "late")});
+    ASSERT_TRUE(raw.next_is(proto::command::welcome));
+    raw.send({header(), cmd(proto::command::ready), encode(proto::ready{1, {"ping"}})});
+    probe p{c};
+    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    auto call = p.w().require("late").with({.timeout = 3s}).call<int>("ping");
+    EXPECT_TRUE(raw.next_is(proto::command::request)) << "the call did not reach the only ready worker";
+    auto r = call.get();
+    EXPECT_FALSE(r.ok() && r.error().code == errc::unknown_method) << r.error().message;
+}
+
+TEST(protocol_errors, a_call_from_an_unknown_identity_fails_at_once_with_not_registered) {
+    cluster c;
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    raw_peer raw{c};
+    raw.send({header(), cmd(proto::command::call), proto::encode_seq(5), "back", "add",
+              proto::call_options{0, 1000}.encode(), "std::tuple<int, int>", encode(std::tuple<int, int>{1, 2})});
+    for (int i = 0; i < 10; ++i) {
+        auto m = raw.receive();
+        ASSERT_FALSE(m.empty()) << "no RESULT came back";
+        if (m.size() == 6 && proto::view(m[1])[0] == static_cast<char>(proto::command::result)) {
+            EXPECT_EQ(proto::parse_seq(proto::view(m[2])), 5u);
+            EXPECT_EQ(proto::parse_code(proto::view(m[3])), errc::not_registered);
+            return;
+        }
+    }
+    FAIL() << "no RESULT came back";
+}
+
 TEST(protocol_errors, a_refused_worker_stops_instead_of_saying_hello_forever) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();

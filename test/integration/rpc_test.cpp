@@ -261,6 +261,14 @@ TEST_F(rpc, a_callback_dropped_uncalled_is_released_at_its_origin) {
         << w().pending_callbacks() << " callbacks still held";
 }
 
+TEST_F(rpc, the_callbacks_of_a_call_that_never_ran_are_released_at_once) {
+    start();
+    auto r = w().require("back").call("nosuchmethod", callback<void(int)>{[](int) {}}).get(5s);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::unknown_method);
+    EXPECT_EQ(w().pending_callbacks(), 0u);
+}
+
 TEST_F(rpc, a_callback_called_after_its_deadline_is_an_error_and_the_origin_forgets_it) {
     start();
     auto back = w().require("back");

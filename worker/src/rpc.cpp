@@ -14,6 +14,7 @@ namespace {
 zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
 
 thread_local std::shared_ptr<core_link> current_codec_link;
+thread_local codec_scope* current_scope = nullptr;
 
 /// Runs `fn(core)` if the worker behind `link` still exists.
 template <typename F>
@@ -31,8 +32,11 @@ bool with_core(const std::shared_ptr<core_link>& link, F&& fn) {
 const std::shared_ptr<core_link>& codec_link() { return current_codec_link; }
 
 codec_scope::codec_scope(std::shared_ptr<core_link> link)
-    : previous_(std::exchange(current_codec_link, std::move(link))) {}
-codec_scope::~codec_scope() { current_codec_link = std::move(previous_); }
+    : previous_(std::exchange(current_codec_link, std::move(link))), outer_(std::exchange(current_scope, this)) {}
+codec_scope::~codec_scope() {
+    current_codec_link = std::move(previous_);
+    current_scope = outer_;
+}
 
 std::string describe_current_exception() {
     auto* t = abi::__cxa_current_exception_type();
@@ -51,6 +55,7 @@ callback_ref register_callback(const std::shared_ptr<core_link>& link, std::shar
     if (!with_core(link, [&](worker_core& c) { ref = c.register_callback(std::move(cb)); })) {
         throw mob::error("the worker is gone: a callback cannot be made", errc::shutting_down);
     }
+    if (current_scope != nullptr) current_scope->registered.push_back(ref.id);
     return ref;
 }
 
@@ -87,10 +92,11 @@ void post_to_dispatcher(const std::shared_ptr<core_link>& link, std::function<vo
 
 std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, const std::string& role,
                                        std::string_view method, const call_settings& settings, bool oneway,
-                                       std::string_view types, std::string args) {
+                                       std::string_view types, std::string args,
+                                       std::vector<std::uint64_t> callbacks) {
     std::shared_ptr<call_state> state;
     if (!with_core(link, [&](worker_core& c) {
-            state = c.start_call(role, method, settings, oneway, types, std::move(args));
+            state = c.start_call(role, method, settings, oneway, types, std::move(args), std::move(callbacks));
         })) {
         throw mob::error("the worker is gone: no call can be made", errc::shutting_down);
     }
@@ -101,7 +107,8 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, c
 
 std::shared_ptr<call_state> worker_core::start_call(const std::string& role, std::string_view method,
                                                     const call_settings& settings, bool oneway,
-                                                    std::string_view types, std::string args) {
+                                                    std::string_view types, std::string args,
+                                                    std::vector<std::uint64_t> callbacks) {
     auto id = next_seq_.fetch_add(1);
     auto state = std::make_shared<call_state>();
     state->what = fmt::format("{}.{}", role, method);
@@ -124,7 +131,7 @@ std::shared_ptr<call_state> worker_core::start_call(const std::string& role, std
     if (!oneway) {
         auto deadline = clock::now() + timeout;
         std::lock_guard lock{calls_mutex_};
-        calls_.emplace(id, pending_call{state, deadline});
+        calls_.emplace(id, pending_call{state, deadline, std::move(callbacks)});
         call_deadlines_.emplace(deadline, id);
     }
     try {
@@ -163,15 +170,21 @@ void worker_core::handle_result(frames& f) {
         return;
     }
     std::shared_ptr<call_state> state;
+    std::vector<std::uint64_t> callbacks;
     {
         std::lock_guard lock{calls_mutex_};
         if (auto it = calls_.find(*id); it != calls_.end()) {
             state = std::move(it->second.state);
+            callbacks = std::move(it->second.callbacks);
             call_deadlines_.erase({it->second.deadline, *id});
             calls_.erase(it);
         }
     }
     raw_result r{*code, std::string{proto::view(f[4])}, std::string{proto::view(f[5])}};
+    // A call that never ran (or whose worker died) will never call its callbacks back.
+    if (r.code != errc::ok && r.code != errc::remote_exception && r.code != errc::handler_failed) {
+        forget_callbacks(callbacks);
+    }
     if (state) {
         complete(state, std::move(r));
     } else if (r.code != errc::ok) {
@@ -187,6 +200,7 @@ clock::time_point worker_core::next_call_deadline() {
 
 void worker_core::expire(clock::time_point now) {
     std::vector<std::shared_ptr<call_state>> expired;
+    std::vector<std::uint64_t> callbacks;
     {
         std::lock_guard lock{calls_mutex_};
         while (!call_deadlines_.empty() && call_deadlines_.begin()->first <= now) {
@@ -194,14 +208,39 @@ void worker_core::expire(clock::time_point now) {
             call_deadlines_.erase(call_deadlines_.begin());
             if (auto it = calls_.find(id); it != calls_.end()) {
                 expired.push_back(std::move(it->second.state));
+                callbacks.insert(callbacks.end(), it->second.callbacks.begin(), it->second.callbacks.end());
                 calls_.erase(it);
             }
         }
     }
     for (auto& s : expired) complete(s, raw_result{errc::timeout, {}, s->what + ": no result before the call's timeout"});
+    forget_callbacks(callbacks);  // the caller gave up: a late call back is refused
     std::lock_guard lock{callbacks_mutex_};
     for (auto it = callbacks_.begin(); it != callbacks_.end();) {
-        it = it->second.deadline <= now ? callbacks_.erase(it) : std::next(it);
+        if (it->second.deadline <= now) {
+            remember_expired(it->first);
+            it = callbacks_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void worker_core::forget_callbacks(const std::vector<std::uint64_t>& ids) {
+    if (ids.empty()) return;
+    std::lock_guard lock{callbacks_mutex_};
+    for (auto id : ids) {
+        if (callbacks_.erase(id) != 0) remember_expired(id);
+    }
+}
+
+void worker_core::remember_expired(std::uint64_t id) {
+    // Bounded: enough to tell "expired" from "already called" for recent callbacks.
+    expired_callbacks_.insert(id);
+    expired_order_.push_back(id);
+    if (expired_order_.size() > 4096) {
+        expired_callbacks_.erase(expired_order_.front());
+        expired_order_.pop_front();
     }
 }
 
@@ -355,8 +394,18 @@ void worker_core::handle_invoked(frames& f) {
         }
     }
     if (!found) {
-        reject_to(invoker, seq, errc::callback_used,
-                  fmt::format("callback {} of {} was already called, released or expired", *id, id_));
+        bool expired = false;
+        {
+            std::lock_guard lock{callbacks_mutex_};
+            expired = expired_callbacks_.count(*id) != 0;
+        }
+        if (expired) {
+            reject_to(invoker, seq, errc::callback_expired,
+                      fmt::format("callback {} of {} has expired (or its call failed)", *id, id_));
+        } else {
+            reject_to(invoker, seq, errc::callback_used,
+                      fmt::format("callback {} of {} was already called or released", *id, id_));
+        }
         return;
     }
     if (entry.deadline <= clock::now()) {

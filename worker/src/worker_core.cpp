@@ -324,6 +324,7 @@ void worker_core::handle(frames& f) {
         case proto::command::hello_again:
             if (refused_) return;
             log::info("broker does not know us (restarted?): saying hello again");
+            welcomed_ = false;  // so that a refusal of the new HELLO is recognised
             send_hello();
             if (ready_sent_) send_ready();
             return;

@@ -57,7 +57,8 @@ public:
     const std::shared_ptr<core_link>& link() const { return link_; }
     std::shared_ptr<call_state> start_call(const std::string& role, std::string_view method,
                                            const call_settings& settings, bool oneway,
-                                           std::string_view types, std::string args);
+                                           std::string_view types, std::string args,
+                                           std::vector<std::uint64_t> callbacks);
     callback_ref register_callback(std::shared_ptr<callback_local> cb);
     std::uint64_t invoke_callback(const callback_ref& ref, std::string_view types, std::string args);
     void release_callback(const callback_ref& ref);
@@ -97,6 +98,8 @@ private:
     void send_ready();
     clock::time_point next_call_deadline();
     void report_error(send_error e);
+    void forget_callbacks(const std::vector<std::uint64_t>& ids);
+    void remember_expired(std::uint64_t id);  // callbacks_mutex_ held
     void check_broker(clock::time_point now);
 
     worker_options options_;
@@ -132,6 +135,7 @@ private:
     struct pending_call {
         std::shared_ptr<call_state> state;
         clock::time_point deadline;
+        std::vector<std::uint64_t> callbacks;  ///< made for this call's arguments
     };
     mutable std::mutex calls_mutex_;
     std::unordered_map<std::uint64_t, pending_call> calls_;
@@ -144,6 +148,8 @@ private:
     mutable std::mutex callbacks_mutex_;
     std::unordered_map<std::uint64_t, origin_callback> callbacks_;
     std::uint64_t next_callback_id_ = 1;
+    std::set<std::uint64_t> expired_callbacks_;
+    std::deque<std::uint64_t> expired_order_;
 
     std::shared_ptr<core_link> link_;
 

@@ -65,7 +65,8 @@ struct last_is_result_handler<First, Rest...>
 /// The engine side of a proxy (defined in the worker library).
 std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, const std::string& role,
                                        std::string_view method, const call_settings& settings,
-                                       bool oneway, std::string_view types, std::string args);
+                                       bool oneway, std::string_view types, std::string args,
+                                       std::vector<std::uint64_t> callbacks);
 
 }  // namespace detail
 
@@ -104,12 +105,14 @@ private:
     std::shared_ptr<detail::call_state> start(std::string_view method, bool oneway, A&&... args) const {
         using tuple = std::tuple<detail::arg_wire_t<A>...>;
         std::string bytes;
+        std::vector<std::uint64_t> callbacks;
         {
             detail::codec_scope scope{link_};  // callbacks among the arguments register here
             bytes = encode(tuple{std::forward<A>(args)...});
+            callbacks = std::move(scope.registered);
         }
         return detail::start_call(link_, role_, method, settings_, oneway, type_name<tuple>(),
-                                  std::move(bytes));
+                                  std::move(bytes), std::move(callbacks));
     }
 
     template <typename Tuple, std::size_t... I>

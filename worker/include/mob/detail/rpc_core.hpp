@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace mob::detail {
 
@@ -66,7 +67,8 @@ struct core_link {
 /// The worker whose callbacks are being encoded or decoded on this thread (or null).
 const std::shared_ptr<core_link>& codec_link();
 
-/// Sets codec_link() for the current scope.
+/// Sets codec_link() for the current scope, and collects the ids of the callbacks
+/// registered while it lasts (so a call that fails can release them).
 class codec_scope {
 public:
     explicit codec_scope(std::shared_ptr<core_link> link);
@@ -74,8 +76,11 @@ public:
     codec_scope(const codec_scope&) = delete;
     codec_scope& operator=(const codec_scope&) = delete;
 
+    std::vector<std::uint64_t> registered;
+
 private:
     std::shared_ptr<core_link> previous_;
+    codec_scope* outer_;
 };
 
 /// The origin side of a callback: what runs when it is invoked.
