@@ -24,15 +24,16 @@ fs::path program_dir() {
 }
 
 void clear_mob_environment() {
-    for (const char* name : {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED",
-                             "MOB_HEARTBEAT_MS", "MOB_LIVENESS", "MOB_KINGPIN_PID", "MOB_CREDIT",
-                             "MOB_CALL_TIMEOUT_MS"}) {
+    for (const char* name :
+         {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED", "MOB_HEARTBEAT_MS", "MOB_LIVENESS",
+          "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS"}) {
         ::unsetenv(name);
     }
 }
 }  // namespace
 
-app::app(std::string name) : name_(std::move(name)), base_(program_dir()), runtime_root_(mob::runtime_root()) {}
+app::app(std::string name)
+    : name_(std::move(name)), base_(program_dir()), runtime_root_(mob::runtime_root()) {}
 
 app& app::base(fs::path dir) {
     base_ = std::move(dir);
@@ -66,30 +67,36 @@ app& app::queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeo
 
 role_spec app::check(const pending_role& r) const {
     if (!valid_role_name(r.name)) {
-        throw error(fmt::format("role name '{}' is not valid: use [A-Za-z0-9_.-]+, at most 64", r.name));
+        throw error(
+            fmt::format("role name '{}' is not valid: use [A-Za-z0-9_.-]+, at most 64", r.name));
     }
     role_spec spec{r.name, r.entry, 1, 1, r.options.credit};
     const auto& o = r.options;
-    if (o.credit == 0) throw error(fmt::format("role '{}': credit must be at least 1", r.name));
+    if (o.credit == 0)
+        throw error(fmt::format("role '{}': credit must be at least 1", r.name));
     if (o.workers && (o.min || o.max)) {
         throw error(fmt::format("role '{}': give either workers or min/max, not both", r.name));
     }
     if (o.workers) {
-        if (*o.workers == 0) throw error(fmt::format("role '{}': workers must be at least 1", r.name));
+        if (*o.workers == 0)
+            throw error(fmt::format("role '{}': workers must be at least 1", r.name));
         spec.min = spec.max = *o.workers;
     } else if (o.min || o.max) {
         spec.min = o.min.value_or(1);
         spec.max = o.max.value_or(spec.min);
-        if (spec.min == 0) throw error(fmt::format("role '{}': min must be at least 1", r.name));
+        if (spec.min == 0)
+            throw error(fmt::format("role '{}': min must be at least 1", r.name));
         if (spec.max < spec.min) {
-            throw error(fmt::format("role '{}': max ({}) is below min ({})", r.name, spec.max, spec.min));
+            throw error(
+                fmt::format("role '{}': max ({}) is below min ({})", r.name, spec.max, spec.min));
         }
     }
     if (auto* fn = std::get_if<role_main>(&spec.entry); fn != nullptr && !*fn) {
         throw error(fmt::format("role '{}': the role function is empty", r.name));
     }
     if (auto* prog = std::get_if<program>(&spec.entry)) {
-        if (prog->path.is_relative()) prog->path = base_ / prog->path;
+        if (prog->path.is_relative())
+            prog->path = base_ / prog->path;
         if (::access(prog->path.c_str(), X_OK) != 0) {
             throw error(fmt::format("role '{}': {} is not an executable program", r.name,
                                     prog->path.string()));
@@ -102,7 +109,8 @@ void app::validate() const {
     if (!valid_role_name(name_)) {
         throw error(fmt::format("app name '{}' is not valid: use [A-Za-z0-9_.-]+", name_));
     }
-    if (pending_.empty()) throw error(fmt::format("app '{}' has no roles", name_));
+    if (pending_.empty())
+        throw error(fmt::format("app '{}' has no roles", name_));
     std::set<std::string> seen;
     for (const auto& r : pending_) {
         (void)check(r);
@@ -128,9 +136,11 @@ int app::run_worker(int argc, char** argv, const std::string& role) {
         clear_mob_environment();  // a program this worker starts is not a mobster
         const pending_role* mine = nullptr;
         for (const auto& r : pending_) {
-            if (r.name == role) mine = &r;
+            if (r.name == role)
+                mine = &r;
         }
-        if (mine == nullptr) throw error(fmt::format("app '{}' has no role '{}'", name_, role));
+        if (mine == nullptr)
+            throw error(fmt::format("app '{}' has no role '{}'", name_, role));
         const auto* entry = std::get_if<role_main>(&mine->entry);
         if (entry == nullptr) {
             throw error(fmt::format("role '{}' is served by another program", role));
@@ -148,13 +158,15 @@ int app::run_kingpin(int argc, char** argv) {
     try {
         validate();
         roles_.clear();
-        for (const auto& r : pending_) roles_.push_back(check(r));
+        for (const auto& r : pending_)
+            roles_.push_back(check(r));
         detail::kingpin_config config;
         config.app = name_;
         config.roles = roles_;
         config.runtime_root = runtime_root_;
         config.base = base_;
-        for (int i = 0; i < argc; ++i) config.argv.emplace_back(argv[i]);
+        for (int i = 0; i < argc; ++i)
+            config.argv.emplace_back(argv[i]);
         config.heartbeat = heartbeat_;
         config.kill_timeout = kill_timeout_;
         config.max_queued_per_role = max_queued_;

@@ -30,11 +30,12 @@ sigset_t kingpin_signals() {
 }
 
 class signal_fd {
-public:
+  public:
     signal_fd() {
         auto set = kingpin_signals();
         fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (fd_ < 0) throw error(fmt::format("signalfd: {}", std::strerror(errno)));
+        if (fd_ < 0)
+            throw error(fmt::format("signalfd: {}", std::strerror(errno)));
     }
     ~signal_fd() { ::close(fd_); }
     signal_fd(const signal_fd&) = delete;
@@ -47,14 +48,15 @@ public:
         return n == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 
 std::string role_counts(const router& r) {
     std::string out;
     for (const auto& role : r.roles()) {
-        if (!out.empty()) out += ", ";
+        if (!out.empty())
+            out += ", ";
         out += fmt::format("{} {}/{}", role.name, role.ready.size(), role.target);
     }
     return out;
@@ -145,7 +147,8 @@ int run_kingpin(const kingpin_config& config) {
         try {
             zmq::poll(items, 2, wait);
         } catch (const zmq::error_t& e) {
-            if (e.num() != EINTR) throw;
+            if (e.num() != EINTR)
+                throw;
         }
         if (items[1].revents & ZMQ_POLLIN) {
             while (int sig = signals.next()) {
@@ -167,7 +170,8 @@ int run_kingpin(const kingpin_config& config) {
                 }
             }
         }
-        if (items[0].revents & ZMQ_POLLIN) broker.handle_incoming();
+        if (items[0].revents & ZMQ_POLLIN)
+            broker.handle_incoming();
         now = clock::now();
         broker.tick(now);
         if (stopping && now >= stop_deadline && !workers.empty()) {

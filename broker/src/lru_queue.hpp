@@ -12,7 +12,7 @@ namespace mob::detail {
 
 template <typename Key, typename Hash = std::hash<Key>>
 class lru_queue {
-public:
+  public:
     /// Adds `key` as the most recently used, or makes it so if already queued.
     void push_back(const Key& key) {
         if (auto it = index_.find(key); it != index_.end()) {
@@ -25,14 +25,16 @@ public:
 
     /// The least recently used key, now made the most recently used.
     std::optional<Key> use_front() {
-        if (order_.empty()) return std::nullopt;
+        if (order_.empty())
+            return std::nullopt;
         order_.splice(order_.end(), order_, order_.begin());
         return order_.back();
     }
 
     /// Removes and returns the least recently used key.
     std::optional<Key> pop_front() {
-        if (order_.empty()) return std::nullopt;
+        if (order_.empty())
+            return std::nullopt;
         Key k = std::move(order_.front());
         index_.erase(k);
         order_.pop_front();
@@ -41,7 +43,8 @@ public:
 
     bool remove(const Key& key) {
         auto it = index_.find(key);
-        if (it == index_.end()) return false;
+        if (it == index_.end())
+            return false;
         order_.erase(it->second);
         index_.erase(it);
         return true;
@@ -52,7 +55,7 @@ public:
     bool empty() const { return order_.empty(); }
     const std::list<Key>& in_order() const { return order_; }
 
-private:
+  private:
     std::list<Key> order_;
     std::unordered_map<Key, typename std::list<Key>::iterator, Hash> index_;
 };

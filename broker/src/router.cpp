@@ -12,7 +12,9 @@ namespace mob::detail {
 namespace proto = mob::protocol;
 
 namespace {
-zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
+zmq::message_t text_frame(std::string_view s) {
+    return zmq::message_t{s.data(), s.size()};
+}
 zmq::message_t copy_of(const zmq::message_t& m) {
     zmq::message_t c;
     c.copy(const_cast<zmq::message_t&>(m));  // shares the buffer of large messages
@@ -21,7 +23,8 @@ zmq::message_t copy_of(const zmq::message_t& m) {
 // Log the 1st..10th, then every 10th..100th, ... occurrence: a flood never floods the log.
 bool worth_logging(std::uint64_t n) {
     std::uint64_t step = 1;
-    while (n > step * 10) step *= 10;
+    while (n > step * 10)
+        step *= 10;
     return n % step == 0;
 }
 }  // namespace
@@ -49,7 +52,8 @@ void router::handle_incoming() {
     for (int i = 0; i < 1024; ++i) {
         frames f;
         auto got = zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
-        if (!got) return;
+        if (!got)
+            return;
         ++stats_.received;
         try {
             handle(f);
@@ -62,7 +66,8 @@ void router::handle_incoming() {
 }
 
 void router::handle(frames& f) {
-    if (f.empty()) return;
+    if (f.empty())
+        return;
     std::string from{proto::view(f[0])};
     auto env = proto::check_envelope(std::span{f}.subspan(1), /*from_broker=*/false);
     if (!env.ok()) {
@@ -87,12 +92,15 @@ void router::handle(frames& f) {
         // fail a SEND explicitly rather than dropping it in silence.
         const auto first = proto::parse_seq(proto::view(f.size() > 3 ? f[3] : f[0])).value_or(0);
         if (env.cmd == proto::command::send || env.cmd == proto::command::invoke) {
-            send_error(from, first, errc::not_registered, "the broker does not know this worker: say HELLO first");
+            send_error(from, first, errc::not_registered,
+                       "the broker does not know this worker: say HELLO first");
         } else if (env.cmd == proto::command::call) {
-            send_call_result(from, first, errc::not_registered, "the broker does not know this worker: say HELLO first",
+            send_call_result(from, first, errc::not_registered,
+                             "the broker does not know this worker: say HELLO first",
                              /*known_only=*/false);
         }
-        if (env.cmd != proto::command::goodbye) send_command(from, proto::command::hello_again);
+        if (env.cmd != proto::command::goodbye)
+            send_command(from, proto::command::hello_again);
         return;
     }
     auto& w = it->second;
@@ -111,15 +119,31 @@ void router::handle(frames& f) {
             on_ready(w);
             return;
         }
-        case proto::command::heartbeat: return;
-        case proto::command::send: on_send(w, f); return;
-        case proto::command::reject: on_reject(f); return;
-        case proto::command::call: on_call(w, f); return;
-        case proto::command::reply: on_reply(w, f); return;
-        case proto::command::invoke: on_invoke(w, f); return;
-        case proto::command::release: on_release(w, f); return;
-        case proto::command::goodbye: forget(from, "said goodbye"); return;
-        default: return;
+        case proto::command::heartbeat:
+            return;
+        case proto::command::send:
+            on_send(w, f);
+            return;
+        case proto::command::reject:
+            on_reject(f);
+            return;
+        case proto::command::call:
+            on_call(w, f);
+            return;
+        case proto::command::reply:
+            on_reply(w, f);
+            return;
+        case proto::command::invoke:
+            on_invoke(w, f);
+            return;
+        case proto::command::release:
+            on_release(w, f);
+            return;
+        case proto::command::goodbye:
+            forget(from, "said goodbye");
+            return;
+        default:
+            return;
     }
 }
 
@@ -146,15 +170,16 @@ void router::on_hello(frames& f) {
                    fmt::format("app '{}' has no role '{}'", config_.app, h.role));
         return;
     }
-    if (workers_.count(from) != 0) forget(from, "said hello again");
+    if (workers_.count(from) != 0)
+        forget(from, "said hello again");
     auto now = clock::now();
     worker_entry w;
     w.id = from;
     w.role = h.role;
     w.pid = h.pid;
     w.host = h.host;
-    w.local_child = h.spawned && h.host == host_ && hooks_.is_local_child &&
-                    hooks_.is_local_child(h.pid);
+    w.local_child =
+        h.spawned && h.host == host_ && hooks_.is_local_child && hooks_.is_local_child(h.pid);
     w.joined = w.last_heard = now;
     by_pid_.emplace(w.pid, from);
     ++role->members;
@@ -166,7 +191,8 @@ void router::on_hello(frames& f) {
     wel.worker_id = from;
     wel.heartbeat_ms = static_cast<std::uint32_t>(config_.heartbeat.count());
     wel.liveness = config_.liveness;
-    for (const auto& r : roles_) wel.roles.push_back(r.name);
+    for (const auto& r : roles_)
+        wel.roles.push_back(r.name);
     frames out;
     out.push_back(proto::header_frame());
     out.push_back(proto::command_frame(proto::command::welcome));
@@ -177,7 +203,8 @@ void router::on_hello(frames& f) {
         return;
     }
     // A worker that joins while the kingpin stops is told to stop at once.
-    if (stopping_) send_command(from, proto::command::stop);
+    if (stopping_)
+        send_command(from, proto::command::stop);
 }
 
 void router::on_ready(worker_entry& w) {
@@ -248,11 +275,14 @@ void router::on_send(worker_entry& from, frames& f) {
             auto r = send_to(id, out);
             if (r == send_result::sent) {
                 ++stats_.routed;
-                if (auto it = workers_.find(id); it != workers_.end()) ++it->second.delivered;
+                if (auto it = workers_.find(id); it != workers_.end())
+                    ++it->second.delivered;
             } else {
-                send_error(sender, *seq, r == send_result::full ? errc::queue_full : errc::no_ready_worker,
+                send_error(sender, *seq,
+                           r == send_result::full ? errc::queue_full : errc::no_ready_worker,
                            fmt::format("{} could not take a message for {}", id, to->describe()));
-                if (r == send_result::unreachable) forget(id, "unreachable");
+                if (r == send_result::unreachable)
+                    forget(id, "unreachable");
             }
         }
     };
@@ -320,7 +350,8 @@ void router::on_send(worker_entry& from, frames& f) {
             auto pid = std::stoll(to->value);
             auto [b, e] = by_pid_.equal_range(pid);
             std::vector<std::string> ids;
-            for (auto it = b; it != e; ++it) ids.push_back(it->second);
+            for (auto it = b; it != e; ++it)
+                ids.push_back(it->second);
             if (ids.empty()) {
                 send_error(sender, *seq, errc::unknown_pid,
                            fmt::format("no worker of app '{}' has pid {}", config_.app, pid));
@@ -335,8 +366,9 @@ void router::on_send(worker_entry& from, frames& f) {
         }
         case proto::target_kind::id: {
             if (workers_.count(to->value) == 0) {
-                send_error(sender, *seq, errc::unknown_worker,
-                           fmt::format("no worker of app '{}' has id '{}'", config_.app, to->value));
+                send_error(
+                    sender, *seq, errc::unknown_worker,
+                    fmt::format("no worker of app '{}' has id '{}'", config_.app, to->value));
                 return;
             }
             deliver_to({to->value});
@@ -349,7 +381,8 @@ void router::route_to_one(role_entry& role, role_entry::waiting& m) {
     // Try ready workers in LRU order; one that cannot take it is skipped.
     for (std::size_t tries = role.ready.size(); tries > 0; --tries) {
         auto id = role.ready.use_front();
-        if (!id) break;
+        if (!id)
+            break;
         auto r = send_to(*id, m.deliver);
         if (r == send_result::sent) {
             ++role.routed;
@@ -357,7 +390,8 @@ void router::route_to_one(role_entry& role, role_entry::waiting& m) {
             ++workers_[*id].delivered;
             return;
         }
-        if (r == send_result::unreachable) forget(*id, "unreachable");
+        if (r == send_result::unreachable)
+            forget(*id, "unreachable");
     }
     ++role.failed;
     send_error(m.sender, m.seq, errc::queue_full,
@@ -385,7 +419,8 @@ void router::on_reject(frames& f) {
     out.push_back(proto::command_frame(proto::command::error));
     out.push_back(text_frame(proto::encode_seq(seq)));
     out.push_back(std::move(f[5]));
-    if (send_to(to, out) == send_result::sent) ++stats_.errors_sent;
+    if (send_to(to, out) == send_result::sent)
+        ++stats_.errors_sent;
 }
 
 void router::process_exited(std::int64_t pid) {
@@ -393,14 +428,17 @@ void router::process_exited(std::int64_t pid) {
     std::vector<std::string> ids;
     for (auto it = b; it != e; ++it) {
         auto w = workers_.find(it->second);
-        if (w != workers_.end() && w->second.local_child) ids.push_back(it->second);
+        if (w != workers_.end() && w->second.local_child)
+            ids.push_back(it->second);
     }
-    for (const auto& id : ids) forget(id, "process exited");
+    for (const auto& id : ids)
+        forget(id, "process exited");
 }
 
 void router::forget(const std::string& id, std::string_view why) {
     auto it = workers_.find(id);
-    if (it == workers_.end()) return;
+    if (it == workers_.end())
+        return;
     fail_in_flight(it->second);
     auto w = std::move(it->second);
     workers_.erase(it);
@@ -420,7 +458,8 @@ void router::forget(const std::string& id, std::string_view why) {
         dispatch_calls(*role);  // calls it held may have been put back in the queue
     }
     log::debug("forgot {}: {}", id, why);
-    if (hooks_.on_gone) hooks_.on_gone(w, why);
+    if (hooks_.on_gone)
+        hooks_.on_gone(w, why);
 }
 
 void router::tick(clock::time_point now) {
@@ -436,8 +475,10 @@ void router::tick(clock::time_point now) {
                 ids.push_back(id);
             }
         }
-        for (const auto& id : silent) forget(id, "missed heartbeats");
-        for (const auto& id : ids) send_command(id, proto::command::heartbeat);
+        for (const auto& id : silent)
+            forget(id, "missed heartbeats");
+        for (const auto& id : ids)
+            send_command(id, proto::command::heartbeat);
     }
     for (auto& role : roles_) {
         dispatch_calls(role);  // in case a full pipe held some back
@@ -450,9 +491,10 @@ void router::tick(clock::time_point now) {
                 continue;
             }
             ++role.calls_failed;
-            send_call_result(it->caller, it->call_id, errc::timeout,
-                        fmt::format("{}.{}: no worker of role '{}' was free before the call's timeout",
-                                    role.name, it->method, role.name));
+            send_call_result(
+                it->caller, it->call_id, errc::timeout,
+                fmt::format("{}.{}: no worker of role '{}' was free before the call's timeout",
+                            role.name, it->method, role.name));
             it = role.calls.erase(it);
         }
         while (!role.queue.empty() && role.queue.front().deadline <= now) {
@@ -469,8 +511,10 @@ void router::tick(clock::time_point now) {
 clock::time_point router::next_deadline() const {
     auto next = next_heartbeat_;
     for (const auto& role : roles_) {
-        if (!role.queue.empty()) next = std::min(next, role.queue.front().deadline);
-        if (!role.calls.empty()) next = std::min(next, role.calls.front().deadline);
+        if (!role.queue.empty())
+            next = std::min(next, role.queue.front().deadline);
+        if (!role.calls.empty())
+            next = std::min(next, role.calls.front().deadline);
     }
     return next;
 }
@@ -479,25 +523,28 @@ void router::stop_all() {
     stopping_ = true;
     for (auto& role : roles_) {
         for (auto& m : role.queue) {
-            send_error(m.sender, m.seq, errc::shutting_down,
-                       fmt::format("the kingpin is stopping; role '{}' had no ready worker",
-                                   role.name));
+            send_error(
+                m.sender, m.seq, errc::shutting_down,
+                fmt::format("the kingpin is stopping; role '{}' had no ready worker", role.name));
         }
         role.queue.clear();
         for (auto& c : role.calls) {
             send_call_result(c.caller, c.call_id, errc::shutting_down,
-                        fmt::format("{}.{}: the kingpin is stopping", role.name, c.method));
+                             fmt::format("{}.{}: the kingpin is stopping", role.name, c.method));
         }
         role.calls.clear();
     }
     std::vector<std::string> ids;
-    for (const auto& [id, w] : workers_) ids.push_back(id);
-    for (const auto& id : ids) send_command(id, proto::command::stop);
+    for (const auto& [id, w] : workers_)
+        ids.push_back(id);
+    for (const auto& id : ids)
+        send_command(id, proto::command::stop);
 }
 
 bool router::role_full(const std::string& name) const {
     auto it = role_index_.find(name);
-    if (it == role_index_.end()) return false;
+    if (it == role_index_.end())
+        return false;
     const auto& r = roles_[it->second];
     return r.ready.size() >= r.target;
 }
@@ -514,13 +561,15 @@ router::send_result router::send_to(const std::string& id, frames& body) {
             return send_result::full;
         }
     } catch (const zmq::error_t& e) {
-        if (e.num() == EHOSTUNREACH) return send_result::unreachable;
+        if (e.num() == EHOSTUNREACH)
+            return send_result::unreachable;
         log::error("send to {} failed: {}", id, e.what());
         return send_result::unreachable;
     }
     for (std::size_t i = 0; i < body.size(); ++i) {
         auto flags = zmq::send_flags::dontwait;
-        if (i + 1 < body.size()) flags = flags | zmq::send_flags::sndmore;
+        if (i + 1 < body.size())
+            flags = flags | zmq::send_flags::sndmore;
         // After the first frame the message is committed to that peer's pipe.
         (void)socket_.send(body[i], flags);
     }
@@ -531,7 +580,8 @@ void router::send_command(const std::string& id, proto::command c) {
     frames f;
     f.push_back(proto::header_frame());
     f.push_back(proto::command_frame(c));
-    if (send_to(id, f) == send_result::unreachable) forget(id, "unreachable");
+    if (send_to(id, f) == send_result::unreachable)
+        forget(id, "unreachable");
 }
 
 void router::send_error(const std::string& id, std::uint64_t seq, errc code, std::string text) {
@@ -541,7 +591,8 @@ void router::send_error(const std::string& id, std::uint64_t seq, errc code, std
     f.push_back(text_frame(proto::encode_seq(seq)));
     auto body = encode(proto::error_body{code, std::move(text)});
     f.emplace_back(body.data(), body.size());
-    if (send_to(id, f) == send_result::sent) ++stats_.errors_sent;
+    if (send_to(id, f) == send_result::sent)
+        ++stats_.errors_sent;
 }
 
 void router::drop(const std::string& from, std::string_view reason, std::string_view detail) {

@@ -55,7 +55,7 @@ struct worker_entry {
 
 struct role_entry {
     std::string name;
-    std::uint32_t target = 0;  ///< workers the kingpin keeps (0 for none spawned)
+    std::uint32_t target = 0;      ///< workers the kingpin keeps (0 for none spawned)
     lru_queue<std::string> ready;  ///< ready workers, least recently used first
     std::uint32_t members = 0;
     struct waiting {
@@ -83,7 +83,7 @@ struct router_stats {
 };
 
 class router {
-public:
+  public:
     struct hooks {
         /// Whether `pid` is a child this kingpin spawned (for a hello from this host).
         std::function<bool(std::int64_t pid)> is_local_child;
@@ -111,7 +111,7 @@ public:
     const std::deque<role_entry>& roles() const { return roles_; }
     const router_stats& stats() const { return stats_; }
 
-private:
+  private:
     enum class send_result { sent, unreachable, full };
 
     void handle(frames& f);
@@ -125,8 +125,8 @@ private:
     void on_release(worker_entry&, frames& f);
     void dispatch_calls(role_entry& role);
     bool dispatch(role_entry& role, held_call& call);
-    void send_call_result(const std::string& caller, std::uint64_t call_id, errc code, std::string_view text,
-                          bool known_only = true);
+    void send_call_result(const std::string& caller, std::uint64_t call_id, errc code,
+                          std::string_view text, bool known_only = true);
     void fail_in_flight(worker_entry& w);
     void drop_calls_of(const std::string& caller);
     void refresh_exports(role_entry& role);

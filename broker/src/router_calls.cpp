@@ -12,7 +12,9 @@ namespace mob::detail {
 namespace proto = mob::protocol;
 
 namespace {
-zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
+zmq::message_t text_frame(std::string_view s) {
+    return zmq::message_t{s.data(), s.size()};
+}
 std::string call_key(std::string_view caller, std::string_view call_frame) {
     std::string key;
     key.reserve(caller.size() + 1 + call_frame.size());
@@ -22,9 +24,10 @@ std::string call_key(std::string_view caller, std::string_view call_frame) {
 }
 }  // namespace
 
-void router::send_call_result(const std::string& caller, std::uint64_t call_id, errc code, std::string_view text,
-                              bool known_only) {
-    if (known_only && workers_.count(caller) == 0) return;  // the caller is gone: nobody to tell
+void router::send_call_result(const std::string& caller, std::uint64_t call_id, errc code,
+                              std::string_view text, bool known_only) {
+    if (known_only && workers_.count(caller) == 0)
+        return;  // the caller is gone: nobody to tell
     frames f;
     f.reserve(6);
     f.push_back(proto::header_frame());
@@ -33,7 +36,8 @@ void router::send_call_result(const std::string& caller, std::uint64_t call_id, 
     f.push_back(text_frame(proto::encode_code(code)));
     f.push_back(zmq::message_t{});
     f.push_back(text_frame(text));
-    if (send_to(caller, f) == send_result::sent) ++stats_.errors_sent;
+    if (send_to(caller, f) == send_result::sent)
+        ++stats_.errors_sent;
 }
 
 void router::refresh_exports(role_entry& role) {
@@ -50,7 +54,8 @@ void router::on_call(worker_entry& from, frames& f) {
     auto opts = proto::call_options::parse(proto::view(f[6]));
     if (!id || !opts) {
         drop(from.id, "bad_call", "call id or options frame malformed");
-        send_call_result(from.id, id.value_or(0), errc::bad_frame, "CALL: malformed call id or options frame");
+        send_call_result(from.id, id.value_or(0), errc::bad_frame,
+                         "CALL: malformed call id or options frame");
         return;
     }
     std::string role_name{proto::view(f[4])};
@@ -58,11 +63,13 @@ void router::on_call(worker_entry& from, frames& f) {
     auto* role = find_role(role_name);
     if (role == nullptr) {
         send_call_result(from.id, *id, errc::unknown_role,
-                    fmt::format("{}.{}: app '{}' has no role '{}'", role_name, method, config_.app, role_name));
+                         fmt::format("{}.{}: app '{}' has no role '{}'", role_name, method,
+                                     config_.app, role_name));
         return;
     }
     if (stopping_) {
-        send_call_result(from.id, *id, errc::shutting_down, fmt::format("{}.{}: the kingpin is stopping", role_name, method));
+        send_call_result(from.id, *id, errc::shutting_down,
+                         fmt::format("{}.{}: the kingpin is stopping", role_name, method));
         return;
     }
     // The role's exports are known once one of its workers is ready; before that the
@@ -70,10 +77,11 @@ void router::on_call(worker_entry& from, frames& f) {
     if (!role->ready.empty() && role->exports.count(method) == 0) {
         ++role->calls_failed;
         std::string names;
-        for (const auto& e : role->exports) names += (names.empty() ? "" : ", ") + e;
+        for (const auto& e : role->exports)
+            names += (names.empty() ? "" : ", ") + e;
         send_call_result(from.id, *id, errc::unknown_method,
-                    fmt::format("role '{}' has no method '{}' (it exports: {})", role_name, method,
-                                names.empty() ? "nothing" : names));
+                         fmt::format("role '{}' has no method '{}' (it exports: {})", role_name,
+                                     method, names.empty() ? "nothing" : names));
         return;
     }
     held_call call;
@@ -81,7 +89,8 @@ void router::on_call(worker_entry& from, frames& f) {
     call.call_id = *id;
     call.method = method;
     call.options = *opts;
-    auto timeout = opts->timeout_ms > 0 ? std::chrono::milliseconds{opts->timeout_ms} : config_.queue_timeout;
+    auto timeout =
+        opts->timeout_ms > 0 ? std::chrono::milliseconds{opts->timeout_ms} : config_.queue_timeout;
     call.deadline = clock::now() + timeout;
     call.request.reserve(8);
     call.request.push_back(proto::header_frame());
@@ -92,12 +101,13 @@ void router::on_call(worker_entry& from, frames& f) {
     call.request.push_back(std::move(f[6]));
     call.request.push_back(std::move(f[7]));
     call.request.push_back(std::move(f[8]));
-    if (role->calls.empty() && !role->free.empty() && dispatch(*role, call)) return;
+    if (role->calls.empty() && !role->free.empty() && dispatch(*role, call))
+        return;
     if (role->calls.size() >= config_.max_queued_per_role) {
         ++role->calls_failed;
         send_call_result(call.caller, call.call_id, errc::queue_full,
-                    fmt::format("{}.{}: {} calls already wait for a worker of role '{}'", role_name, method,
-                                role->calls.size(), role_name));
+                         fmt::format("{}.{}: {} calls already wait for a worker of role '{}'",
+                                     role_name, method, role->calls.size(), role_name));
         return;
     }
     role->calls.push_back(std::move(call));
@@ -122,13 +132,16 @@ bool router::dispatch(role_entry& role, held_call& call) {
             forget(id, "unreachable");  // may dispatch other calls: `call` is not in the queue
             continue;
         }
-        if (r == send_result::full) return false;  // try again on the next tick
+        if (r == send_result::full)
+            return false;  // try again on the next tick
         ++role.calls_routed;
         ++stats_.routed;
         auto key = call_key(call.caller, proto::encode_seq(call.call_id));
-        if (!keep) call.request.clear();
+        if (!keep)
+            call.request.clear();
         w.in_flight.emplace(std::move(key), std::move(call));
-        if (w.in_flight.size() >= w.credit) role.free.remove(id);
+        if (w.in_flight.size() >= w.credit)
+            role.free.remove(id);
         return true;
     }
     return false;
@@ -159,18 +172,21 @@ void router::on_reply(worker_entry& from, frames& f) {
     from.in_flight.erase(it);
     ++from.served;
     auto* role = find_role(from.role);
-    if (from.ready && from.in_flight.size() < from.credit) role->free.push_back(from.id);
+    if (from.ready && from.in_flight.size() < from.credit)
+        role->free.push_back(from.id);
     auto code = proto::parse_code(proto::view(f[5]));
     if (!code) {
         // The caller must not wait for a result it cannot read.
         drop(from.id, "bad_reply", "REPLY code frame is not 2 bytes");
         f[5].rebuild(proto::encode_code(errc::bad_frame).data(), 2);
         f[6].rebuild(0);
-        auto text = fmt::format("{}.{}: the worker {} sent a malformed reply", from.role, "?", from.id);
+        auto text =
+            fmt::format("{}.{}: the worker {} sent a malformed reply", from.role, "?", from.id);
         f[7].rebuild(text.data(), text.size());
         code = errc::bad_frame;
     }
-    if (*code != errc::ok) ++role->calls_failed;
+    if (*code != errc::ok)
+        ++role->calls_failed;
     if ((!oneway || *code != errc::ok) && workers_.count(caller) != 0) {
         frames out;
         out.reserve(6);
@@ -180,7 +196,8 @@ void router::on_reply(worker_entry& from, frames& f) {
         out.push_back(std::move(f[5]));
         out.push_back(std::move(f[6]));
         out.push_back(std::move(f[7]));
-        if (send_to(caller, out) == send_result::unreachable) forget(caller, "unreachable");
+        if (send_to(caller, out) == send_result::unreachable)
+            forget(caller, "unreachable");
     }
     dispatch_calls(*role);
 }
@@ -189,15 +206,16 @@ void router::fail_in_flight(worker_entry& w) {
     auto* role = find_role(w.role);
     for (auto& [key, call] : w.in_flight) {
         if (!call.request.empty() && !call.retried && workers_.count(call.caller) != 0) {
-            log::info("{}.{} from {} was in flight at {}: running it again elsewhere", w.role, call.method,
-                      call.caller, w.id);
+            log::info("{}.{} from {} was in flight at {}: running it again elsewhere", w.role,
+                      call.method, call.caller, w.id);
             call.retried = true;
             role->calls.push_front(std::move(call));
             continue;
         }
         ++role->calls_failed;
         send_call_result(call.caller, call.call_id, errc::worker_died,
-                    fmt::format("{}.{}: worker {} died with the call in flight", w.role, call.method, w.id));
+                         fmt::format("{}.{}: worker {} died with the call in flight", w.role,
+                                     call.method, w.id));
     }
     w.in_flight.clear();
 }
@@ -228,9 +246,11 @@ void router::on_invoke(worker_entry& from, frames& f) {
     out.push_back(std::move(f[7]));
     auto r = send_to(origin, out);
     if (r == send_result::full) {
-        send_error(from.id, seq, errc::queue_full, fmt::format("the callback's origin {} is not taking messages", origin));
+        send_error(from.id, seq, errc::queue_full,
+                   fmt::format("the callback's origin {} is not taking messages", origin));
     } else if (r == send_result::unreachable) {
-        send_error(from.id, seq, errc::origin_gone, fmt::format("the callback's origin {} cannot be reached", origin));
+        send_error(from.id, seq, errc::origin_gone,
+                   fmt::format("the callback's origin {} cannot be reached", origin));
         forget(origin, "unreachable");
     }
 }
@@ -238,7 +258,8 @@ void router::on_invoke(worker_entry& from, frames& f) {
 void router::on_release(worker_entry&, frames& f) {
     // f: [from][MOB1][RELEASE][origin][callback]
     std::string origin{proto::view(f[3])};
-    if (workers_.count(origin) == 0) return;  // gone: its table went with it
+    if (workers_.count(origin) == 0)
+        return;  // gone: its table went with it
     frames out;
     out.push_back(proto::header_frame());
     out.push_back(proto::command_frame(proto::command::released));

@@ -20,22 +20,27 @@ pid_t spawn(const spawn_request& request) {
     // Everything the child needs is laid out before fork: after it, only
     // async-signal-safe calls.
     std::vector<char*> argv;
-    for (const auto& a : request.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : request.argv)
+        argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     std::vector<char*> envp;
-    for (const auto& e : request.env) envp.push_back(const_cast<char*>(e.c_str()));
+    for (const auto& e : request.env)
+        envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
     const pid_t parent = ::getpid();
 
     pid_t pid = ::fork();
-    if (pid < 0) throw error(fmt::format("fork failed: {}", ::strerror(errno)));
-    if (pid > 0) return pid;
+    if (pid < 0)
+        throw error(fmt::format("fork failed: {}", ::strerror(errno)));
+    if (pid > 0)
+        return pid;
 
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(126);  // the kingpin died before prctl
+    if (::getppid() != parent)
+        ::_exit(126);  // the kingpin died before prctl
     ::close_range(3, UINT_MAX, 0);
     ::execve(request.exe.c_str(), argv.data(), envp.data());
     ::_exit(127);
@@ -55,7 +60,8 @@ std::vector<std::string> worker_environment(const std::vector<std::string>& extr
 }
 
 std::string describe_exit(int status) {
-    if (WIFEXITED(status)) return fmt::format("exit code {}", WEXITSTATUS(status));
+    if (WIFEXITED(status))
+        return fmt::format("exit code {}", WEXITSTATUS(status));
     if (WIFSIGNALED(status)) {
         const char* name = ::sigabbrev_np(WTERMSIG(status));
         return name != nullptr ? fmt::format("signal SIG{}", name)

@@ -15,7 +15,8 @@ supervisor::supervisor(const kingpin_config& config, std::string endpoint)
 
 void supervisor::start_all() {
     for (const auto& role : config_.roles) {
-        for (std::uint32_t i = 0; i < role.min; ++i) start(role);
+        for (std::uint32_t i = 0; i < role.min; ++i)
+            start(role);
     }
 }
 
@@ -49,16 +50,20 @@ void supervisor::reap(const std::function<void(const child&, int status)>& on_ex
     for (;;) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
-        if (pid <= 0) return;
+        if (pid <= 0)
+            return;
         auto it = children_.find(pid);
-        if (it == children_.end()) continue;
+        if (it == children_.end())
+            continue;
         auto c = std::move(it->second);
         children_.erase(it);
         ++stats_[c.role].deaths;
         on_exit(c, status);
-        if (stopping_) continue;
+        if (stopping_)
+            continue;
         for (const auto& role : config_.roles) {
-            if (role.name != c.role) continue;
+            if (role.name != c.role)
+                continue;
             try {
                 start(role);
             } catch (const std::exception& e) {
@@ -69,7 +74,8 @@ void supervisor::reap(const std::function<void(const child&, int status)>& on_ex
 }
 
 void supervisor::signal_all(int sig) {
-    for (const auto& [pid, c] : children_) ::kill(pid, sig);
+    for (const auto& [pid, c] : children_)
+        ::kill(pid, sig);
 }
 
 }  // namespace mob::detail

@@ -16,7 +16,7 @@
 namespace mob::detail {
 
 class supervisor {
-public:
+  public:
     struct child {
         pid_t pid = 0;
         std::string role;
@@ -44,7 +44,7 @@ public:
     const std::unordered_map<pid_t, child>& children() const { return children_; }
     const std::map<std::string, role_stats>& stats() const { return stats_; }
 
-private:
+  private:
     void start(const role_spec& role);
 
     const kingpin_config& config_;

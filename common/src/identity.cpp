@@ -11,7 +11,8 @@ namespace mob {
 
 std::string local_hostname() {
     std::array<char, 256> buf{};
-    if (::gethostname(buf.data(), buf.size() - 1) != 0 || buf[0] == '\0') return "localhost";
+    if (::gethostname(buf.data(), buf.size() - 1) != 0 || buf[0] == '\0')
+        return "localhost";
     return std::string{buf.data()};
 }
 
@@ -33,11 +34,13 @@ std::string make_routing_id(std::string_view role, std::int64_t pid, std::string
 }
 
 bool valid_role_name(std::string_view name) noexcept {
-    if (name.empty() || name.size() > 64) return false;
+    if (name.empty() || name.size() > 64)
+        return false;
     for (char c : name) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '.' || c == '-';
-        if (!ok) return false;
+        if (!ok)
+            return false;
     }
     return true;
 }

@@ -12,12 +12,17 @@ namespace {
 
 level level_from_env() {
     const char* v = std::getenv("MOB_LOG");
-    if (v == nullptr) return level::info;
+    if (v == nullptr)
+        return level::info;
     std::string_view s{v};
-    if (s == "debug") return level::debug;
-    if (s == "warn" || s == "warning") return level::warn;
-    if (s == "error") return level::error;
-    if (s == "off" || s == "none") return level::off;
+    if (s == "debug")
+        return level::debug;
+    if (s == "warn" || s == "warning")
+        return level::warn;
+    if (s == "error")
+        return level::error;
+    if (s == "off" || s == "none")
+        return level::off;
     return level::info;
 }
 
@@ -38,22 +43,32 @@ context& ctx() {
 
 constexpr std::string_view level_name(level l) {
     switch (l) {
-        case level::debug: return "debug";
-        case level::info: return "info";
-        case level::warn: return "warn";
-        case level::error: return "error";
-        case level::off: break;
+        case level::debug:
+            return "debug";
+        case level::info:
+            return "info";
+        case level::warn:
+            return "warn";
+        case level::error:
+            return "error";
+        case level::off:
+            break;
     }
     return "";
 }
 
 constexpr std::string_view level_colour(level l) {
     switch (l) {
-        case level::debug: return "\033[2m";
-        case level::info: return "";
-        case level::warn: return "\033[33m";
-        case level::error: return "\033[31m";
-        case level::off: break;
+        case level::debug:
+            return "\033[2m";
+        case level::info:
+            return "";
+        case level::warn:
+            return "\033[33m";
+        case level::error:
+            return "\033[31m";
+        case level::off:
+            break;
     }
     return "";
 }
@@ -65,8 +80,12 @@ void set_context(std::string_view app, std::string_view role) {
     ctx().prefix = fmt::format("{} {}", app, role);
 }
 
-level threshold() noexcept { return threshold_ref().load(std::memory_order_relaxed); }
-void set_threshold(level l) noexcept { threshold_ref().store(l, std::memory_order_relaxed); }
+level threshold() noexcept {
+    return threshold_ref().load(std::memory_order_relaxed);
+}
+void set_threshold(level l) noexcept {
+    threshold_ref().store(l, std::memory_order_relaxed);
+}
 
 void write(level l, std::string_view text) {
     static const bool colour = ::isatty(STDERR_FILENO) == 1;
@@ -83,7 +102,8 @@ void write(level l, std::string_view text) {
     std::size_t left = line.size();
     while (left > 0) {
         ssize_t n = ::write(STDERR_FILENO, p, left);
-        if (n <= 0) break;
+        if (n <= 0)
+            break;
         p += n;
         left -= static_cast<std::size_t>(n);
     }

@@ -8,25 +8,44 @@ namespace mob::protocol::v1 {
 
 std::string_view to_string(command c) noexcept {
     switch (c) {
-        case command::hello: return "HELLO";
-        case command::ready: return "READY";
-        case command::heartbeat: return "HEARTBEAT";
-        case command::send: return "SEND";
-        case command::reject: return "REJECT";
-        case command::goodbye: return "GOODBYE";
-        case command::welcome: return "WELCOME";
-        case command::deliver: return "DELIVER";
-        case command::error: return "ERROR";
-        case command::stop: return "STOP";
-        case command::hello_again: return "HELLO_AGAIN";
-        case command::call: return "CALL";
-        case command::reply: return "REPLY";
-        case command::invoke: return "INVOKE";
-        case command::release: return "RELEASE";
-        case command::request: return "REQUEST";
-        case command::result: return "RESULT";
-        case command::invoked: return "INVOKED";
-        case command::released: return "RELEASED";
+        case command::hello:
+            return "HELLO";
+        case command::ready:
+            return "READY";
+        case command::heartbeat:
+            return "HEARTBEAT";
+        case command::send:
+            return "SEND";
+        case command::reject:
+            return "REJECT";
+        case command::goodbye:
+            return "GOODBYE";
+        case command::welcome:
+            return "WELCOME";
+        case command::deliver:
+            return "DELIVER";
+        case command::error:
+            return "ERROR";
+        case command::stop:
+            return "STOP";
+        case command::hello_again:
+            return "HELLO_AGAIN";
+        case command::call:
+            return "CALL";
+        case command::reply:
+            return "REPLY";
+        case command::invoke:
+            return "INVOKE";
+        case command::release:
+            return "RELEASE";
+        case command::request:
+            return "REQUEST";
+        case command::result:
+            return "RESULT";
+        case command::invoked:
+            return "INVOKED";
+        case command::released:
+            return "RELEASED";
     }
     return "UNKNOWN";
 }
@@ -40,17 +59,25 @@ std::string target::encode() const {
 }
 
 std::optional<target> target::parse(std::string_view frame) {
-    if (frame.empty()) return std::nullopt;
+    if (frame.empty())
+        return std::nullopt;
     target t;
     t.value = std::string{frame.substr(1)};
     switch (frame[0]) {
         case '*':
             t.kind = target_kind::all;
-            if (!t.value.empty()) return std::nullopt;
+            if (!t.value.empty())
+                return std::nullopt;
             return t;
-        case 'R': t.kind = target_kind::role; break;
-        case '?': t.kind = target_kind::any; break;
-        case 'I': t.kind = target_kind::id; break;
+        case 'R':
+            t.kind = target_kind::role;
+            break;
+        case '?':
+            t.kind = target_kind::any;
+            break;
+        case 'I':
+            t.kind = target_kind::id;
+            break;
         case 'P': {
             t.kind = target_kind::pid;
             std::int64_t pid = 0;
@@ -60,31 +87,40 @@ std::optional<target> target::parse(std::string_view frame) {
             }
             return t;
         }
-        default: return std::nullopt;
+        default:
+            return std::nullopt;
     }
-    if (t.value.empty()) return std::nullopt;
+    if (t.value.empty())
+        return std::nullopt;
     return t;
 }
 
 std::string target::describe() const {
     switch (kind) {
-        case target_kind::all: return "all";
-        case target_kind::role: return fmt::format("all('{}')", value);
-        case target_kind::any: return fmt::format("any('{}')", value);
-        case target_kind::pid: return fmt::format("pid({})", value);
-        case target_kind::id: return fmt::format("id('{}')", value);
+        case target_kind::all:
+            return "all";
+        case target_kind::role:
+            return fmt::format("all('{}')", value);
+        case target_kind::any:
+            return fmt::format("any('{}')", value);
+        case target_kind::pid:
+            return fmt::format("pid({})", value);
+        case target_kind::id:
+            return fmt::format("id('{}')", value);
     }
     return "?";
 }
 
 std::string encode_seq(std::uint64_t seq) {
     std::string out(8, '\0');
-    for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>(seq >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        out[static_cast<std::size_t>(i)] = static_cast<char>(seq >> (8 * i));
     return out;
 }
 
 std::optional<std::uint64_t> parse_seq(std::string_view frame) {
-    if (frame.size() != 8) return std::nullopt;
+    if (frame.size() != 8)
+        return std::nullopt;
     std::uint64_t seq = 0;
     for (int i = 0; i < 8; ++i) {
         seq |= std::uint64_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(i)])}
@@ -99,7 +135,8 @@ std::string encode_code(errc code) {
 }
 
 std::optional<errc> parse_code(std::string_view frame) {
-    if (frame.size() != 2) return std::nullopt;
+    if (frame.size() != 2)
+        return std::nullopt;
     auto v = static_cast<std::uint16_t>(static_cast<unsigned char>(frame[0]) |
                                         (static_cast<unsigned char>(frame[1]) << 8));
     return static_cast<errc>(v);
@@ -115,38 +152,60 @@ std::string call_options::encode() const {
 }
 
 std::optional<call_options> call_options::parse(std::string_view frame) {
-    if (frame.size() != 5) return std::nullopt;
+    if (frame.size() != 5)
+        return std::nullopt;
     call_options o;
     o.flags = static_cast<std::uint8_t>(frame[0]);
-    if ((o.flags & ~(call_idempotent | call_oneway)) != 0) return std::nullopt;
+    if ((o.flags & ~(call_idempotent | call_oneway)) != 0)
+        return std::nullopt;
     for (int i = 0; i < 4; ++i) {
-        o.timeout_ms |= std::uint32_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(1 + i)])}
-                        << (8 * i);
+        o.timeout_ms |=
+            std::uint32_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(1 + i)])}
+            << (8 * i);
     }
     return o;
 }
 
 std::size_t body_frames(command c) noexcept {
     switch (c) {
-        case command::hello: return 1;
-        case command::ready: return 1;
-        case command::heartbeat: return 0;
-        case command::send: return 5;
-        case command::reject: return 3;
-        case command::goodbye: return 0;
-        case command::welcome: return 1;
-        case command::deliver: return 5;
-        case command::error: return 2;
-        case command::stop: return 0;
-        case command::hello_again: return 0;
-        case command::call: return 6;
-        case command::reply: return 5;
-        case command::invoke: return 5;
-        case command::release: return 2;
-        case command::request: return 6;
-        case command::result: return 4;
-        case command::invoked: return 5;
-        case command::released: return 2;
+        case command::hello:
+            return 1;
+        case command::ready:
+            return 1;
+        case command::heartbeat:
+            return 0;
+        case command::send:
+            return 5;
+        case command::reject:
+            return 3;
+        case command::goodbye:
+            return 0;
+        case command::welcome:
+            return 1;
+        case command::deliver:
+            return 5;
+        case command::error:
+            return 2;
+        case command::stop:
+            return 0;
+        case command::hello_again:
+            return 0;
+        case command::call:
+            return 6;
+        case command::reply:
+            return 5;
+        case command::invoke:
+            return 5;
+        case command::release:
+            return 2;
+        case command::request:
+            return 6;
+        case command::result:
+            return 4;
+        case command::invoked:
+            return 5;
+        case command::released:
+            return 2;
     }
     return 0;
 }
@@ -163,8 +222,10 @@ bool from_worker(command c) {
         case command::call:
         case command::reply:
         case command::invoke:
-        case command::release: return true;
-        default: return false;
+        case command::release:
+            return true;
+        default:
+            return false;
     }
 }
 bool from_broker_side(command c) {
@@ -178,8 +239,10 @@ bool from_broker_side(command c) {
         case command::request:
         case command::result:
         case command::invoked:
-        case command::released: return true;
-        default: return false;
+        case command::released:
+            return true;
+        default:
+            return false;
     }
 }
 }  // namespace
@@ -191,7 +254,8 @@ envelope check_envelope(std::span<const zmq::message_t> frames, bool from_broker
         env.reason = std::move(why);
         return env;
     };
-    if (frames.size() < 2) return fail(errc::bad_frame, "fewer than 2 frames");
+    if (frames.size() < 2)
+        return fail(errc::bad_frame, "fewer than 2 frames");
     auto head = view(frames[0]);
     if (head != header) {
         if (head.size() == header.size() && head.substr(0, 3) == header_family) {
@@ -200,7 +264,8 @@ envelope check_envelope(std::span<const zmq::message_t> frames, bool from_broker
         }
         return fail(errc::bad_frame, "no MOB1 header frame");
     }
-    if (frames[1].size() != 1) return fail(errc::bad_frame, "command frame is not one byte");
+    if (frames[1].size() != 1)
+        return fail(errc::bad_frame, "command frame is not one byte");
     auto c = static_cast<command>(*static_cast<const std::uint8_t*>(frames[1].data()));
     if (!(from_broker ? from_broker_side(c) : from_worker(c))) {
         return fail(errc::bad_frame,

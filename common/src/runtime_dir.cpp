@@ -31,20 +31,24 @@ void make_private_dir(const fs::path& dir) {
         throw error(fmt::format("runtime directory {} belongs to uid {}, not to us ({})",
                                 dir.string(), st.st_uid, ::getuid()));
     }
-    if ((st.st_mode & 0077) != 0) ::chmod(dir.c_str(), 0700);
+    if ((st.st_mode & 0077) != 0)
+        ::chmod(dir.c_str(), 0700);
 }
 
 }  // namespace
 
 fs::path runtime_root() {
-    if (const char* d = std::getenv("MOB_RUNTIME_DIR"); d != nullptr && *d != '\0') return d;
+    if (const char* d = std::getenv("MOB_RUNTIME_DIR"); d != nullptr && *d != '\0')
+        return d;
     if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x != nullptr && *x != '\0') {
         return fs::path{x} / "mob";
     }
     return fs::path{fmt::format("/tmp/mob-{}", ::getuid())};
 }
 
-fs::path app_runtime_dir(const fs::path& root, std::string_view app) { return root / app; }
+fs::path app_runtime_dir(const fs::path& root, std::string_view app) {
+    return root / app;
+}
 
 runtime_dir::runtime_dir(const fs::path& root, std::string_view app)
     : path_(app_runtime_dir(root, app)) {
@@ -74,11 +78,13 @@ runtime_dir::runtime_dir(const fs::path& root, std::string_view app)
 }
 
 runtime_dir::~runtime_dir() {
-    if (lock_fd_ < 0) return;
+    if (lock_fd_ < 0)
+        return;
     std::error_code ec;
     // Remove what we made while we still hold the lock, then the lock itself.
     for (const auto& entry : fs::directory_iterator(path_, ec)) {
-        if (entry.path().filename() != "kingpin.pid") fs::remove_all(entry.path(), ec);
+        if (entry.path().filename() != "kingpin.pid")
+            fs::remove_all(entry.path(), ec);
     }
     fs::remove(path_ / "kingpin.pid", ec);
     ::close(lock_fd_);
@@ -88,15 +94,17 @@ runtime_dir::~runtime_dir() {
 std::string runtime_dir::ipc_endpoint(std::string_view name) const {
     auto p = (path_ / name).string();
     if (p.size() >= sizeof(sockaddr_un::sun_path)) {
-        throw error(fmt::format("ipc path {} is longer than {} bytes: set MOB_RUNTIME_DIR to a "
-                                "shorter directory",
-                                p, sizeof(sockaddr_un::sun_path) - 1));
+        throw error(
+            fmt::format("ipc path {} is longer than {} bytes: set MOB_RUNTIME_DIR to a "
+                        "shorter directory",
+                        p, sizeof(sockaddr_un::sun_path) - 1));
     }
     return "ipc://" + p;
 }
 
 void runtime_dir::release_in_child() noexcept {
-    if (lock_fd_ >= 0) ::close(lock_fd_);
+    if (lock_fd_ >= 0)
+        ::close(lock_fd_);
     lock_fd_ = -1;
 }
 

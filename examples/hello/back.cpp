@@ -28,7 +28,8 @@ void back_main(mob::worker& w) {
     w.export_fn("count_words", [](std::string text, mob::callback<void(int)> done) {
         std::istringstream in{text};
         int words = 0;
-        for (std::string word; in >> word;) ++words;
+        for (std::string word; in >> word;)
+            ++words;
         done(words);
     });
 

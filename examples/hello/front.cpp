@@ -44,9 +44,11 @@ void front_main(mob::worker& w) {
         return std::string{"Hello World\n"};
     };
 
-    hello::serve_http("127.0.0.1", port, [&w] { return w.stopping(); }, handle, [&w, port] {
-        fmt::print("Server {} running at http://127.0.0.1:{}/\n", w.pid(), port);
-        std::fflush(stdout);
-        w.ready();
-    });
+    hello::serve_http(
+        "127.0.0.1", port, [&w] { return w.stopping(); }, handle,
+        [&w, port] {
+            fmt::print("Server {} running at http://127.0.0.1:{}/\n", w.pid(), port);
+            std::fflush(stdout);
+            w.ready();
+        });
 }

@@ -29,10 +29,13 @@ void ping_main(mob::worker& w) {
     w.on<std::int64_t>("pong", [&](const std::int64_t& pid) { a_pong = pid; });
     // Sees whatever no typed handler takes: topic, sender and raw payload.
     w.on_message([&w](const mob::message& m) {
-        say(fmt::format("ping {} got topic '{}' ({}) from pid {}", w.pid(), m.topic, m.type, m.sender_pid()));
+        say(fmt::format("ping {} got topic '{}' ({}) from pid {}", w.pid(), m.topic, m.type,
+                        m.sender_pid()));
     });
     // A message that cannot be delivered comes back to its sender.
-    w.on_error([](const mob::send_error& e) { say(fmt::format("ping: message {} came back: {}", e.seq, e.message)); });
+    w.on_error([](const mob::send_error& e) {
+        say(fmt::format("ping: message {} came back: {}", e.seq, e.message));
+    });
     w.ready();
 
     while (!w.wait_until_stopping(1s)) {

@@ -41,7 +41,9 @@ std::atomic<int> holding{0};
 std::atomic<int> most_held{0};
 
 // allowed-sleep: these functions stand for work that takes time.
-void work_for(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds{ms}); }
+void work_for(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{ms});
+}
 
 void export_functions(mob::worker& w) {
     w.export_fn("add", [](int a, int b) { return a + b; });
@@ -56,13 +58,16 @@ void export_functions(mob::worker& w) {
         return v;
     });
     w.export_fn("boom", []() -> int { throw std::runtime_error("kaboom"); });
-    w.export_fn("note", [&w](std::string text) { say(fmt::format("EVENT note {} {} {}", w.role(), w.pid(), text)); });
+    w.export_fn("note", [&w](std::string text) {
+        say(fmt::format("EVENT note {} {} {}", w.role(), w.pid(), text));
+    });
     w.export_fn("count_words", [](std::string text, mob::callback<void(int)> done) {
         int words = 0;
         bool in_word = false;
         for (char c : text) {
             bool letter = c != ' ';
-            if (letter && !in_word) ++words;
+            if (letter && !in_word)
+                ++words;
             in_word = letter;
         }
         done(words);
@@ -115,7 +120,8 @@ void common_main(mob::worker& w) {
         w.id(m.sender).send("ack", fmt::format("{} {} {}", w.role(), w.pid(), value));
     });
     w.on<std::string>("crash", [](const std::string& how) {
-        if (how == "abort") std::abort();
+        if (how == "abort")
+            std::abort();
         std::exit(3);
     });
 }
@@ -130,25 +136,32 @@ void late_main(mob::worker& w) {
 
 int main(int argc, char** argv) {
     mob::app app{"testapp"};
-    const std::string config = std::getenv("TEST_CONFIG") != nullptr ? std::getenv("TEST_CONFIG") : "";
+    const std::string config =
+        std::getenv("TEST_CONFIG") != nullptr ? std::getenv("TEST_CONFIG") : "";
     auto back = static_cast<std::uint32_t>(env_int("TEST_BACK", 4));
     auto front = static_cast<std::uint32_t>(env_int("TEST_FRONT", 2));
     app.role("back", common_main, {.workers = back});
     app.role("front", common_main, {.workers = front});
-    if (env_int("TEST_LATE_MS", 0) > 0) app.role("late", late_main, {.workers = 1});
+    if (env_int("TEST_LATE_MS", 0) > 0)
+        app.role("late", late_main, {.workers = 1});
     if (env_int("TEST_POOL", 0) > 0) {
         app.role("pool", common_main,
                  {.workers = static_cast<std::uint32_t>(env_int("TEST_POOL", 0)),
                   .credit = static_cast<std::uint32_t>(env_int("TEST_POOL_CREDIT", 1))});
     }
-    if (config == "duplicate") app.role("back", common_main);
-    if (config == "bad_name") app.role("no spaces", common_main);
-    if (config == "zero") app.role("none", common_main, {.workers = 0});
-    if (config == "min_above_max") app.role("range", common_main, {.min = 3, .max = 2});
+    if (config == "duplicate")
+        app.role("back", common_main);
+    if (config == "bad_name")
+        app.role("no spaces", common_main);
+    if (config == "zero")
+        app.role("none", common_main, {.workers = 0});
+    if (config == "min_above_max")
+        app.role("range", common_main, {.min = 3, .max = 2});
     if (auto ms = env_int("TEST_QUEUE_TIMEOUT_MS", 0); ms > 0) {
         app.queue_limits(static_cast<std::size_t>(env_int("TEST_QUEUE_MAX", 10000)),
                          std::chrono::milliseconds{ms});
     }
-    if (auto ms = env_int("TEST_HEARTBEAT_MS", 0); ms > 0) app.heartbeat(std::chrono::milliseconds{ms});
+    if (auto ms = env_int("TEST_HEARTBEAT_MS", 0); ms > 0)
+        app.heartbeat(std::chrono::milliseconds{ms});
     return app.run(argc, argv);
 }

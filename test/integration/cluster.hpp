@@ -22,7 +22,7 @@ inline const std::regex full_line{"full: every role has its workers"};
 
 /// A running test app: kingpin plus workers.
 class cluster {
-public:
+  public:
     explicit cluster(std::map<std::string, std::string> env = {})
         : kingpin_({MOB_TEST_APP}, with_runtime_dir(std::move(env))) {}
 
@@ -39,13 +39,15 @@ public:
     std::set<pid_t> ready_pids(const std::string& role) const {
         std::set<pid_t> pids;
         std::regex ready{fmt::format("ready: {} worker pid (\\d+)", role)};
-        for (const auto& p : kingpin_.matches(ready)) pids.insert(std::stoi(p));
+        for (const auto& p : kingpin_.matches(ready))
+            pids.insert(std::stoi(p));
         std::regex died{fmt::format("{} worker pid (\\d+) died", role)};
-        for (const auto& p : kingpin_.matches(died)) pids.erase(std::stoi(p));
+        for (const auto& p : kingpin_.matches(died))
+            pids.erase(std::stoi(p));
         return pids;
     }
 
-private:
+  private:
     std::map<std::string, std::string> with_runtime_dir(std::map<std::string, std::string> env) {
         env.emplace("MOB_RUNTIME_DIR", dir_.path());
         return env;
@@ -58,9 +60,10 @@ private:
 /// The test itself joined to a cluster as a worker: it collects the acks and errors
 /// that come back to it.
 class probe {
-public:
+  public:
     explicit probe(const cluster& c, std::string role = "front")
-        : worker_(worker_options{.endpoint = c.endpoint(), .app = "testapp", .role = std::move(role)}) {
+        : worker_(
+              worker_options{.endpoint = c.endpoint(), .app = "testapp", .role = std::move(role)}) {
         worker_.on<std::string>("ack", [this](const std::string& a) {
             std::lock_guard lock{mutex_};
             acks_.push_back(a);
@@ -109,7 +112,7 @@ public:
         return errors_;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::condition_variable cv_;
     std::vector<std::string> acks_;

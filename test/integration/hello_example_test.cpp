@@ -41,7 +41,8 @@ std::string http_get(int port, const std::string& path) {
     ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
     std::string answer;
     char buf[1024];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+        answer.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     return answer;
 }
@@ -49,7 +50,8 @@ std::string http_get(int port, const std::string& path) {
 TEST(hello_example, serves_hello_world_and_reaches_the_back_every_way) {
     temp_dir dir;
     auto port = free_port();
-    child_process app{{MOB_HELLO_APP}, {{"MOB_RUNTIME_DIR", dir.path()}, {"HELLO_PORT", std::to_string(port)}}};
+    child_process app{{MOB_HELLO_APP},
+                      {{"MOB_RUNTIME_DIR", dir.path()}, {"HELLO_PORT", std::to_string(port)}}};
     ASSERT_TRUE(app.wait_for(full_line, 10s)) << app.output();
     EXPECT_EQ(app.matches(std::regex{"Background worker \\d+ running."}).size(), 4u);
     EXPECT_EQ(app.matches(std::regex{"Server \\d+ running at http://127.0.0.1:"}).size(), 2u);
@@ -58,11 +60,15 @@ TEST(hello_example, serves_hello_world_and_reaches_the_back_every_way) {
     EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer;
     EXPECT_NE(answer.find("\r\n\r\nHello World\n"), std::string::npos) << answer;
 
-    EXPECT_TRUE(app.wait_for(std::regex{"Server \\d+ served an http request."}, 5s)) << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"Server \\d+ served an http request."}, 5s))
+        << app.output();
     EXPECT_TRUE(app.wait_for(std::regex{"Bar! My pid is \\d+"}, 5s)) << app.output();
-    EXPECT_TRUE(app.wait_for(std::regex{"got: Hello, /the/quick/fox! \\(from back \\d+\\)"}, 5s)) << app.output();
-    EXPECT_TRUE(app.wait_for(std::regex{"learned that /the/quick/fox has 3 words."}, 5s)) << app.output();
-    EXPECT_TRUE(app.wait_for_count(std::regex{"Back \\d+ heard: front \\d+ served /the/quick/fox"}, 4, 5s))
+    EXPECT_TRUE(app.wait_for(std::regex{"got: Hello, /the/quick/fox! \\(from back \\d+\\)"}, 5s))
+        << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"learned that /the/quick/fox has 3 words."}, 5s))
+        << app.output();
+    EXPECT_TRUE(
+        app.wait_for_count(std::regex{"Back \\d+ heard: front \\d+ served /the/quick/fox"}, 4, 5s))
         << app.output();
 
     app.signal(SIGINT);
@@ -75,12 +81,16 @@ TEST(messages_example, exchanges_every_kind_of_message) {
     temp_dir dir;
     child_process app{{MOB_MESSAGES_APP}, {{"MOB_RUNTIME_DIR", dir.path()}}};
     ASSERT_TRUE(app.wait_for(full_line, 10s)) << app.output();
-    EXPECT_TRUE(app.wait_for_count(std::regex{"pong \\d+ got 'to every process'"}, 3, 5s)) << app.output();
-    EXPECT_TRUE(app.wait_for_count(std::regex{"pong \\d+ got 'to every pong'"}, 3, 5s)) << app.output();
+    EXPECT_TRUE(app.wait_for_count(std::regex{"pong \\d+ got 'to every process'"}, 3, 5s))
+        << app.output();
+    EXPECT_TRUE(app.wait_for_count(std::regex{"pong \\d+ got 'to every pong'"}, 3, 5s))
+        << app.output();
     EXPECT_TRUE(app.wait_for(std::regex{"pong \\d+ got 'to any one pong'"}, 5s)) << app.output();
     EXPECT_TRUE(app.wait_for(std::regex{"pong (\\d+) got 'to pong \\1 only'"}, 5s)) << app.output();
-    EXPECT_TRUE(app.wait_for(std::regex{"ping \\d+ got topic 'hello' \\(std::string\\)"}, 5s)) << app.output();
-    EXPECT_TRUE(app.wait_for(std::regex{"came back: no worker of app 'messages' has pid 999999999"}, 5s))
+    EXPECT_TRUE(app.wait_for(std::regex{"ping \\d+ got topic 'hello' \\(std::string\\)"}, 5s))
+        << app.output();
+    EXPECT_TRUE(
+        app.wait_for(std::regex{"came back: no worker of app 'messages' has pid 999999999"}, 5s))
         << app.output();
     app.signal(SIGINT);
     auto status = app.wait_exit(5s);

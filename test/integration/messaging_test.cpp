@@ -35,10 +35,12 @@ TEST(messaging, send_reaches_every_worker_exactly_once) {
     auto got = acks_for(acks, 1);
     // 4 back, 2 front, and the probe itself (a front too) is a process of the app.
     std::set<pid_t> expected = c.ready_pids("back");
-    for (auto pid : c.ready_pids("front")) expected.insert(pid);
+    for (auto pid : c.ready_pids("front"))
+        expected.insert(pid);
     expected.insert(::getpid());
     ASSERT_EQ(got.size(), expected.size()) << c.kingpin().output();
-    for (auto pid : expected) EXPECT_EQ(got[pid], 1) << "pid " << pid;
+    for (auto pid : expected)
+        EXPECT_EQ(got[pid], 1) << "pid " << pid;
 }
 
 TEST(messaging, all_of_a_role_reaches_each_of_its_workers_once_and_no_other) {
@@ -51,7 +53,8 @@ TEST(messaging, all_of_a_role_reaches_each_of_its_workers_once_and_no_other) {
     auto got = acks_for(acks, 2);
     auto backs = c.ready_pids("back");
     ASSERT_EQ(got.size(), 4u);
-    for (auto pid : backs) EXPECT_EQ(got[pid], 1) << "pid " << pid;
+    for (auto pid : backs)
+        EXPECT_EQ(got[pid], 1) << "pid " << pid;
     EXPECT_TRUE(acks_for(acks, 2, "front").empty());
 }
 
@@ -60,12 +63,14 @@ TEST(messaging, any_spreads_over_every_worker_of_the_role_least_recently_used_fi
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     probe p{c};
     ASSERT_TRUE(p.w().wait_until_welcomed(5s));
-    for (int i = 0; i < 40; ++i) p.w().any("back").send("probe", 3);
+    for (int i = 0; i < 40; ++i)
+        p.w().any("back").send("probe", 3);
     auto acks = p.wait_acks(40, 10s);
     auto got = acks_for(acks, 3);
     ASSERT_EQ(got.size(), 4u) << c.kingpin().output();
     // Least-recently-used rotation: each of the 4 gets exactly a quarter.
-    for (auto pid : c.ready_pids("back")) EXPECT_EQ(got[pid], 10) << "pid " << pid;
+    for (auto pid : c.ready_pids("back"))
+        EXPECT_EQ(got[pid], 10) << "pid " << pid;
     EXPECT_TRUE(acks_for(acks, 3, "front").empty());
 }
 
@@ -92,7 +97,8 @@ TEST(messaging, an_unknown_pid_or_role_comes_back_to_the_sender_as_an_error) {
     auto errors = p.wait_errors(3);
     ASSERT_EQ(errors.size(), 3u);
     std::map<std::uint64_t, send_error> by_seq;
-    for (const auto& e : errors) by_seq[e.seq] = e;
+    for (const auto& e : errors)
+        by_seq[e.seq] = e;
     EXPECT_EQ(by_seq[s1].code, errc::unknown_pid);
     EXPECT_NE(by_seq[s1].message.find("999999999"), std::string::npos) << by_seq[s1].message;
     EXPECT_EQ(by_seq[s2].code, errc::unknown_role);
@@ -140,10 +146,12 @@ TEST(messaging, a_message_that_waits_past_its_deadline_comes_back_expired) {
 }
 
 TEST(messaging, beyond_the_queue_bound_the_sender_gets_queue_full) {
-    cluster c{{{"TEST_LATE_MS", "5000"}, {"TEST_QUEUE_TIMEOUT_MS", "10000"}, {"TEST_QUEUE_MAX", "3"}}};
+    cluster c{
+        {{"TEST_LATE_MS", "5000"}, {"TEST_QUEUE_TIMEOUT_MS", "10000"}, {"TEST_QUEUE_MAX", "3"}}};
     ASSERT_TRUE(c.kingpin().wait_for(std::regex{"EVENT start late"}, 10s)) << c.kingpin().output();
     probe p{c};
-    for (int i = 0; i < 3; ++i) p.w().any("late").send("probe", 8);
+    for (int i = 0; i < 3; ++i)
+        p.w().any("late").send("probe", 8);
     auto seq = p.w().any("late").send("probe", 8);
     auto errors = p.wait_errors(1, 3s);
     ASSERT_EQ(errors.size(), 1u);

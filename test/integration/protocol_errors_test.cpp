@@ -11,7 +11,7 @@ namespace proto = mob::protocol;
 
 /// A bare DEALER speaking (or not) protocol v1 by hand.
 class raw_peer {
-public:
+  public:
     explicit raw_peer(const cluster& c) : socket_(context_, zmq::socket_type::dealer) {
         socket_.set(zmq::sockopt::linger, 0);
         socket_.set(zmq::sockopt::routing_id, "raw/1@test#0000000000000001");
@@ -19,7 +19,8 @@ public:
     }
     void send(std::vector<std::string> frames) {
         std::vector<zmq::message_t> msgs;
-        for (auto& f : frames) msgs.emplace_back(f.data(), f.size());
+        for (auto& f : frames)
+            msgs.emplace_back(f.data(), f.size());
         zmq::send_multipart(socket_, msgs);
     }
     std::vector<zmq::message_t> receive(std::chrono::milliseconds timeout = 3s) {
@@ -34,7 +35,8 @@ public:
     std::optional<std::pair<std::uint64_t, proto::error_body>> next_error() {
         for (int i = 0; i < 10; ++i) {
             auto m = receive();
-            if (m.empty()) return std::nullopt;
+            if (m.empty())
+                return std::nullopt;
             if (m.size() == 4 && proto::view(m[1]) == std::string(1, '\x83')) {
                 return std::pair{*proto::parse_seq(proto::view(m[2])),
                                  decode<proto::error_body>(proto::bytes(m[3]))};
@@ -45,19 +47,25 @@ public:
     bool next_is(proto::command c) {
         for (int i = 0; i < 10; ++i) {
             auto m = receive();
-            if (m.size() < 2) return false;
-            if (proto::view(m[1])[0] == static_cast<char>(c)) return true;
+            if (m.size() < 2)
+                return false;
+            if (proto::view(m[1])[0] == static_cast<char>(c))
+                return true;
         }
         return false;
     }
 
-private:
+  private:
     zmq::context_t context_;
     zmq::socket_t socket_;
 };
 
-std::string cmd(proto::command c) { return std::string(1, static_cast<char>(c)); }
-std::string header() { return std::string{proto::header}; }
+std::string cmd(proto::command c) {
+    return std::string(1, static_cast<char>(c));
+}
+std::string header() {
+    return std::string{proto::header};
+}
 
 std::string hello_body(std::string app, std::string role) {
     proto::hello h;
@@ -82,7 +90,8 @@ TEST(protocol_errors, malformed_frames_are_answered_with_bad_frame_and_the_kingp
     e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->second.code, errc::bad_frame);
-    EXPECT_NE(e->second.message.find("unknown command 0x7f"), std::string::npos) << e->second.message;
+    EXPECT_NE(e->second.message.find("unknown command 0x7f"), std::string::npos)
+        << e->second.message;
 
     raw.send({header(), cmd(proto::command::send), proto::encode_seq(42), "Rback"});  // too short
     e = raw.next_error();
@@ -119,7 +128,8 @@ TEST(protocol_errors, an_unknown_identity_is_asked_to_say_hello_again_and_its_se
     raw_peer raw{c};
     raw.send({header(), cmd(proto::command::heartbeat)});
     EXPECT_TRUE(raw.next_is(proto::command::hello_again));
-    raw.send({header(), cmd(proto::command::send), proto::encode_seq(7), "?back", "probe", "int", encode(1)});
+    raw.send({header(), cmd(proto::command::send), proto::encode_seq(7), "?back", "probe", "int",
+              encode(1)});
     auto e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->first, 7u);
@@ -147,7 +157,8 @@ TEST(protocol_errors, a_registered_worker_gets_bad_frame_with_its_sequence_for_a
     raw_peer raw{c};
     raw.send({header(), cmd(proto::command::hello), hello_body("testapp", "front")});
     ASSERT_TRUE(raw.next_is(proto::command::welcome));
-    raw.send({header(), cmd(proto::command::send), proto::encode_seq(99), "Pnot-a-pid", "probe", "int", encode(1)});
+    raw.send({header(), cmd(proto::command::send), proto::encode_seq(99), "Pnot-a-pid", "probe",
+              "int", encode(1)});
     auto e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->first, 99u);
@@ -167,7 +178,8 @@ TEST(protocol_errors, a_worker_that_says_ready_once_gets_calls_for_what_it_expor
     probe p{c};
     ASSERT_TRUE(p.w().wait_until_welcomed(5s));
     auto call = p.w().require("late").with({.timeout = 3s}).call<int>("ping");
-    EXPECT_TRUE(raw.next_is(proto::command::request)) << "the call did not reach the only ready worker";
+    EXPECT_TRUE(raw.next_is(proto::command::request))
+        << "the call did not reach the only ready worker";
     auto r = call.get();
     EXPECT_FALSE(r.ok() && r.error().code == errc::unknown_method) << r.error().message;
 }
@@ -177,7 +189,8 @@ TEST(protocol_errors, a_call_from_an_unknown_identity_fails_at_once_with_not_reg
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
     raw.send({header(), cmd(proto::command::call), proto::encode_seq(5), "back", "add",
-              proto::call_options{0, 1000}.encode(), "std::tuple<int, int>", encode(std::tuple<int, int>{1, 2})});
+              proto::call_options{0, 1000}.encode(), "std::tuple<int, int>",
+              encode(std::tuple<int, int>{1, 2})});
     for (int i = 0; i < 10; ++i) {
         auto m = raw.receive();
         ASSERT_FALSE(m.empty()) << "no RESULT came back";

@@ -12,7 +12,7 @@ namespace mob::test {
 namespace {
 
 class rpc : public ::testing::Test {
-protected:
+  protected:
     void start(std::map<std::string, std::string> env = {}) {
         cluster_ = std::make_unique<cluster>(std::move(env));
         ASSERT_TRUE(cluster_->wait_full()) << cluster_->kingpin().output();
@@ -39,7 +39,9 @@ TEST_F(rpc, the_callback_form_and_then_run_on_the_dispatcher_thread) {
     start();
     auto back = w().require("back");
     std::promise<std::pair<int, std::thread::id>> got;
-    back.call("add", 20, 22, [&](result<int> r) { got.set_value({r.value(), std::this_thread::get_id()}); });
+    back.call("add", 20, 22, [&](result<int> r) {
+        got.set_value({r.value(), std::this_thread::get_id()});
+    });
     auto fut = got.get_future();
     ASSERT_EQ(fut.wait_for(5s), std::future_status::ready);
     auto [value, thread] = fut.get();
@@ -64,8 +66,8 @@ TEST_F(rpc, cast_runs_a_void_function_and_wants_no_result) {
 }
 
 TEST_F(rpc, a_call_to_a_role_with_no_worker_ready_yet_waits_in_the_broker) {
-
-    cluster_ = std::make_unique<cluster>(std::map<std::string, std::string>{{"TEST_LATE_MS", "1500"}});
+    cluster_ =
+        std::make_unique<cluster>(std::map<std::string, std::string>{{"TEST_LATE_MS", "1500"}});
     ASSERT_TRUE(cluster_->kingpin().wait_for(std::regex{"EVENT start late"}, 10s));
     probe_ = std::make_unique<probe>(*cluster_);
     ASSERT_TRUE(w().wait_until_welcomed(5s));
@@ -84,19 +86,22 @@ TEST_F(rpc, every_error_reaches_the_caller_with_a_message) {
     auto unknown_method = back.call<int>("nosuchmethod").get(5s);
     ASSERT_FALSE(unknown_method.ok());
     EXPECT_EQ(unknown_method.error().code, errc::unknown_method);
-    EXPECT_NE(unknown_method.error().message.find("role 'back' has no method 'nosuchmethod'"), std::string::npos)
+    EXPECT_NE(unknown_method.error().message.find("role 'back' has no method 'nosuchmethod'"),
+              std::string::npos)
         << unknown_method.error().message;
 
     auto bad_args = back.call<int>("add", std::string{"one"}, 2).get(5s);
     ASSERT_FALSE(bad_args.ok());
     EXPECT_EQ(bad_args.error().code, errc::bad_type);
-    EXPECT_NE(bad_args.error().message.find("back.add takes std::tuple<int, int>"), std::string::npos)
+    EXPECT_NE(bad_args.error().message.find("back.add takes std::tuple<int, int>"),
+              std::string::npos)
         << bad_args.error().message;
 
     auto thrown = back.call<int>("boom").get(5s);
     ASSERT_FALSE(thrown.ok());
     EXPECT_EQ(thrown.error().code, errc::remote_exception);
-    EXPECT_NE(thrown.error().message.find("std::runtime_error: kaboom"), std::string::npos) << thrown.error().message;
+    EXPECT_NE(thrown.error().message.find("std::runtime_error: kaboom"), std::string::npos)
+        << thrown.error().message;
 
     auto wrong_result = back.call<std::string>("add", 1, 2).get(5s);
     ASSERT_FALSE(wrong_result.ok());
@@ -131,10 +136,12 @@ TEST_F(rpc, a_worker_killed_with_calls_in_flight_fails_them_and_idempotent_ones_
     auto mark = c().kingpin().line_count();
     auto plain = back.call<int>("slow_echo", 3000, 1);
     auto retried = back.with({.idempotent = true}).call<int>("slow_echo", 3000, 2);
-    ASSERT_TRUE(c().kingpin().wait_for_count(std::regex{"EVENT working back \\d+ [12]$"}, 2, 5s, mark));
+    ASSERT_TRUE(
+        c().kingpin().wait_for_count(std::regex{"EVENT working back \\d+ [12]$"}, 2, 5s, mark));
     auto working = c().kingpin().matches(std::regex{"EVENT working back (\\d+) [12]$"}, mark);
     ASSERT_EQ(working.size(), 2u);
-    for (const auto& pid : working) ::kill(std::stoi(pid), SIGKILL);
+    for (const auto& pid : working)
+        ::kill(std::stoi(pid), SIGKILL);
 
     auto r1 = plain.get(5s);
     ASSERT_FALSE(r1.ok());
@@ -163,7 +170,8 @@ TEST_F(rpc, least_recently_used_with_credit_gives_a_slow_worker_fewer_calls) {
         back.call<std::int64_t>("work", 2).then([&](result<std::int64_t> r) {
             std::lock_guard lock{mutex};
             ++served[r.ok() ? *r : -1];
-            if (++done == total) finished.set_value();
+            if (++done == total)
+                finished.set_value();
             if (started < total) {
                 ++started;
                 start_one();
@@ -172,18 +180,21 @@ TEST_F(rpc, least_recently_used_with_credit_gives_a_slow_worker_fewer_calls) {
     };
     {
         std::lock_guard lock{mutex};
-        for (; started < 8; ++started) start_one();
+        for (; started < 8; ++started)
+            start_one();
     }
     ASSERT_EQ(finished.get_future().wait_for(20s), std::future_status::ready);
     std::lock_guard lock{mutex};
     ASSERT_EQ(served.size(), 4u);
     int others = 0;
     for (auto [pid, n] : served) {
-        if (pid != slow) others += n;
+        if (pid != slow)
+            others += n;
     }
     // Each fast worker serves several calls for every one the slow worker serves.
     std::string spread;
-    for (auto [pid, n] : served) spread += fmt::format(" {}{}:{}", pid, pid == slow ? "(slow)" : "", n);
+    for (auto [pid, n] : served)
+        spread += fmt::format(" {}{}:{}", pid, pid == slow ? "(slow)" : "", n);
     EXPECT_LT(served[slow] * 3, others / 3) << "served:" << spread;
 }
 
@@ -191,9 +202,11 @@ TEST_F(rpc, a_worker_never_holds_more_calls_than_its_credit) {
     start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}});
     auto pool = w().require("pool");
     std::vector<call_future<int>> calls;
-    for (int i = 0; i < 24; ++i) calls.push_back(pool.call<int>("hold", 100));
+    for (int i = 0; i < 24; ++i)
+        calls.push_back(pool.call<int>("hold", 100));
     int most = 0;
-    for (auto& f : calls) most = std::max(most, f.value(10s));
+    for (auto& f : calls)
+        most = std::max(most, f.value(10s));
     EXPECT_EQ(most, 3) << "credit 3 is used, and never exceeded";
 }
 
@@ -207,7 +220,8 @@ TEST_F(rpc, a_hundred_thousand_calls_are_neither_lost_nor_duplicated) {
     for (int base = 0; base < total; base += window) {
         std::vector<call_future<int>> batch;
         batch.reserve(window);
-        for (int i = base; i < base + window; ++i) batch.push_back(back.call<int>("add", i, 0));
+        for (int i = base; i < base + window; ++i)
+            batch.push_back(back.call<int>("add", i, 0));
         for (auto& f : batch) {
             auto r = f.get(20s);
             ASSERT_TRUE(r.ok()) << r.error().message;
@@ -216,7 +230,8 @@ TEST_F(rpc, a_hundred_thousand_calls_are_neither_lost_nor_duplicated) {
             ++seen[static_cast<std::size_t>(*r)];
         }
     }
-    for (int i = 0; i < total; ++i) ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << "value " << i;
+    for (int i = 0; i < total; ++i)
+        ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << "value " << i;
     EXPECT_EQ(w().pending_calls(), 0u);
 }
 
@@ -229,11 +244,13 @@ TEST_F(rpc, eight_threads_can_call_at_once) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < 500; ++i) {
                 auto r = back.call<int>("add", t * 1000, i).get(20s);
-                if (!r.ok() || *r != t * 1000 + i) ++wrong;
+                if (!r.ok() || *r != t * 1000 + i)
+                    ++wrong;
             }
         });
     }
-    for (auto& th : threads) th.join();
+    for (auto& th : threads)
+        th.join();
     EXPECT_EQ(wrong.load(), 0);
 }
 
@@ -241,14 +258,16 @@ TEST_F(rpc, a_callback_runs_in_the_callers_process_once) {
     start();
     auto back = w().require("back");
     std::promise<int> words;
-    back.cast("count_words", "the quick brown fox", callback<void(int)>{[&](int n) { words.set_value(n); }});
+    back.cast("count_words", "the quick brown fox",
+              callback<void(int)>{[&](int n) { words.set_value(n); }});
     auto f = words.get_future();
     ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
     EXPECT_EQ(f.get(), 4);
     EXPECT_TRUE(eventually([&] { return w().pending_callbacks() == 0; }, 2s));
 
     std::atomic<int> calls{0};
-    auto second = back.call<std::string>("call_twice", callback<void(int)>{[&](int) { ++calls; }}).value(5s);
+    auto second =
+        back.call<std::string>("call_twice", callback<void(int)>{[&](int) { ++calls; }}).value(5s);
     EXPECT_NE(second.find("callback_used"), std::string::npos) << second;
     EXPECT_TRUE(eventually([&] { return calls.load() == 1; }, 2s));
 }
@@ -276,7 +295,8 @@ TEST_F(rpc, a_callback_called_after_its_deadline_is_an_error_and_the_origin_forg
     std::atomic<int> calls{0};
     back.call("call_later", callback<void(int)>{[&](int) { ++calls; }, 200ms}, 600).value(5s);
     EXPECT_EQ(w().pending_callbacks(), 1u);
-    EXPECT_TRUE(c().kingpin().wait_for(std::regex{"EVENT called_later \\d+ callback_expired"}, 5s, mark))
+    EXPECT_TRUE(
+        c().kingpin().wait_for(std::regex{"EVENT called_later \\d+ callback_expired"}, 5s, mark))
         << c().kingpin().output();
     EXPECT_TRUE(eventually([&] { return w().pending_callbacks() == 0; }, 2s));
     EXPECT_EQ(calls.load(), 0);
@@ -288,7 +308,10 @@ TEST_F(rpc, a_callback_whose_origin_is_gone_gives_the_receiver_an_error) {
     {
         probe origin{c()};
         ASSERT_TRUE(origin.w().wait_until_welcomed(5s));
-        origin.w().require("back").call("call_later", callback<void(int)>{[](int) {}}, 500).value(5s);
+        origin.w()
+            .require("back")
+            .call("call_later", callback<void(int)>{[](int) {}}, 500)
+            .value(5s);
     }  // the origin leaves before the callback is called
     EXPECT_TRUE(c().kingpin().wait_for(std::regex{"EVENT error \\d+ origin_gone"}, 5s, mark))
         << c().kingpin().output();

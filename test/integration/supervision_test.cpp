@@ -19,7 +19,8 @@ std::string read_file(const std::string& path) {
 
 std::set<pid_t> all_workers(const cluster& c) {
     auto pids = c.ready_pids("back");
-    for (auto p : c.ready_pids("front")) pids.insert(p);
+    for (auto p : c.ready_pids("front"))
+        pids.insert(p);
     return pids;
 }
 
@@ -51,7 +52,8 @@ TEST(supervision, the_kingpin_logs_the_exit_code_or_signal_of_a_dead_worker_and_
     p.w().pid(first).send("crash", std::string{"exit"});
     p.w().pid(second).send("crash", std::string{"abort"});
     EXPECT_TRUE(c.kingpin().wait_for(
-        std::regex{fmt::format("back worker pid {} died: exit code 3; reviving it", first)}, 5s, mark))
+        std::regex{fmt::format("back worker pid {} died: exit code 3; reviving it", first)}, 5s,
+        mark))
         << c.kingpin().output();
     EXPECT_TRUE(c.kingpin().wait_for(
         std::regex{fmt::format("back worker pid {} died: signal SIGABRT; reviving it", second)}, 5s,
@@ -71,7 +73,8 @@ void expect_clean_stop(int sig) {
     auto status = c.kingpin().wait_exit(5s);
     ASSERT_TRUE(status) << "the kingpin did not exit\n" << c.kingpin().output();
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << c.kingpin().output();
-    for (auto pid : workers) EXPECT_TRUE(wait_process_gone(pid, 1s)) << "worker " << pid << " outlived the kingpin";
+    for (auto pid : workers)
+        EXPECT_TRUE(wait_process_gone(pid, 1s)) << "worker " << pid << " outlived the kingpin";
     EXPECT_FALSE(std::filesystem::exists(app_dir)) << "the runtime directory was left behind";
 }
 
@@ -89,7 +92,8 @@ TEST(supervision, workers_never_outlive_a_kingpin_killed_with_sigkill) {
     auto workers = all_workers(c);
     c.kingpin().signal(SIGKILL);
     ASSERT_TRUE(c.kingpin().wait_exit(2s));
-    for (auto pid : workers) EXPECT_TRUE(wait_process_gone(pid, 2s)) << "worker " << pid << " outlived the kingpin";
+    for (auto pid : workers)
+        EXPECT_TRUE(wait_process_gone(pid, 2s)) << "worker " << pid << " outlived the kingpin";
 }
 
 TEST(supervision, process_titles_name_the_app_and_the_role) {
@@ -107,7 +111,8 @@ TEST(supervision, process_titles_name_the_app_and_the_role) {
 
 void expect_refused(const std::string& config, const std::string& message) {
     temp_dir dir;
-    child_process kingpin{{MOB_TEST_APP}, {{"MOB_RUNTIME_DIR", dir.path()}, {"TEST_CONFIG", config}}};
+    child_process kingpin{{MOB_TEST_APP},
+                          {{"MOB_RUNTIME_DIR", dir.path()}, {"TEST_CONFIG", config}}};
     auto status = kingpin.wait_exit(5s);
     ASSERT_TRUE(status) << kingpin.output();
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << kingpin.output();
@@ -136,7 +141,8 @@ TEST(supervision, a_second_kingpin_of_the_same_app_is_refused) {
     ASSERT_TRUE(status) << second.output();
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2);
     EXPECT_TRUE(second.wait_for(
-        std::regex{fmt::format("another kingpin of app 'testapp' \\(pid {}\\)", c.kingpin().pid())}, 1s))
+        std::regex{fmt::format("another kingpin of app 'testapp' \\(pid {}\\)", c.kingpin().pid())},
+        1s))
         << second.output();
     // The first one is untouched: its socket still routes.
     probe p{c};

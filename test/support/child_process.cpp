@@ -15,25 +15,32 @@ extern char** environ;
 
 namespace mob::test {
 
-child_process::child_process(std::vector<std::string> argv, std::map<std::string, std::string> env) {
+child_process::child_process(std::vector<std::string> argv,
+                             std::map<std::string, std::string> env) {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        throw std::runtime_error("pipe failed");
     std::vector<std::string> env_strings;
     for (char** e = environ; *e != nullptr; ++e) {
         std::string s{*e};
         auto name = s.substr(0, s.find('='));
-        if (env.count(name) == 0) env_strings.push_back(s);
+        if (env.count(name) == 0)
+            env_strings.push_back(s);
     }
-    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    for (const auto& [k, v] : env)
+        env_strings.push_back(k + "=" + v);
     std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
+    for (auto& a : argv)
+        cargv.push_back(a.data());
     cargv.push_back(nullptr);
     std::vector<char*> cenv;
-    for (auto& e : env_strings) cenv.push_back(e.data());
+    for (auto& e : env_strings)
+        cenv.push_back(e.data());
     cenv.push_back(nullptr);
 
     pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ < 0)
+        throw std::runtime_error("fork failed");
     if (pid_ == 0) {
         ::setpgid(0, 0);
         ::dup2(fds[1], STDOUT_FILENO);
@@ -57,7 +64,8 @@ child_process::~child_process() {
         ::waitpid(pid_, &st, 0);
     }
     ::kill(-pid_, SIGKILL);  // anything left in the group
-    if (reader_.joinable()) reader_.join();
+    if (reader_.joinable())
+        reader_.join();
 }
 
 void child_process::read_loop(int fd) {
@@ -65,7 +73,8 @@ void child_process::read_loop(int fd) {
     char buf[4096];
     for (;;) {
         auto n = ::read(fd, buf, sizeof buf);
-        if (n <= 0) break;
+        if (n <= 0)
+            break;
         partial.append(buf, static_cast<std::size_t>(n));
         std::size_t pos;
         std::lock_guard lock{mutex_};
@@ -77,7 +86,8 @@ void child_process::read_loop(int fd) {
     }
     ::close(fd);
     std::lock_guard lock{mutex_};
-    if (!partial.empty()) lines_.push_back(partial);
+    if (!partial.empty())
+        lines_.push_back(partial);
     eof_ = true;
     cv_.notify_all();
 }
@@ -90,12 +100,15 @@ std::optional<std::size_t> child_process::wait_for(const std::regex& pattern,
     std::size_t i = from;
     for (;;) {
         for (; i < lines_.size(); ++i) {
-            if (std::regex_search(lines_[i], pattern)) return i;
+            if (std::regex_search(lines_[i], pattern))
+                return i;
         }
-        if (eof_) return std::nullopt;
+        if (eof_)
+            return std::nullopt;
         if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
             for (; i < lines_.size(); ++i) {
-                if (std::regex_search(lines_[i], pattern)) return i;
+                if (std::regex_search(lines_[i], pattern))
+                    return i;
             }
             return std::nullopt;
         }
@@ -110,9 +123,11 @@ bool child_process::wait_for_count(const std::regex& pattern, std::size_t n,
     while (found < n) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        if (left < 0ms) return false;
+        if (left < 0ms)
+            return false;
         auto i = wait_for(pattern, left, at);
-        if (!i) return false;
+        if (!i)
+            return false;
         ++found;
         at = *i + 1;
     }
@@ -124,7 +139,8 @@ std::vector<std::string> child_process::matches(const std::regex& pattern, std::
     std::vector<std::string> out;
     for (std::size_t i = from; i < lines_.size(); ++i) {
         std::smatch m;
-        if (std::regex_search(lines_[i], m, pattern)) out.push_back(m.size() > 1 ? m[1].str() : m[0].str());
+        if (std::regex_search(lines_[i], m, pattern))
+            out.push_back(m.size() > 1 ? m[1].str() : m[0].str());
     }
     return out;
 }
@@ -142,24 +158,30 @@ std::string child_process::line(std::size_t i) const {
 std::string child_process::output() const {
     std::lock_guard lock{mutex_};
     std::string out;
-    for (const auto& l : lines_) out += l + "\n";
+    for (const auto& l : lines_)
+        out += l + "\n";
     return out;
 }
 
-void child_process::signal(int sig) { ::kill(pid_, sig); }
+void child_process::signal(int sig) {
+    ::kill(pid_, sig);
+}
 
 std::optional<int> child_process::wait_exit(std::chrono::milliseconds timeout) {
-    if (status_) return status_;
+    if (status_)
+        return status_;
     int st = 0;
     bool done = eventually([&] { return ::waitpid(pid_, &st, WNOHANG) == pid_; }, timeout);
-    if (!done) return std::nullopt;
+    if (!done)
+        return std::nullopt;
     status_ = st;
     return status_;
 }
 
 temp_dir::temp_dir() {
     char tmpl[] = "/tmp/mobt-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    if (::mkdtemp(tmpl) == nullptr)
+        throw std::runtime_error("mkdtemp failed");
     path_ = tmpl;
 }
 
@@ -169,7 +191,8 @@ temp_dir::~temp_dir() {
 }
 
 bool process_alive(pid_t pid) {
-    if (::kill(pid, 0) != 0) return false;
+    if (::kill(pid, 0) != 0)
+        return false;
     std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
     std::string content;
     std::getline(stat, content);

@@ -20,7 +20,7 @@ namespace mob::test {
 using namespace std::chrono_literals;
 
 class child_process {
-public:
+  public:
     child_process(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
     ~child_process();
     child_process(const child_process&) = delete;
@@ -32,8 +32,8 @@ public:
     std::optional<std::size_t> wait_for(const std::regex& pattern,
                                         std::chrono::milliseconds timeout, std::size_t from = 0);
     /// Waits until `n` lines from index `from` on match `pattern`.
-    bool wait_for_count(const std::regex& pattern, std::size_t n,
-                        std::chrono::milliseconds timeout, std::size_t from = 0);
+    bool wait_for_count(const std::regex& pattern, std::size_t n, std::chrono::milliseconds timeout,
+                        std::size_t from = 0);
     /// Lines matching `pattern`, from index `from` on; submatch 1 if the pattern has one.
     std::vector<std::string> matches(const std::regex& pattern, std::size_t from = 0) const;
     std::size_t line_count() const;
@@ -45,7 +45,7 @@ public:
     /// The exit status (waitpid form) once the process ends within `timeout`.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout);
 
-private:
+  private:
     void read_loop(int fd);
 
     pid_t pid_ = -1;
@@ -59,14 +59,14 @@ private:
 
 /// A fresh private directory under /tmp (short, for ipc paths), removed on destruction.
 class temp_dir {
-public:
+  public:
     temp_dir();
     ~temp_dir();
     temp_dir(const temp_dir&) = delete;
     temp_dir& operator=(const temp_dir&) = delete;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -81,7 +81,8 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout) {
     std::mutex m;
     std::condition_variable cv;
     while (!pred()) {
-        if (std::chrono::steady_clock::now() >= deadline) return false;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
         std::unique_lock lock{m};
         cv.wait_for(lock, 10ms);  // a short poll interval, bounded by the deadline
     }

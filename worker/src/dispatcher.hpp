@@ -11,7 +11,7 @@
 namespace mob::detail {
 
 class dispatcher {
-public:
+  public:
     dispatcher() : thread_([this] { run(); }) {}
     ~dispatcher() { stop(); }
     dispatcher(const dispatcher&) = delete;
@@ -20,7 +20,8 @@ public:
     void post(std::function<void()> task) {
         {
             std::lock_guard lock{mutex_};
-            if (stopped_) return;
+            if (stopped_)
+                return;
             tasks_.push_back(std::move(task));
         }
         cv_.notify_one();
@@ -33,17 +34,19 @@ public:
             stopped_ = true;
         }
         cv_.notify_one();
-        if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+        if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
+            thread_.join();
     }
 
     bool on_dispatcher_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
-private:
+  private:
     void run() {
         std::unique_lock lock{mutex_};
         for (;;) {
             cv_.wait(lock, [this] { return stopped_ || !tasks_.empty(); });
-            if (tasks_.empty()) return;  // stopped and drained
+            if (tasks_.empty())
+                return;  // stopped and drained
             auto task = std::move(tasks_.front());
             tasks_.pop_front();
             lock.unlock();

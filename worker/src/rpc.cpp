@@ -11,7 +11,9 @@ namespace mob::detail {
 namespace proto = mob::protocol;
 
 namespace {
-zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
+zmq::message_t text_frame(std::string_view s) {
+    return zmq::message_t{s.data(), s.size()};
+}
 
 thread_local std::shared_ptr<core_link> current_codec_link;
 thread_local codec_scope* current_scope = nullptr;
@@ -19,9 +21,11 @@ thread_local codec_scope* current_scope = nullptr;
 /// Runs `fn(core)` if the worker behind `link` still exists.
 template <typename F>
 bool with_core(const std::shared_ptr<core_link>& link, F&& fn) {
-    if (!link) return false;
+    if (!link)
+        return false;
     std::lock_guard lock{link->mutex};
-    if (link->core == nullptr) return false;
+    if (link->core == nullptr)
+        return false;
     fn(*link->core);
     return true;
 }
@@ -29,10 +33,13 @@ bool with_core(const std::shared_ptr<core_link>& link, F&& fn) {
 
 // ---- free entry points for the templates ---------------------------------------
 
-const std::shared_ptr<core_link>& codec_link() { return current_codec_link; }
+const std::shared_ptr<core_link>& codec_link() {
+    return current_codec_link;
+}
 
 codec_scope::codec_scope(std::shared_ptr<core_link> link)
-    : previous_(std::exchange(current_codec_link, std::move(link))), outer_(std::exchange(current_scope, this)) {}
+    : previous_(std::exchange(current_codec_link, std::move(link))),
+      outer_(std::exchange(current_scope, this)) {}
 codec_scope::~codec_scope() {
     current_codec_link = std::move(previous_);
     current_scope = outer_;
@@ -50,19 +57,22 @@ std::string describe_current_exception() {
     }
 }
 
-callback_ref register_callback(const std::shared_ptr<core_link>& link, std::shared_ptr<callback_local> cb) {
+callback_ref register_callback(const std::shared_ptr<core_link>& link,
+                               std::shared_ptr<callback_local> cb) {
     callback_ref ref;
     if (!with_core(link, [&](worker_core& c) { ref = c.register_callback(std::move(cb)); })) {
         throw mob::error("the worker is gone: a callback cannot be made", errc::shutting_down);
     }
-    if (current_scope != nullptr) current_scope->registered.push_back(ref.id);
+    if (current_scope != nullptr)
+        current_scope->registered.push_back(ref.id);
     return ref;
 }
 
 std::uint64_t invoke_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref,
                               std::string_view types, std::string args) {
     std::uint64_t seq = 0;
-    if (!with_core(link, [&](worker_core& c) { seq = c.invoke_callback(ref, types, std::move(args)); })) {
+    if (!with_core(link,
+                   [&](worker_core& c) { seq = c.invoke_callback(ref, types, std::move(args)); })) {
         throw mob::error("the worker is gone: the callback cannot be called", errc::shutting_down);
     }
     return seq;
@@ -75,10 +85,13 @@ void release_callback(const std::shared_ptr<core_link>& link, const callback_ref
     }
 }
 
-void send_reply(const std::shared_ptr<core_link>& link, const std::string& caller, std::uint64_t call_id,
-                errc code, std::string_view type, std::string body) noexcept {
+void send_reply(const std::shared_ptr<core_link>& link, const std::string& caller,
+                std::uint64_t call_id, errc code, std::string_view type,
+                std::string body) noexcept {
     try {
-        if (!with_core(link, [&](worker_core& c) { c.send_reply(caller, call_id, code, type, std::move(body)); })) {
+        if (!with_core(link, [&](worker_core& c) {
+                c.send_reply(caller, call_id, code, type, std::move(body));
+            })) {
             log::warn("reply to {} lost: the worker is gone", caller);
         }
     } catch (const std::exception& e) {
@@ -90,13 +103,15 @@ void post_to_dispatcher(const std::shared_ptr<core_link>& link, std::function<vo
     with_core(link, [&](worker_core& c) { c.post(std::move(task)); });
 }
 
-std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, const std::string& role,
-                                       std::string_view method, const call_settings& settings, bool oneway,
+std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
+                                       const std::string& role, std::string_view method,
+                                       const call_settings& settings, bool oneway,
                                        std::string_view types, std::string args,
                                        std::vector<std::uint64_t> callbacks) {
     std::shared_ptr<call_state> state;
     if (!with_core(link, [&](worker_core& c) {
-            state = c.start_call(role, method, settings, oneway, types, std::move(args), std::move(callbacks));
+            state = c.start_call(role, method, settings, oneway, types, std::move(args),
+                                 std::move(callbacks));
         })) {
         throw mob::error("the worker is gone: no call can be made", errc::shutting_down);
     }
@@ -105,7 +120,8 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, c
 
 // ---- calls this worker makes ----------------------------------------------------
 
-std::shared_ptr<call_state> worker_core::start_call(const std::string& role, std::string_view method,
+std::shared_ptr<call_state> worker_core::start_call(const std::string& role,
+                                                    std::string_view method,
                                                     const call_settings& settings, bool oneway,
                                                     std::string_view types, std::string args,
                                                     std::vector<std::uint64_t> callbacks) {
@@ -151,13 +167,15 @@ void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result 
     std::function<void(const raw_result&)> continuation;
     {
         std::lock_guard lock{state->mutex};
-        if (state->result) return;
+        if (state->result)
+            return;
         state->result = std::move(r);
         continuation = std::move(state->continuation);
         state->cv.notify_all();
     }
     if (continuation) {
-        dispatcher_.post([continuation = std::move(continuation), state] { continuation(*state->result); });
+        dispatcher_.post(
+            [continuation = std::move(continuation), state] { continuation(*state->result); });
     }
 }
 
@@ -208,12 +226,15 @@ void worker_core::expire(clock::time_point now) {
             call_deadlines_.erase(call_deadlines_.begin());
             if (auto it = calls_.find(id); it != calls_.end()) {
                 expired.push_back(std::move(it->second.state));
-                callbacks.insert(callbacks.end(), it->second.callbacks.begin(), it->second.callbacks.end());
+                callbacks.insert(callbacks.end(), it->second.callbacks.begin(),
+                                 it->second.callbacks.end());
                 calls_.erase(it);
             }
         }
     }
-    for (auto& s : expired) complete(s, raw_result{errc::timeout, {}, s->what + ": no result before the call's timeout"});
+    for (auto& s : expired)
+        complete(s,
+                 raw_result{errc::timeout, {}, s->what + ": no result before the call's timeout"});
     forget_callbacks(callbacks);  // the caller gave up: a late call back is refused
     std::lock_guard lock{callbacks_mutex_};
     for (auto it = callbacks_.begin(); it != callbacks_.end();) {
@@ -227,10 +248,12 @@ void worker_core::expire(clock::time_point now) {
 }
 
 void worker_core::forget_callbacks(const std::vector<std::uint64_t>& ids) {
-    if (ids.empty()) return;
+    if (ids.empty())
+        return;
     std::lock_guard lock{callbacks_mutex_};
     for (auto id : ids) {
-        if (callbacks_.erase(id) != 0) remember_expired(id);
+        if (callbacks_.erase(id) != 0)
+            remember_expired(id);
     }
 }
 
@@ -251,10 +274,12 @@ std::size_t worker_core::pending_calls() const {
 
 // ---- calls this worker serves ---------------------------------------------------
 
-void worker_core::add_export(std::string name, std::string types, std::function<void(const incoming_call&)> fn) {
+void worker_core::add_export(std::string name, std::string types,
+                             std::function<void(const incoming_call&)> fn) {
     {
         std::lock_guard lock{exports_mutex_};
-        exports_[std::move(name)] = std::make_shared<export_entry>(export_entry{std::move(types), std::move(fn)});
+        exports_[std::move(name)] =
+            std::make_shared<export_entry>(export_entry{std::move(types), std::move(fn)});
     }
     exports_changed_ = true;
     wake();
@@ -265,7 +290,8 @@ void worker_core::send_ready() {
     r.credit = options_.credit;
     {
         std::lock_guard lock{exports_mutex_};
-        for (const auto& [name, e] : exports_) r.exports.push_back(name);
+        for (const auto& [name, e] : exports_)
+            r.exports.push_back(name);
     }
     frames f;
     f.push_back(proto::header_frame());
@@ -291,17 +317,19 @@ void worker_core::handle_request(frames& f) {
         std::shared_ptr<export_entry> entry;
         {
             std::lock_guard lock{exports_mutex_};
-            if (auto it = exports_.find(method); it != exports_.end()) entry = it->second;
+            if (auto it = exports_.find(method); it != exports_.end())
+                entry = it->second;
         }
         if (!entry) {
             std::string names;
             {
                 std::lock_guard lock{exports_mutex_};
-                for (const auto& [n, e] : exports_) names += (names.empty() ? "" : ", ") + n;
+                for (const auto& [n, e] : exports_)
+                    names += (names.empty() ? "" : ", ") + n;
             }
-            send_reply(caller, id, errc::unknown_method,
-                       {}, fmt::format("role '{}' has no method '{}' (worker {} exports: {})", options_.role,
-                                       method, id_, names.empty() ? "nothing" : names));
+            send_reply(caller, id, errc::unknown_method, {},
+                       fmt::format("role '{}' has no method '{}' (worker {} exports: {})",
+                                   options_.role, method, id_, names.empty() ? "nothing" : names));
             return;
         }
         auto types = proto::view(fr[6]);
@@ -345,7 +373,8 @@ std::size_t worker_core::pending_callbacks() const {
     return callbacks_.size();
 }
 
-std::uint64_t worker_core::invoke_callback(const callback_ref& ref, std::string_view types, std::string args) {
+std::uint64_t worker_core::invoke_callback(const callback_ref& ref, std::string_view types,
+                                           std::string args) {
     auto seq = next_seq_.fetch_add(1);
     frames f;
     f.reserve(7);
@@ -409,13 +438,15 @@ void worker_core::handle_invoked(frames& f) {
         return;
     }
     if (entry.deadline <= clock::now()) {
-        reject_to(invoker, seq, errc::callback_expired, fmt::format("callback {} of {} has expired", *id, id_));
+        reject_to(invoker, seq, errc::callback_expired,
+                  fmt::format("callback {} of {} has expired", *id, id_));
         return;
     }
     auto types = proto::view(f[5]);
     if (types != entry.cb->types) {
-        reject_to(invoker, seq, errc::bad_type,
-                  fmt::format("callback {} of {} takes {}, not {}", *id, id_, entry.cb->types, types));
+        reject_to(
+            invoker, seq, errc::bad_type,
+            fmt::format("callback {} of {} takes {}, not {}", *id, id_, entry.cb->types, types));
         return;
     }
     auto call = std::make_shared<frames>(std::move(f));
@@ -434,7 +465,8 @@ void worker_core::handle_invoked(frames& f) {
 void worker_core::handle_released(frames& f) {
     // f: [MOB1][RELEASED][holder][callback]
     auto id = proto::parse_seq(proto::view(f[3]));
-    if (!id) return;
+    if (!id)
+        return;
     std::lock_guard lock{callbacks_mutex_};
     callbacks_.erase(*id);
 }

@@ -24,7 +24,7 @@ std::string current_exception_type() {
 /// Turns SIGTERM and SIGINT into a graceful stop. The signals are blocked in every
 /// thread (the mask is set before any thread starts) and taken here with sigtimedwait.
 class stop_on_signals {
-public:
+  public:
     explicit stop_on_signals(worker& w) : worker_(w) {
         sigemptyset(&set_);
         sigaddset(&set_, SIGTERM);
@@ -36,7 +36,7 @@ public:
         thread_.join();
     }
 
-private:
+  private:
     void run() {
         timespec tick{0, 100'000'000};
         while (!done_) {
@@ -86,7 +86,8 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
             entry(w);
             w.ready();
             w.wait_until_stopping();
-            if (w.refused()) code = 2;
+            if (w.refused())
+                code = 2;
         } catch (const std::exception& e) {
             log::error("uncaught exception in role '{}': {}: {}", role, current_exception_type(),
                        e.what());

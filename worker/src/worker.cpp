@@ -22,21 +22,26 @@ std::string env_or_throw(const char* name) {
 
 std::uint32_t env_number(const char* name, std::uint32_t fallback) {
     const char* v = std::getenv(name);
-    if (v == nullptr) return fallback;
+    if (v == nullptr)
+        return fallback;
     std::uint32_t n = 0;
     std::string_view s{v};
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec != std::errc{} || end != s.data() + s.size() || n == 0) return fallback;
+    if (ec != std::errc{} || end != s.data() + s.size() || n == 0)
+        return fallback;
     return n;
 }
 }  // namespace
 
-std::string message::sender_role() const { return sender.substr(0, sender.find('/')); }
+std::string message::sender_role() const {
+    return sender.substr(0, sender.find('/'));
+}
 
 std::int64_t message::sender_pid() const {
     auto slash = sender.find('/');
     auto at = sender.find('@');
-    if (slash == std::string::npos || at == std::string::npos || at < slash) return 0;
+    if (slash == std::string::npos || at == std::string::npos || at < slash)
+        return 0;
     std::int64_t pid = 0;
     std::from_chars(sender.data() + slash + 1, sender.data() + at, pid);
     return pid;
@@ -61,10 +66,18 @@ worker::worker(worker_options options)
 
 worker::~worker() = default;
 
-const std::string& worker::app() const noexcept { return core_->options().app; }
-const std::string& worker::role() const noexcept { return core_->options().role; }
-const std::string& worker::id() const noexcept { return core_->id(); }
-std::int64_t worker::pid() const noexcept { return core_->pid(); }
+const std::string& worker::app() const noexcept {
+    return core_->options().app;
+}
+const std::string& worker::role() const noexcept {
+    return core_->options().role;
+}
+const std::string& worker::id() const noexcept {
+    return core_->id();
+}
+std::int64_t worker::pid() const noexcept {
+    return core_->pid();
+}
 
 std::uint64_t worker::send_raw(protocol::target to, std::string_view topic, std::string_view type,
                                std::string payload) {
@@ -91,17 +104,31 @@ proxy worker::require(std::string_view role, call_settings settings) {
     }
     return proxy{core_->link(), std::string{role}, settings};
 }
-std::size_t worker::pending_calls() const { return core_->pending_calls(); }
-std::size_t worker::pending_callbacks() const { return core_->pending_callbacks(); }
+std::size_t worker::pending_calls() const {
+    return core_->pending_calls();
+}
+std::size_t worker::pending_callbacks() const {
+    return core_->pending_callbacks();
+}
 
-void worker::ready() { core_->ready(); }
-bool worker::stopping() const noexcept { return core_->stopping(); }
+void worker::ready() {
+    core_->ready();
+}
+bool worker::stopping() const noexcept {
+    return core_->stopping();
+}
 bool worker::wait_until_stopping(std::chrono::milliseconds timeout) {
     return core_->wait_until_stopping(timeout);
 }
-void worker::request_stop() { core_->request_stop("requested by the application"); }
-bool worker::welcomed() const noexcept { return core_->welcomed(); }
-bool worker::refused() const noexcept { return core_->refused(); }
+void worker::request_stop() {
+    core_->request_stop("requested by the application");
+}
+bool worker::welcomed() const noexcept {
+    return core_->welcomed();
+}
+bool worker::refused() const noexcept {
+    return core_->refused();
+}
 bool worker::wait_until_welcomed(std::chrono::milliseconds timeout) {
     return core_->wait_until_welcomed(timeout);
 }

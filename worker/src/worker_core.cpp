@@ -16,7 +16,9 @@ namespace proto = mob::protocol;
 using namespace std::chrono_literals;
 
 namespace {
-zmq::message_t text_frame(std::string_view s) { return zmq::message_t{s.data(), s.size()}; }
+zmq::message_t text_frame(std::string_view s) {
+    return zmq::message_t{s.data(), s.size()};
+}
 }  // namespace
 
 worker_core::worker_core(worker_options options)
@@ -30,7 +32,8 @@ worker_core::worker_core(worker_options options)
       socket_(context_, zmq::socket_type::dealer),
       link_(std::make_shared<core_link>()) {
     link_->core = this;
-    if (options_.endpoint.empty()) throw error("worker: no broker endpoint given");
+    if (options_.endpoint.empty())
+        throw error("worker: no broker endpoint given");
     if (!valid_role_name(options_.role)) {
         throw error("worker: role name '" + options_.role + "' is not [A-Za-z0-9_.-]+");
     }
@@ -42,7 +45,8 @@ worker_core::worker_core(worker_options options)
     socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
     socket_.connect(options_.endpoint);
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wake_fd_ < 0) throw error(std::string{"worker: eventfd: "} + std::strerror(errno));
+    if (wake_fd_ < 0)
+        throw error(std::string{"worker: eventfd: "} + std::strerror(errno));
     last_heard_ = last_sent_ = clock::now();
     heartbeat_ = options_.heartbeat;
     liveness_ = options_.liveness;
@@ -57,17 +61,20 @@ worker_core::~worker_core() {
     }
     io_stop_ = true;
     wake();
-    if (io_thread_.joinable()) io_thread_.join();
+    if (io_thread_.joinable())
+        io_thread_.join();
     dispatcher_.stop();
     socket_.close();
     context_.close();
-    if (wake_fd_ >= 0) ::close(wake_fd_);
+    if (wake_fd_ >= 0)
+        ::close(wake_fd_);
     // Calls still waiting learn that they will get no answer.
     std::lock_guard lock{calls_mutex_};
     for (auto& [id, call] : calls_) {
         std::lock_guard slock{call.state->mutex};
         if (!call.state->result) {
-            call.state->result = raw_result{errc::shutting_down, {}, call.state->what + ": the worker stopped"};
+            call.state->result =
+                raw_result{errc::shutting_down, {}, call.state->what + ": the worker stopped"};
             call.state->cv.notify_all();
         }
     }
@@ -125,13 +132,15 @@ void worker_core::on_error(std::function<void(const send_error&)> h) {
 }
 
 void worker_core::ready() {
-    if (!want_ready_.exchange(true)) wake();
+    if (!want_ready_.exchange(true))
+        wake();
 }
 
 void worker_core::request_stop(std::string_view why) {
     {
         std::lock_guard lock{state_mutex_};
-        if (stopping_) return;
+        if (stopping_)
+            return;
         stopping_ = true;
     }
     log::debug("stopping: {}", why);
@@ -165,13 +174,15 @@ void worker_core::io_loop() {
         drain_outgoing();
 
         zmq::pollitem_t items[] = {
-            {socket_.handle(), 0, static_cast<short>(ZMQ_POLLIN | (backlog_.empty() ? 0 : ZMQ_POLLOUT)), 0},
+            {socket_.handle(), 0,
+             static_cast<short>(ZMQ_POLLIN | (backlog_.empty() ? 0 : ZMQ_POLLOUT)), 0},
             {nullptr, wake_fd_, ZMQ_POLLIN, 0},
         };
         auto now = clock::now();
         auto next_beat = std::min(last_sent_ + heartbeat, next_call_deadline());
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
-        if (wait < 0ms) wait = 0ms;
+        if (wait < 0ms)
+            wait = 0ms;
         zmq::poll(items, 2, wait);
 
         if (items[1].revents & ZMQ_POLLIN) {
@@ -182,14 +193,17 @@ void worker_core::io_loop() {
             // Take what is there now, bounded so sending is never starved.
             for (int i = 0; i < 256; ++i) {
                 frames f;
-                auto got = zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
-                if (!got) break;
+                auto got =
+                    zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
+                if (!got)
+                    break;
                 last_heard_ = clock::now();
                 handle(f);
             }
         }
         now = clock::now();
-        if (now - last_sent_ >= heartbeat) send_command(proto::command::heartbeat);
+        if (now - last_sent_ >= heartbeat)
+            send_command(proto::command::heartbeat);
         check_broker(now);
         expire(now);
     }
@@ -205,7 +219,8 @@ void worker_core::check_broker(clock::time_point now) {
     }
     if (now - last_heard_ > heartbeat_ * liveness_) {
         if (options_.spawned) {
-            if (!stopping_) log::warn("kingpin silent for {} heartbeats: leaving", liveness_);
+            if (!stopping_)
+                log::warn("kingpin silent for {} heartbeats: leaving", liveness_);
             request_stop("kingpin silent");
         } else if (!broker_lost_logged_) {
             log::warn("broker at {} silent for {} heartbeats; still trying", options_.endpoint,
@@ -217,14 +232,16 @@ void worker_core::check_broker(clock::time_point now) {
 
 void worker_core::drain_outgoing() {
     while (!backlog_.empty()) {
-        if (!send_now(backlog_.front())) return;
+        if (!send_now(backlog_.front()))
+            return;
         backlog_.pop_front();
     }
     for (;;) {
         std::deque<frames> batch;
         {
             std::lock_guard lock{out_mutex_};
-            if (outgoing_.empty()) return;
+            if (outgoing_.empty())
+                return;
             batch.swap(outgoing_);
         }
         while (!batch.empty()) {
@@ -246,16 +263,19 @@ void worker_core::drain_outgoing() {
 bool worker_core::send_now(frames& f) {
     for (std::size_t i = 0; i < f.size(); ++i) {
         auto flags = zmq::send_flags::dontwait;
-        if (i + 1 < f.size()) flags = flags | zmq::send_flags::sndmore;
+        if (i + 1 < f.size())
+            flags = flags | zmq::send_flags::sndmore;
         auto sent = socket_.send(f[i], flags);
-        if (!sent) return false;  // only the first frame can would-block
+        if (!sent)
+            return false;  // only the first frame can would-block
     }
     last_sent_ = clock::now();
     return true;
 }
 
 void worker_core::send_or_keep(frames f, bool first) {
-    if (backlog_.empty() && send_now(f)) return;
+    if (backlog_.empty() && send_now(f))
+        return;
     if (first) {
         backlog_.push_front(std::move(f));
     } else {
@@ -269,7 +289,8 @@ void worker_core::send_command(proto::command c) {
     f.push_back(proto::command_frame(c));
     if (c == proto::command::heartbeat) {
         // A heartbeat that cannot go now is not worth keeping: anything sent counts.
-        if (backlog_.empty()) send_now(f);
+        if (backlog_.empty())
+            send_now(f);
         return;
     }
     send_or_keep(std::move(f));
@@ -322,21 +343,39 @@ void worker_core::handle(frames& f) {
             return;
         }
         case proto::command::hello_again:
-            if (refused_) return;
+            if (refused_)
+                return;
             log::info("broker does not know us (restarted?): saying hello again");
             welcomed_ = false;  // so that a refusal of the new HELLO is recognised
             send_hello();
-            if (ready_sent_) send_ready();
+            if (ready_sent_)
+                send_ready();
             return;
-        case proto::command::heartbeat: return;
-        case proto::command::stop: request_stop("the kingpin said STOP"); return;
-        case proto::command::deliver: handle_deliver(f); return;
-        case proto::command::error: handle_error(f); return;
-        case proto::command::request: handle_request(f); return;
-        case proto::command::result: handle_result(f); return;
-        case proto::command::invoked: handle_invoked(f); return;
-        case proto::command::released: handle_released(f); return;
-        default: return;
+        case proto::command::heartbeat:
+            return;
+        case proto::command::stop:
+            request_stop("the kingpin said STOP");
+            return;
+        case proto::command::deliver:
+            handle_deliver(f);
+            return;
+        case proto::command::error:
+            handle_error(f);
+            return;
+        case proto::command::request:
+            handle_request(f);
+            return;
+        case proto::command::result:
+            handle_result(f);
+            return;
+        case proto::command::invoked:
+            handle_invoked(f);
+            return;
+        case proto::command::released:
+            handle_released(f);
+            return;
+        default:
+            return;
     }
 }
 
@@ -369,7 +408,8 @@ void worker_core::handle_error(frames& f) {
     }
     // The broker refused our HELLO: saying it again would only loop.
     if (e.seq == 0 && !welcomed_ &&
-        (e.code == errc::wrong_app || e.code == errc::unknown_role || e.code == errc::bad_version)) {
+        (e.code == errc::wrong_app || e.code == errc::unknown_role ||
+         e.code == errc::bad_version)) {
         refused_ = true;
         log::error("the broker refused this worker: {}", e.message);
         request_stop("refused by the broker");
@@ -404,14 +444,16 @@ void worker_core::dispatch(message m) {
     std::shared_ptr<std::function<void(const message&)>> any;
     {
         std::lock_guard lock{handlers_mutex_};
-        if (auto it = handlers_.find(m.topic); it != handlers_.end()) typed = it->second;
+        if (auto it = handlers_.find(m.topic); it != handlers_.end())
+            typed = it->second;
         any = catch_all_;
     }
     try {
         if (typed) {
             if (!m.type.empty() && m.type != typed->type) {
                 reject(m, errc::bad_type,
-                       "topic '" + m.topic + "' on " + id_ + " takes " + typed->type + ", not " + m.type);
+                       "topic '" + m.topic + "' on " + id_ + " takes " + typed->type + ", not " +
+                           m.type);
                 return;
             }
             typed->fn(m);
@@ -424,7 +466,8 @@ void worker_core::dispatch(message m) {
         if (e.code() == errc::bad_type) {
             reject(m, errc::bad_type, "topic '" + m.topic + "' on " + id_ + ": " + e.what());
         } else {
-            reject(m, errc::handler_failed, "handler for '" + m.topic + "' on " + id_ + " threw: " + e.what());
+            reject(m, errc::handler_failed,
+                   "handler for '" + m.topic + "' on " + id_ + " threw: " + e.what());
         }
     } catch (const std::exception& e) {
         reject(m, errc::handler_failed,

@@ -16,8 +16,8 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -31,7 +31,7 @@ using frames = std::vector<zmq::message_t>;
 using clock = std::chrono::steady_clock;
 
 class worker_core {
-public:
+  public:
     explicit worker_core(worker_options options);
     ~worker_core();
 
@@ -60,16 +60,18 @@ public:
                                            std::string_view types, std::string args,
                                            std::vector<std::uint64_t> callbacks);
     callback_ref register_callback(std::shared_ptr<callback_local> cb);
-    std::uint64_t invoke_callback(const callback_ref& ref, std::string_view types, std::string args);
+    std::uint64_t invoke_callback(const callback_ref& ref, std::string_view types,
+                                  std::string args);
     void release_callback(const callback_ref& ref);
     void send_reply(const std::string& caller, std::uint64_t call_id, errc code,
                     std::string_view type, std::string body);
     void post(std::function<void()> task) { dispatcher_.post(std::move(task)); }
-    void add_export(std::string name, std::string types, std::function<void(const incoming_call&)> fn);
+    void add_export(std::string name, std::string types,
+                    std::function<void(const incoming_call&)> fn);
     std::size_t pending_calls() const;
     std::size_t pending_callbacks() const;
 
-private:
+  private:
     struct typed_handler {
         std::string type;
         std::function<void(const message&)> fn;
@@ -164,7 +166,7 @@ private:
     bool broker_lost_logged_ = false;
     clock::time_point last_heard_;
     clock::time_point last_sent_;
-    std::deque<frames> backlog_;  // what the socket would not take yet, in order
+    std::deque<frames> backlog_;           // what the socket would not take yet, in order
     std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed
     std::uint32_t liveness_;
 

@@ -60,7 +60,7 @@ struct role_spec {
 };
 
 class app {
-public:
+  public:
     /// `name` prefixes every process title ("myapp (kingpin)", "myapp - back (mobster)")
     /// and names the runtime directory; it follows the role name rules.
     explicit app(std::string name);
@@ -92,7 +92,7 @@ public:
     const std::string& name() const { return name_; }
     const std::vector<role_spec>& roles() const { return roles_; }
 
-private:
+  private:
     struct pending_role {
         std::string name;
         std::variant<role_main, program> entry;

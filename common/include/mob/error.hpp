@@ -13,29 +13,29 @@ namespace mob {
 /// Error codes that travel on the wire. Values are part of protocol v1: never renumber.
 enum class errc : std::uint16_t {
     ok = 0,
-    bad_frame = 1,         ///< a frame was short, malformed or of an unknown command
-    bad_version = 2,       ///< the peer speaks another protocol version
-    unknown_role = 3,      ///< no role of that name in the app
-    unknown_pid = 4,       ///< no worker with that pid
-    ambiguous_pid = 5,     ///< several workers share that pid (different hosts)
-    no_ready_worker = 6,   ///< the role exists but has no ready worker to take it
-    queue_full = 7,        ///< the broker's queue for that role is full
-    expired = 8,           ///< it waited in the broker past its deadline
-    bad_type = 9,          ///< the payload does not decode as the receiver's type
-    no_handler = 10,       ///< the receiver has no handler for that topic
-    handler_failed = 11,   ///< the receiver's handler threw
-    shutting_down = 12,    ///< the kingpin is stopping
-    not_a_mobster = 13,    ///< an application call made on the kingpin
-    unknown_worker = 14,   ///< no worker with that id
-    not_registered = 15,   ///< the broker does not know the sender: it must say HELLO first
-    wrong_app = 16,        ///< the worker belongs to another app than the broker serves
-    unknown_method = 17,   ///< the role exports no function of that name
-    remote_exception = 18, ///< the remote function threw (type and what() in the message)
-    worker_died = 19,      ///< the worker serving the call died with it in flight
-    timeout = 20,          ///< no result within the call's timeout
-    callback_used = 21,    ///< a callback was called a second time
-    origin_gone = 22,      ///< the process a callback came from is gone
-    callback_expired = 23, ///< a callback was called after its deadline, or released
+    bad_frame = 1,          ///< a frame was short, malformed or of an unknown command
+    bad_version = 2,        ///< the peer speaks another protocol version
+    unknown_role = 3,       ///< no role of that name in the app
+    unknown_pid = 4,        ///< no worker with that pid
+    ambiguous_pid = 5,      ///< several workers share that pid (different hosts)
+    no_ready_worker = 6,    ///< the role exists but has no ready worker to take it
+    queue_full = 7,         ///< the broker's queue for that role is full
+    expired = 8,            ///< it waited in the broker past its deadline
+    bad_type = 9,           ///< the payload does not decode as the receiver's type
+    no_handler = 10,        ///< the receiver has no handler for that topic
+    handler_failed = 11,    ///< the receiver's handler threw
+    shutting_down = 12,     ///< the kingpin is stopping
+    not_a_mobster = 13,     ///< an application call made on the kingpin
+    unknown_worker = 14,    ///< no worker with that id
+    not_registered = 15,    ///< the broker does not know the sender: it must say HELLO first
+    wrong_app = 16,         ///< the worker belongs to another app than the broker serves
+    unknown_method = 17,    ///< the role exports no function of that name
+    remote_exception = 18,  ///< the remote function threw (type and what() in the message)
+    worker_died = 19,       ///< the worker serving the call died with it in flight
+    timeout = 20,           ///< no result within the call's timeout
+    callback_used = 21,     ///< a callback was called a second time
+    origin_gone = 22,       ///< the process a callback came from is gone
+    callback_expired = 23,  ///< a callback was called after its deadline, or released
 };
 
 /// A readable name for an error code, e.g. "unknown_role".
@@ -45,12 +45,12 @@ std::string_view to_string(errc code) noexcept;
 /// fails, a second kingpin on the same runtime directory, an application call on
 /// the kingpin.
 class error : public std::runtime_error {
-public:
+  public:
     explicit error(const std::string& what, errc code = errc::ok)
         : std::runtime_error(what), code_(code) {}
     errc code() const noexcept { return code_; }
 
-private:
+  private:
     errc code_;
 };
 

@@ -23,7 +23,8 @@ void write(level l, std::string_view text);
 
 template <typename... Args>
 void emit(level l, fmt::format_string<Args...> f, Args&&... args) {
-    if (l < threshold()) return;
+    if (l < threshold())
+        return;
     write(l, fmt::format(f, std::forward<Args>(args)...));
 }
 template <typename... Args>

@@ -12,7 +12,7 @@
 //   GOODBYE                                   STOP
 //                                             HELLO_AGAIN
 //   CALL       [call][role][method][options][types][args]
-//                                             REQUEST     [caller][call][method][options][types][args]
+//                                             REQUEST [caller][call][method][options][types][args]
 //   REPLY      [caller][call][code][type][body]
 //                                             RESULT      [call][code][type][body]
 //   INVOKE     [seq][origin][callback][types][args]
@@ -187,7 +187,9 @@ inline std::span<const std::byte> bytes(const zmq::message_t& m) {
 }
 
 /// The message frames that start every v1 message.
-inline zmq::message_t header_frame() { return zmq::message_t{header.data(), header.size()}; }
+inline zmq::message_t header_frame() {
+    return zmq::message_t{header.data(), header.size()};
+}
 inline zmq::message_t command_frame(command c) {
     auto b = static_cast<std::uint8_t>(c);
     return zmq::message_t{&b, 1};

@@ -19,7 +19,7 @@ std::filesystem::path app_runtime_dir(const std::filesystem::path& root, std::st
 /// An app's runtime directory, created and locked for as long as this object lives,
 /// then removed. Throws mob::error if another live kingpin holds it.
 class runtime_dir {
-public:
+  public:
     runtime_dir(const std::filesystem::path& root, std::string_view app);
     ~runtime_dir();
     runtime_dir(const runtime_dir&) = delete;
@@ -31,7 +31,7 @@ public:
     /// Closes the lock without removing anything (a child after fork).
     void release_in_child() noexcept;
 
-private:
+  private:
     std::filesystem::path path_;
     int lock_fd_ = -1;
 };

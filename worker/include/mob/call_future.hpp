@@ -16,7 +16,7 @@ namespace mob {
 
 template <typename T>
 class call_future {
-public:
+  public:
     explicit call_future(std::shared_ptr<detail::call_state> state) : state_(std::move(state)) {}
 
     /// Waits for the result. Every call has a timeout (the proxy's, or the worker's
@@ -59,13 +59,14 @@ public:
         if (state_->result) {
             auto r = *state_->result;
             lock.unlock();
-            detail::post_to_dispatcher(state_->link, [run = std::move(run), r]() mutable { run(r); });
+            detail::post_to_dispatcher(state_->link,
+                                       [run = std::move(run), r]() mutable { run(r); });
             return;
         }
         state_->continuation = std::move(run);
     }
 
-private:
+  private:
     std::shared_ptr<detail::call_state> state_;
 };
 

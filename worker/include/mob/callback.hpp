@@ -27,14 +27,15 @@ class callback;
 
 template <typename... Args>
 class callback<void(Args...)> {
-public:
+  public:
     using args_tuple = std::tuple<std::remove_cvref_t<Args>...>;
 
     callback() = default;
     /// The origin side: `fn` runs here when the receiver calls the callback. After
     /// `timeout` (0: never) the origin forgets it and a late call is an error.
-    template <typename F, typename = std::enable_if_t<std::is_invocable_v<F&, Args...> &&
-                                                      !std::is_same_v<std::remove_cvref_t<F>, callback>>>
+    template <typename F,
+              typename = std::enable_if_t<std::is_invocable_v<F&, Args...> &&
+                                          !std::is_same_v<std::remove_cvref_t<F>, callback>>>
     callback(F fn, std::chrono::milliseconds timeout = std::chrono::milliseconds{0})
         : local_(std::make_shared<detail::callback_local>()) {
         local_->types = type_name<args_tuple>();
@@ -55,15 +56,18 @@ public:
             local_->run(std::as_bytes(std::span{bytes.data(), bytes.size()}));
             return;
         }
-        if (!remote_) throw mob::error("calling an empty mob::callback", errc::callback_used);
+        if (!remote_)
+            throw mob::error("calling an empty mob::callback", errc::callback_used);
         remote_->invoke(encode_args(args...));
     }
 
     template <class Archive>
     void save(Archive& ar) const {
-        if (!local_) throw mob::error("only a callback made in this process can travel");
+        if (!local_)
+            throw mob::error("only a callback made in this process can travel");
         const auto& link = detail::codec_link();
-        if (!link) throw mob::error("a mob::callback travels only as an argument of a call");
+        if (!link)
+            throw mob::error("a mob::callback travels only as an argument of a call");
         auto ref = detail::register_callback(link, local_);
         ar(ref.origin, ref.id, static_cast<std::uint32_t>(local_->timeout.count()), local_->types);
     }
@@ -84,7 +88,7 @@ public:
         remote_ = std::move(r);
     }
 
-private:
+  private:
     std::string encode_args(const Args&... args) const {
         detail::codec_scope scope{remote_->link};  // callbacks may carry callbacks
         return encode(args_tuple{args...});
@@ -96,21 +100,25 @@ private:
         std::shared_ptr<detail::core_link> link;
         detail::callback_ref ref;
         std::string types;
-        std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+        std::chrono::steady_clock::time_point deadline =
+            std::chrono::steady_clock::time_point::max();
         mutable std::atomic<bool> used{false};
 
         void invoke(std::string args) const {
             if (used.exchange(true)) {
-                throw mob::error("callback from " + ref.origin + " was already called", errc::callback_used);
+                throw mob::error("callback from " + ref.origin + " was already called",
+                                 errc::callback_used);
             }
             if (std::chrono::steady_clock::now() > deadline) {
                 detail::release_callback(link, ref);
-                throw mob::error("callback from " + ref.origin + " has expired", errc::callback_expired);
+                throw mob::error("callback from " + ref.origin + " has expired",
+                                 errc::callback_expired);
             }
             detail::invoke_callback(link, ref, types, std::move(args));
         }
         ~remote() {
-            if (!used.load() && link) detail::release_callback(link, ref);
+            if (!used.load() && link)
+                detail::release_callback(link, ref);
         }
     };
 

@@ -33,10 +33,9 @@ namespace detail {
 
 // A string literal travels as std::string.
 template <typename T>
-using arg_wire_t =
-    std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
-                           !std::is_same_v<std::remove_cvref_t<T>, std::string>,
-                       std::string, std::remove_cvref_t<T>>;
+using arg_wire_t = std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
+                                          !std::is_same_v<std::remove_cvref_t<T>, std::string>,
+                                      std::string, std::remove_cvref_t<T>>;
 
 template <typename T>
 struct is_result : std::false_type {};
@@ -63,15 +62,16 @@ struct last_is_result_handler<First, Rest...>
     : result_handler<std::tuple_element_t<sizeof...(Rest), std::tuple<First, Rest...>>> {};
 
 /// The engine side of a proxy (defined in the worker library).
-std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link, const std::string& role,
-                                       std::string_view method, const call_settings& settings,
-                                       bool oneway, std::string_view types, std::string args,
+std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
+                                       const std::string& role, std::string_view method,
+                                       const call_settings& settings, bool oneway,
+                                       std::string_view types, std::string args,
                                        std::vector<std::uint64_t> callbacks);
 
 }  // namespace detail
 
 class proxy {
-public:
+  public:
     proxy(std::shared_ptr<detail::core_link> link, std::string role, call_settings settings = {})
         : link_(std::move(link)), role_(std::move(role)), settings_(settings) {}
 
@@ -100,9 +100,10 @@ public:
         start(method, true, std::forward<A>(args)...);
     }
 
-private:
+  private:
     template <typename... A>
-    std::shared_ptr<detail::call_state> start(std::string_view method, bool oneway, A&&... args) const {
+    std::shared_ptr<detail::call_state> start(std::string_view method, bool oneway,
+                                              A&&... args) const {
         using tuple = std::tuple<detail::arg_wire_t<A>...>;
         std::string bytes;
         std::vector<std::uint64_t> callbacks;

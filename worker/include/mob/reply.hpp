@@ -20,15 +20,17 @@ namespace mob {
 
 template <typename T>
 class reply {
-public:
+  public:
     reply(std::shared_ptr<detail::core_link> link, std::string caller, std::uint64_t call_id,
           std::string what)
-        : state_(std::make_shared<state>(std::move(link), std::move(caller), call_id, std::move(what))) {}
+        : state_(std::make_shared<state>(std::move(link), std::move(caller), call_id,
+                                         std::move(what))) {}
 
     /// Answers with a value (once; later answers are ignored).
     template <typename U = T, typename = std::enable_if_t<!std::is_void_v<U>>>
     void send(const U& value) const {
-        if (!state_->claim()) return;
+        if (!state_->claim())
+            return;
         std::string body;
         {
             detail::codec_scope scope{state_->link};
@@ -46,12 +48,13 @@ public:
     /// Answers with an error.
     void fail(errc code, std::string message) const {
         if (state_->claim()) {
-            detail::send_reply(state_->link, state_->caller, state_->call_id, code, {}, std::move(message));
+            detail::send_reply(state_->link, state_->caller, state_->call_id, code, {},
+                               std::move(message));
         }
     }
     bool answered() const noexcept { return state_->done.load(); }
 
-private:
+  private:
     struct state {
         state(std::shared_ptr<detail::core_link> l, std::string c, std::uint64_t id, std::string w)
             : link(std::move(l)), caller(std::move(c)), call_id(id), what(std::move(w)) {}

@@ -19,7 +19,7 @@ struct call_error {
 /// A value of type T, or a call_error.
 template <typename T>
 class result {
-public:
+  public:
     result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
     result(call_error e) : state_(std::in_place_index<1>, std::move(e)) {}
 
@@ -42,26 +42,28 @@ public:
     /// The error; only meaningful when !ok().
     const call_error& error() const { return std::get<1>(state_); }
 
-private:
+  private:
     void check() const {
-        if (!ok()) throw mob::error(error().message, error().code);
+        if (!ok())
+            throw mob::error(error().message, error().code);
     }
     std::variant<T, call_error> state_;
 };
 
 template <>
 class result<void> {
-public:
+  public:
     result() = default;
     result(call_error e) : error_(std::move(e)), failed_(true) {}
     bool ok() const noexcept { return !failed_; }
     explicit operator bool() const noexcept { return ok(); }
     void value() const {
-        if (failed_) throw mob::error(error_.message, error_.code);
+        if (failed_)
+            throw mob::error(error_.message, error_.code);
     }
     const call_error& error() const { return error_; }
 
-private:
+  private:
     call_error error_;
     bool failed_ = false;
 };

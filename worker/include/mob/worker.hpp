@@ -42,18 +42,18 @@ struct is_reply<reply<T>> : std::true_type {
 
 // A string literal is sent as std::string, so receivers register on<std::string>.
 template <typename T>
-using wire_type_t =
-    std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
-                           !std::is_same_v<std::remove_cvref_t<T>, std::string>,
-                       std::string, std::remove_cvref_t<T>>;
+using wire_type_t = std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
+                                           !std::is_same_v<std::remove_cvref_t<T>, std::string>,
+                                       std::string, std::remove_cvref_t<T>>;
 }  // namespace detail
 
 /// How a worker finds and joins its kingpin.
 struct worker_options {
-    std::string endpoint;  ///< the broker's endpoint, e.g. "ipc:///run/user/1000/mob/myapp/broker.sock"
-    std::string app;       ///< the app's name (checked against the broker's)
-    std::string role;      ///< the role this worker serves
-    bool spawned = false;  ///< started by the kingpin: exit when it is gone
+    std::string
+        endpoint;      ///< the broker's endpoint, e.g. "ipc:///run/user/1000/mob/myapp/broker.sock"
+    std::string app;   ///< the app's name (checked against the broker's)
+    std::string role;  ///< the role this worker serves
+    bool spawned = false;      ///< started by the kingpin: exit when it is gone
     std::uint32_t credit = 1;  ///< calls this worker takes at once
     std::chrono::milliseconds heartbeat{1000};
     std::chrono::milliseconds call_timeout{30000};  ///< default timeout of its own calls
@@ -63,7 +63,7 @@ struct worker_options {
 
 /// A set of receivers: all(role), any(role), pid(p), id(worker id).
 class recipients {
-public:
+  public:
     /// Sends `value` under `topic`; returns the sequence number an error would carry.
     template <typename T>
     std::uint64_t send(std::string_view topic, const T& value) const;
@@ -73,7 +73,7 @@ public:
         return send(std::string_view{}, value);
     }
 
-private:
+  private:
     friend class worker;
     recipients(worker& w, protocol::target t) : worker_(&w), target_(std::move(t)) {}
     worker* worker_;
@@ -81,7 +81,7 @@ private:
 };
 
 class worker {
-public:
+  public:
     /// Connects to the broker; the handshake runs on the I/O thread.
     explicit worker(worker_options options);
     /// Says goodbye and stops the threads; messages already sent are flushed (1 s linger).
@@ -110,13 +110,21 @@ public:
         return send(std::string_view{}, value);
     }
     /// Every ready worker of `role`.
-    recipients all(std::string_view role) { return {*this, {protocol::target_kind::role, std::string{role}}}; }
+    recipients all(std::string_view role) {
+        return {*this, {protocol::target_kind::role, std::string{role}}};
+    }
     /// The least-recently-used ready worker of `role`; waits in the broker if none is ready.
-    recipients any(std::string_view role) { return {*this, {protocol::target_kind::any, std::string{role}}}; }
+    recipients any(std::string_view role) {
+        return {*this, {protocol::target_kind::any, std::string{role}}};
+    }
     /// The worker with this pid.
-    recipients pid(std::int64_t p) { return {*this, {protocol::target_kind::pid, std::to_string(p)}}; }
+    recipients pid(std::int64_t p) {
+        return {*this, {protocol::target_kind::pid, std::to_string(p)}};
+    }
     /// The worker with this id (e.g. a message's sender).
-    recipients id(std::string_view worker_id) { return {*this, {protocol::target_kind::id, std::string{worker_id}}}; }
+    recipients id(std::string_view worker_id) {
+        return {*this, {protocol::target_kind::id, std::string{worker_id}}};
+    }
 
     /// Registers a typed handler for `topic`; replaces an earlier one. A message whose
     /// payload is not a T goes back to its sender as errc::bad_type.
@@ -167,7 +175,7 @@ public:
     std::uint64_t send_raw(protocol::target to, std::string_view topic, std::string_view type,
                            std::string payload);
 
-private:
+  private:
     using raw_handler = std::function<void(const message&)>;
     void on_raw(std::string topic, std::string type, raw_handler handler);
     void add_export(std::string name, std::string types,
@@ -187,9 +195,8 @@ std::uint64_t recipients::send(std::string_view topic, const T& value) const {
 
 template <typename T>
 void worker::on(std::string topic, std::function<void(const T&, const message&)> handler) {
-    on_raw(std::move(topic), type_name<T>(), [h = std::move(handler)](const message& m) {
-        h(m.as<T>(), m);
-    });
+    on_raw(std::move(topic), type_name<T>(),
+           [h = std::move(handler)](const message& m) { h(m.as<T>(), m); });
 }
 
 template <typename F>
@@ -197,47 +204,56 @@ void worker::export_fn(std::string name, F fn) {
     using params = typename detail::function_traits<std::remove_cvref_t<F>>::args;
     using first = std::remove_cvref_t<typename detail::first_of<params>::type>;
     if constexpr (detail::is_reply<first>::value) {
-        using args_t = typename detail::decayed_tuple<typename detail::drop_first<params>::type>::type;
+        using args_t =
+            typename detail::decayed_tuple<typename detail::drop_first<params>::type>::type;
         using R = typename detail::is_reply<first>::value_type;
-        add_export(std::move(name), type_name<args_t>(), [fn = std::move(fn)](const detail::incoming_call& c) mutable {
-            reply<R> r{c.link, c.caller, c.call_id, c.what};
-            try {
-                auto args = decode<args_t>(c.args);
-                std::apply([&](auto&&... a) { fn(r, std::move(a)...); }, std::move(args));
-            } catch (const mob::error& e) {
-                r.fail(e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception,
-                       c.what + ": " + detail::describe_current_exception());
-            } catch (...) {
-                r.fail(errc::remote_exception, c.what + ": " + detail::describe_current_exception());
-            }
-        });
+        add_export(
+            std::move(name), type_name<args_t>(),
+            [fn = std::move(fn)](const detail::incoming_call& c) mutable {
+                reply<R> r{c.link, c.caller, c.call_id, c.what};
+                try {
+                    auto args = decode<args_t>(c.args);
+                    std::apply([&](auto&&... a) { fn(r, std::move(a)...); }, std::move(args));
+                } catch (const mob::error& e) {
+                    r.fail(e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception,
+                           c.what + ": " + detail::describe_current_exception());
+                } catch (...) {
+                    r.fail(errc::remote_exception,
+                           c.what + ": " + detail::describe_current_exception());
+                }
+            });
     } else {
         using args_t = typename detail::decayed_tuple<params>::type;
-        using R = std::remove_cvref_t<typename detail::function_traits<std::remove_cvref_t<F>>::result>;
-        add_export(std::move(name), type_name<args_t>(), [fn = std::move(fn)](const detail::incoming_call& c) mutable {
-            try {
-                auto args = decode<args_t>(c.args);
-                if constexpr (std::is_void_v<R>) {
-                    std::apply(fn, std::move(args));
-                    detail::send_reply(c.link, c.caller, c.call_id, errc::ok, "void", {});
-                } else {
-                    R value = std::apply(fn, std::move(args));
-                    std::string body;
-                    {
-                        detail::codec_scope scope{c.link};
-                        body = encode(value);
+        using R =
+            std::remove_cvref_t<typename detail::function_traits<std::remove_cvref_t<F>>::result>;
+        add_export(
+            std::move(name), type_name<args_t>(),
+            [fn = std::move(fn)](const detail::incoming_call& c) mutable {
+                try {
+                    auto args = decode<args_t>(c.args);
+                    if constexpr (std::is_void_v<R>) {
+                        std::apply(fn, std::move(args));
+                        detail::send_reply(c.link, c.caller, c.call_id, errc::ok, "void", {});
+                    } else {
+                        R value = std::apply(fn, std::move(args));
+                        std::string body;
+                        {
+                            detail::codec_scope scope{c.link};
+                            body = encode(value);
+                        }
+                        detail::send_reply(c.link, c.caller, c.call_id, errc::ok, type_name<R>(),
+                                           std::move(body));
                     }
-                    detail::send_reply(c.link, c.caller, c.call_id, errc::ok, type_name<R>(), std::move(body));
+                } catch (const mob::error& e) {
+                    detail::send_reply(
+                        c.link, c.caller, c.call_id,
+                        e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception, {},
+                        c.what + ": " + detail::describe_current_exception());
+                } catch (...) {
+                    detail::send_reply(c.link, c.caller, c.call_id, errc::remote_exception, {},
+                                       c.what + ": " + detail::describe_current_exception());
                 }
-            } catch (const mob::error& e) {
-                detail::send_reply(c.link, c.caller, c.call_id,
-                                   e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception, {},
-                                   c.what + ": " + detail::describe_current_exception());
-            } catch (...) {
-                detail::send_reply(c.link, c.caller, c.call_id, errc::remote_exception, {},
-                                   c.what + ": " + detail::describe_current_exception());
-            }
-        });
+            });
     }
 }
 

@@ -31,13 +31,14 @@ struct raw_result {
 /// Decodes a raw result as result<T>, checking the type name first.
 template <typename T>
 result<T> to_result(const raw_result& r, std::string_view what) {
-    if (r.code != errc::ok) return call_error{r.code, r.body};
+    if (r.code != errc::ok)
+        return call_error{r.code, r.body};
     if constexpr (std::is_void_v<T>) {
         return {};
     } else {
         if (!r.type.empty() && r.type != type_name<T>()) {
-            return call_error{errc::bad_type, std::string{what} + " returns " + r.type +
-                                                  ", not " + type_name<T>()};
+            return call_error{errc::bad_type,
+                              std::string{what} + " returns " + r.type + ", not " + type_name<T>()};
         }
         try {
             return decode<T>(r.body);
@@ -53,7 +54,7 @@ struct call_state {
     std::condition_variable cv;
     std::optional<raw_result> result;
     std::function<void(const raw_result&)> continuation;  ///< runs on the dispatcher
-    std::string what;  ///< "role.method", for messages
+    std::string what;                                     ///< "role.method", for messages
     std::shared_ptr<struct core_link> link;
 };
 
@@ -70,7 +71,7 @@ const std::shared_ptr<core_link>& codec_link();
 /// Sets codec_link() for the current scope, and collects the ids of the callbacks
 /// registered while it lasts (so a call that fails can release them).
 class codec_scope {
-public:
+  public:
     explicit codec_scope(std::shared_ptr<core_link> link);
     ~codec_scope();
     codec_scope(const codec_scope&) = delete;
@@ -78,16 +79,16 @@ public:
 
     std::vector<std::uint64_t> registered;
 
-private:
+  private:
     std::shared_ptr<core_link> previous_;
     codec_scope* outer_;
 };
 
 /// The origin side of a callback: what runs when it is invoked.
 struct callback_local {
-    std::string types;  ///< type name of its argument tuple
+    std::string types;                                         ///< type name of its argument tuple
     std::function<void(std::span<const std::byte> args)> run;  ///< decodes and calls
-    std::chrono::milliseconds timeout{0};                       ///< 0: none
+    std::chrono::milliseconds timeout{0};                      ///< 0: none
 };
 
 /// Engine entry points used by the templates (defined in the worker library). Each
