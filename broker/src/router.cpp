@@ -12,9 +12,6 @@ namespace mob::detail {
 namespace proto = mob::protocol;
 
 namespace {
-zmq::message_t text_frame(std::string_view s) {
-    return zmq::message_t{s.data(), s.size()};
-}
 zmq::message_t copy_of(const zmq::message_t& m) {
     zmq::message_t c;
     c.copy(const_cast<zmq::message_t&>(m));  // shares the buffer of large messages
@@ -193,9 +190,7 @@ void router::on_hello(frames& f) {
     wel.liveness = config_.liveness;
     for (const auto& r : roles_)
         wel.roles.push_back(r.name);
-    frames out;
-    out.push_back(proto::header_frame());
-    out.push_back(proto::command_frame(proto::command::welcome));
+    auto out = proto::make_message(proto::command::welcome, {});
     auto body = encode(wel);
     out.emplace_back(body.data(), body.size());
     if (send_to(from, out) != send_result::sent) {
@@ -237,10 +232,7 @@ void router::on_ready(worker_entry& w) {
 frames router::make_deliver(const zmq::message_t& sender, const zmq::message_t& seq,
                             const zmq::message_t& topic, const zmq::message_t& type,
                             const zmq::message_t& payload) {
-    frames out;
-    out.reserve(7);
-    out.push_back(proto::header_frame());
-    out.push_back(proto::command_frame(proto::command::deliver));
+    auto out = proto::make_message(proto::command::deliver, {});
     out.push_back(copy_of(sender));
     out.push_back(copy_of(seq));
     out.push_back(copy_of(topic));
@@ -414,10 +406,7 @@ void router::on_reject(frames& f) {
         log::debug("REJECT for {} who is gone", to);
         return;
     }
-    frames out;
-    out.push_back(proto::header_frame());
-    out.push_back(proto::command_frame(proto::command::error));
-    out.push_back(text_frame(proto::encode_seq(seq)));
+    auto out = proto::make_message(proto::command::error, {proto::encode_seq(seq)});
     out.push_back(std::move(f[5]));
     if (send_to(to, out) == send_result::sent)
         ++stats_.errors_sent;
@@ -577,18 +566,13 @@ router::send_result router::send_to(const std::string& id, frames& body) {
 }
 
 void router::send_command(const std::string& id, proto::command c) {
-    frames f;
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(c));
+    auto f = proto::make_message(c, {});
     if (send_to(id, f) == send_result::unreachable)
         forget(id, "unreachable");
 }
 
 void router::send_error(const std::string& id, std::uint64_t seq, errc code, std::string text) {
-    frames f;
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::error));
-    f.push_back(text_frame(proto::encode_seq(seq)));
+    auto f = proto::make_message(proto::command::error, {proto::encode_seq(seq)});
     auto body = encode(proto::error_body{code, std::move(text)});
     f.emplace_back(body.data(), body.size());
     if (send_to(id, f) == send_result::sent)

@@ -28,12 +28,8 @@ void router::send_call_result(const std::string& caller, std::uint64_t call_id, 
                               std::string_view text, bool known_only) {
     if (known_only && workers_.count(caller) == 0)
         return;  // the caller is gone: nobody to tell
-    frames f;
-    f.reserve(6);
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::result));
-    f.push_back(text_frame(proto::encode_seq(call_id)));
-    f.push_back(text_frame(proto::encode_code(code)));
+    auto f = proto::make_message(proto::command::result,
+                                 {proto::encode_seq(call_id), proto::encode_code(code)});
     f.push_back(zmq::message_t{});
     f.push_back(text_frame(text));
     if (send_to(caller, f) == send_result::sent)
@@ -188,10 +184,7 @@ void router::on_reply(worker_entry& from, frames& f) {
     if (*code != errc::ok)
         ++role->calls_failed;
     if ((!oneway || *code != errc::ok) && workers_.count(caller) != 0) {
-        frames out;
-        out.reserve(6);
-        out.push_back(proto::header_frame());
-        out.push_back(proto::command_frame(proto::command::result));
+        auto out = proto::make_message(proto::command::result, {});
         out.push_back(std::move(f[4]));
         out.push_back(std::move(f[5]));
         out.push_back(std::move(f[6]));
@@ -235,10 +228,7 @@ void router::on_invoke(worker_entry& from, frames& f) {
                    fmt::format("the callback's origin {} is gone", origin));
         return;
     }
-    frames out;
-    out.reserve(7);
-    out.push_back(proto::header_frame());
-    out.push_back(proto::command_frame(proto::command::invoked));
+    auto out = proto::make_message(proto::command::invoked, {});
     out.push_back(std::move(f[0]));
     out.push_back(std::move(f[3]));
     out.push_back(std::move(f[5]));
@@ -260,9 +250,7 @@ void router::on_release(worker_entry&, frames& f) {
     std::string origin{proto::view(f[3])};
     if (workers_.count(origin) == 0)
         return;  // gone: its table went with it
-    frames out;
-    out.push_back(proto::header_frame());
-    out.push_back(proto::command_frame(proto::command::released));
+    auto out = proto::make_message(proto::command::released, {});
     out.push_back(std::move(f[0]));
     out.push_back(std::move(f[4]));
     (void)send_to(origin, out);

@@ -129,6 +129,16 @@ std::optional<std::uint64_t> parse_seq(std::string_view frame) {
     return seq;
 }
 
+std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts) {
+    std::vector<zmq::message_t> frames;
+    frames.reserve(2 + parts.size());
+    frames.push_back(header_frame());
+    frames.push_back(command_frame(c));
+    for (auto part : parts)
+        frames.emplace_back(part.data(), part.size());
+    return frames;
+}
+
 std::string encode_code(errc code) {
     auto v = static_cast<std::uint16_t>(code);
     return std::string{static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};

@@ -11,9 +11,6 @@ namespace mob::detail {
 namespace proto = mob::protocol;
 
 namespace {
-zmq::message_t text_frame(std::string_view s) {
-    return zmq::message_t{s.data(), s.size()};
-}
 
 thread_local std::shared_ptr<core_link> current_codec_link;
 thread_local codec_scope* current_scope = nullptr;
@@ -134,16 +131,8 @@ std::shared_ptr<call_state> worker_core::start_call(const std::string& role,
     opts.flags = static_cast<std::uint8_t>((settings.idempotent ? proto::call_idempotent : 0) |
                                            (oneway ? proto::call_oneway : 0));
     opts.timeout_ms = static_cast<std::uint32_t>(timeout.count());
-    frames f;
-    f.reserve(8);
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::call));
-    f.push_back(text_frame(proto::encode_seq(id)));
-    f.push_back(text_frame(role));
-    f.push_back(text_frame(method));
-    f.push_back(text_frame(opts.encode()));
-    f.push_back(text_frame(types));
-    f.emplace_back(args.data(), args.size());
+    auto f = proto::make_message(proto::command::call,
+                                 {proto::encode_seq(id), role, method, opts.encode(), types, args});
     if (!oneway) {
         auto deadline = clock::now() + timeout;
         std::lock_guard lock{calls_mutex_};
@@ -293,9 +282,7 @@ void worker_core::send_ready() {
         for (const auto& [name, e] : exports_)
             r.exports.push_back(name);
     }
-    frames f;
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::ready));
+    auto f = proto::make_message(proto::command::ready, {});
     auto body = encode(r);
     f.emplace_back(body.data(), body.size());
     send_or_keep(std::move(f));
@@ -346,15 +333,8 @@ void worker_core::handle_request(frames& f) {
 
 void worker_core::send_reply(const std::string& caller, std::uint64_t call_id, errc code,
                              std::string_view type, std::string body) {
-    frames f;
-    f.reserve(7);
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::reply));
-    f.push_back(text_frame(caller));
-    f.push_back(text_frame(proto::encode_seq(call_id)));
-    f.push_back(text_frame(proto::encode_code(code)));
-    f.push_back(text_frame(type));
-    f.emplace_back(body.data(), body.size());
+    auto f = proto::make_message(proto::command::reply, {caller, proto::encode_seq(call_id),
+                                                         proto::encode_code(code), type, body});
     enqueue(std::move(f));
 }
 
@@ -376,15 +356,8 @@ std::size_t worker_core::pending_callbacks() const {
 std::uint64_t worker_core::invoke_callback(const callback_ref& ref, std::string_view types,
                                            std::string args) {
     auto seq = next_seq_.fetch_add(1);
-    frames f;
-    f.reserve(7);
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::invoke));
-    f.push_back(text_frame(proto::encode_seq(seq)));
-    f.push_back(text_frame(ref.origin));
-    f.push_back(text_frame(proto::encode_seq(ref.id)));
-    f.push_back(text_frame(types));
-    f.emplace_back(args.data(), args.size());
+    auto f = proto::make_message(proto::command::invoke, {proto::encode_seq(seq), ref.origin,
+                                                          proto::encode_seq(ref.id), types, args});
     enqueue(std::move(f));
     return seq;
 }
@@ -395,11 +368,7 @@ void worker_core::release_callback(const callback_ref& ref) {
         callbacks_.erase(ref.id);
         return;
     }
-    frames f;
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::release));
-    f.push_back(text_frame(ref.origin));
-    f.push_back(text_frame(proto::encode_seq(ref.id)));
+    auto f = proto::make_message(proto::command::release, {ref.origin, proto::encode_seq(ref.id)});
     enqueue(std::move(f));
 }
 

@@ -16,9 +16,6 @@ namespace proto = mob::protocol;
 using namespace std::chrono_literals;
 
 namespace {
-zmq::message_t text_frame(std::string_view s) {
-    return zmq::message_t{s.data(), s.size()};
-}
 }  // namespace
 
 worker_core::worker_core(worker_options options)
@@ -83,15 +80,8 @@ worker_core::~worker_core() {
 std::uint64_t worker_core::send(const proto::target& to, std::string_view topic,
                                 std::string_view type, std::string payload) {
     auto seq = next_seq_.fetch_add(1);
-    frames f;
-    f.reserve(7);
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::send));
-    f.push_back(text_frame(proto::encode_seq(seq)));
-    f.push_back(text_frame(to.encode()));
-    f.push_back(text_frame(topic));
-    f.push_back(text_frame(type));
-    f.emplace_back(payload.data(), payload.size());
+    auto f = proto::make_message(proto::command::send,
+                                 {proto::encode_seq(seq), to.encode(), topic, type, payload});
     enqueue(std::move(f));
     return seq;
 }
@@ -284,9 +274,7 @@ void worker_core::send_or_keep(frames f, bool first) {
 }
 
 void worker_core::send_command(proto::command c) {
-    frames f;
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(c));
+    auto f = proto::make_message(c, {});
     if (c == proto::command::heartbeat) {
         // A heartbeat that cannot go now is not worth keeping: anything sent counts.
         if (backlog_.empty())
@@ -305,9 +293,7 @@ void worker_core::send_hello() {
     h.nonce = nonce_;
     h.spawned = options_.spawned;
     h.credit = options_.credit;
-    frames f;
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::hello));
+    auto f = proto::make_message(proto::command::hello, {});
     auto body = encode(h);
     f.emplace_back(body.data(), body.size());
     send_or_keep(std::move(f), /*first=*/true);  // before anything that waits
@@ -484,11 +470,7 @@ void worker_core::reject(const message& m, errc code, std::string text) {
 }
 
 void worker_core::reject_to(const std::string& to, std::uint64_t seq, errc code, std::string text) {
-    frames f;
-    f.push_back(proto::header_frame());
-    f.push_back(proto::command_frame(proto::command::reject));
-    f.push_back(text_frame(to));
-    f.push_back(text_frame(proto::encode_seq(seq)));
+    auto f = proto::make_message(proto::command::reject, {to, proto::encode_seq(seq)});
     auto body = encode(proto::error_body{code, std::move(text)});
     f.emplace_back(body.data(), body.size());
     try {

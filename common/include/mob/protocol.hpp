@@ -33,6 +33,7 @@
 #include <zmq_addon.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -185,6 +186,9 @@ inline std::string_view view(const zmq::message_t& m) {
 inline std::span<const std::byte> bytes(const zmq::message_t& m) {
     return {static_cast<const std::byte*>(m.data()), m.size()};
 }
+
+/// A whole v1 message: the header, the command, then one frame per part (copied).
+std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts);
 
 /// The message frames that start every v1 message.
 inline zmq::message_t header_frame() {
