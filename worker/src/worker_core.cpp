@@ -15,9 +15,6 @@ namespace mob::detail {
 namespace proto = mob::protocol;
 using namespace std::chrono_literals;
 
-namespace {
-}  // namespace
-
 worker_core::worker_core(worker_options options)
     : options_(std::move(options)),
       pid_(::getpid()),
