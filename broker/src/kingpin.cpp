@@ -1,8 +1,12 @@
 #include "kingpin.hpp"
 
+#include "control_server.hpp"
+#include "event_log.hpp"
+#include "mob/control.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
 #include "router.hpp"
+#include "socket_monitor.hpp"
 #include "spawn.hpp"
 #include "supervisor.hpp"
 
@@ -52,14 +56,309 @@ class signal_fd {
     int fd_ = -1;
 };
 
-std::string role_counts(const router& r) {
-    std::string out;
-    for (const auto& role : r.roles()) {
-        if (!out.empty())
-            out += ", ";
-        out += fmt::format("{} {}/{}", role.name, role.ready.size(), role.target);
+double seconds_since(clock::time_point t) {
+    return std::chrono::duration<double>(clock::now() - t).count();
+}
+
+/// The kingpin's whole state, driven by one poll loop on one thread.
+class kingpin {
+  public:
+    explicit kingpin(const kingpin_config& config)
+        : config_(config),
+          dir_(config.runtime_root, config.app),
+          endpoint_(dir_.ipc_endpoint("broker.sock")),
+          socket_(context_, zmq::socket_type::router),
+          monitor_(context_, socket_, "broker"),
+          control_(context_, dir_.ipc_endpoint(control::socket_name)),
+          workers_(config, endpoint_),
+          broker_(socket_, config, make_hooks()) {
+        socket_.set(zmq::sockopt::router_mandatory, true);
+        socket_.set(zmq::sockopt::linger, 0);
+        socket_.set(zmq::sockopt::sndhwm, 100000);
+        socket_.set(zmq::sockopt::rcvhwm, 100000);
+        try {
+            socket_.bind(endpoint_);
+        } catch (const zmq::error_t& e) {
+            throw error(fmt::format("cannot bind {}: {}", endpoint_, e.what()));
+        }
+        log::info("kingpin of '{}' on {}", config.app, endpoint_);
     }
-    return out;
+
+    int run();
+
+  private:
+    router::hooks make_hooks();
+    void on_signal(int sig);
+    void on_child_exit(const supervisor::child& c, int status);
+    void check_full();
+    void begin_stop(std::string_view why);
+    void retire(pid_t pid, std::string_view why);
+    void tick(clock::time_point now);
+    control_server::answer on_control(std::string_view verb, std::string_view json);
+    control::app_status status() const;
+
+    const kingpin_config& config_;
+    runtime_dir dir_;
+    std::string endpoint_;
+    signal_fd signals_;
+    zmq::context_t context_{1};
+    zmq::socket_t socket_;
+    event_log events_;
+    socket_monitor monitor_;
+    control_server control_;
+    supervisor workers_;
+    router broker_;
+    clock::time_point started_ = clock::now();
+    bool stopping_ = false;
+    bool full_ = false;
+    clock::time_point stop_deadline_ = clock::time_point::max();
+};
+
+router::hooks kingpin::make_hooks() {
+    return router::hooks{
+        [this](std::int64_t pid) { return workers_.is_child(static_cast<pid_t>(pid)); },
+        [this](const worker_entry& w) {
+            log::info("ready: {} worker pid {} ({})", w.role, w.pid, w.id);
+            events_.add("kingpin", "worker_ready", "",
+                        fmt::format("{} pid {} ({})", w.role, w.pid, w.id));
+            if (w.local_child) {
+                if (auto old = workers_.on_ready(static_cast<pid_t>(w.pid), clock::now())) {
+                    retire(*old, "replaced by a reload");
+                }
+            }
+            check_full();
+        },
+        [this](const worker_entry& w, std::string_view why) {
+            log::debug("gone: {} ({})", w.id, why);
+            events_.add("kingpin", "worker_gone", "", fmt::format("{} ({})", w.id, why));
+            if (w.local_child && why == "missed heartbeats") {
+                log::warn("{} worker pid {} missed heartbeats: killing it", w.role, w.pid);
+                ::kill(static_cast<pid_t>(w.pid), SIGKILL);
+            }
+            full_ = full_ && broker_.all_full();
+        },
+    };
+}
+
+void kingpin::check_full() {
+    bool now_full = broker_.all_full();
+    if (now_full && !full_ && !stopping_) {
+        std::string counts;
+        for (const auto& role : broker_.roles()) {
+            counts += fmt::format("{}{} {}/{}", counts.empty() ? "" : ", ", role.name,
+                                  role.ready.size(), role.target);
+        }
+        log::info("full: every role has its workers ({})", counts);
+        events_.add("kingpin", "full", "", counts);
+    }
+    full_ = now_full;
+}
+
+void kingpin::on_child_exit(const supervisor::child& c, int status) {
+    auto how = describe_exit(status);
+    if (stopping_ || c.retiring) {
+        log::debug("{} worker pid {} ended: {}", c.role, c.pid, how);
+        events_.add("kingpin", "worker_stopped", "",
+                    fmt::format("{} pid {}: {}", c.role, c.pid, how));
+    } else {
+        log::warn("{} worker pid {} died: {}; reviving it", c.role, c.pid, how);
+        events_.add("kingpin", "worker_died", "", fmt::format("{} pid {}: {}", c.role, c.pid, how));
+    }
+    broker_.process_exited(c.pid);
+}
+
+void kingpin::retire(pid_t pid, std::string_view why) {
+    log::info("stopping worker pid {}: {}", pid, why);
+    events_.add("kingpin", "worker_retired", "", fmt::format("pid {}: {}", pid, why));
+    workers_.retire(pid, clock::now() + config_.kill_timeout);
+    broker_.stop_worker(pid);
+    ::kill(pid, SIGTERM);
+}
+
+void kingpin::begin_stop(std::string_view why) {
+    if (stopping_) {
+        log::warn("{} again: killing every worker now", why);
+        workers_.signal_all(SIGKILL);
+        return;
+    }
+    stopping_ = true;
+    log::info("{}: stopping {} workers", why, workers_.size());
+    events_.add("kingpin", "stopping", "", std::string{why});
+    workers_.stop_reviving();
+    broker_.stop_all();
+    workers_.signal_all(SIGTERM);
+    stop_deadline_ = clock::now() + config_.kill_timeout;
+}
+
+void kingpin::on_signal(int sig) {
+    if (sig == SIGCHLD) {
+        workers_.reap([this](const supervisor::child& c, int status) { on_child_exit(c, status); });
+        check_full();
+    } else if (sig == SIGINT || sig == SIGTERM) {
+        begin_stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
+    } else if (sig == SIGHUP && !stopping_) {
+        if (workers_.begin_reload(clock::now()))
+            events_.add("kingpin", "reload", "", "SIGHUP");
+    }
+}
+
+void kingpin::tick(clock::time_point now) {
+    broker_.tick(now);
+    if (auto failed = workers_.check_reload(now))
+        retire(*failed, "not ready in time for the reload");
+    for (auto pid : workers_.overdue(now)) {
+        log::warn("worker pid {} did not stop within {} ms: SIGKILL", pid,
+                  config_.kill_timeout.count());
+        ::kill(pid, SIGKILL);
+    }
+    if (stopping_ && now >= stop_deadline_ && !workers_.empty()) {
+        log::warn("{} workers still running after {} ms: SIGKILL", workers_.size(),
+                  config_.kill_timeout.count());
+        workers_.signal_all(SIGKILL);
+        stop_deadline_ = now + 1s;
+    }
+}
+
+int kingpin::run() {
+    workers_.start_all();
+    while (!(stopping_ && workers_.empty())) {
+        auto now = clock::now();
+        auto next = std::min(broker_.next_deadline(), stop_deadline_);
+        if (auto d = workers_.next_deadline())
+            next = std::min(next, *d);
+        auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
+                               0ms, 1000ms);
+        zmq::pollitem_t items[] = {
+            {socket_.handle(), 0, ZMQ_POLLIN, 0},
+            {nullptr, signals_.fd(), ZMQ_POLLIN, 0},
+            {control_.socket().handle(), 0, ZMQ_POLLIN, 0},
+            {monitor_.pair().handle(), 0, ZMQ_POLLIN, 0},
+        };
+        try {
+            zmq::poll(items, 4, wait);
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR)
+                throw;
+        }
+        if (items[1].revents & ZMQ_POLLIN) {
+            while (int sig = signals_.next())
+                on_signal(sig);
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            broker_.handle_incoming();
+        if (items[3].revents & ZMQ_POLLIN)
+            monitor_.drain(events_);
+        if (items[2].revents & ZMQ_POLLIN) {
+            control_.handle_incoming([this](std::string_view verb, std::string_view json) {
+                return on_control(verb, json);
+            });
+        }
+        tick(clock::now());
+    }
+    log::info("stopped");
+    return 0;
+}
+
+control_server::answer kingpin::on_control(std::string_view verb, std::string_view json) {
+    auto done = [](std::string message) {
+        return control_server::answer{true,
+                                      control::to_json(control::outcome{"ok", std::move(message)})};
+    };
+    auto refuse = [](std::string code, std::string message) {
+        return control_server::answer{
+            false, control::to_json(control::outcome{std::move(code), std::move(message)})};
+    };
+    if (verb == "status")
+        return {true, control::to_json(status())};
+    if (verb == "events") {
+        auto req = control::from_json<control::events_request>(json);
+        control::events_reply reply{events_.since(req.since), events_.last()};
+        return {true, control::to_json(reply)};
+    }
+    if (stopping_)
+        return refuse("shutting_down", "the kingpin is stopping");
+    if (verb == "stop") {
+        begin_stop("mobctl stop");
+        return done(fmt::format("stopping app '{}'", config_.app));
+    }
+    if (verb == "reload") {
+        if (!workers_.begin_reload(clock::now()))
+            return refuse("busy", "a reload is already running");
+        events_.add("kingpin", "reload", "", "mobctl");
+        return done(fmt::format("reloading app '{}', one worker at a time", config_.app));
+    }
+    if (verb == "scale") {
+        auto req = control::from_json<control::scale_request>(json);
+        if (workers_.spec(req.role) == nullptr) {
+            return refuse("unknown_role",
+                          fmt::format("app '{}' has no role '{}'", config_.app, req.role));
+        }
+        std::vector<pid_t> extra;
+        try {
+            extra = workers_.scale(req.role, req.count);
+        } catch (const mob::error& e) {
+            return refuse("out_of_range", e.what());
+        }
+        broker_.set_target(req.role, req.count);
+        events_.add("kingpin", "scale", "", fmt::format("{} to {}", req.role, req.count));
+        for (auto pid : extra)
+            retire(pid, fmt::format("scaling {} to {}", req.role, req.count));
+        full_ = false;
+        check_full();
+        return done(fmt::format("role '{}' scaled to {}", req.role, req.count));
+    }
+    return refuse("bad_request", fmt::format("unknown verb '{}'", verb));
+}
+
+control::app_status kingpin::status() const {
+    control::app_status s;
+    s.app = config_.app;
+    s.kingpin_pid = ::getpid();
+    s.uptime_s = seconds_since(started_);
+    s.endpoints = {endpoint_};
+    s.reloading = workers_.reloading();
+    for (const auto& r : broker_.roles()) {
+        control::role_status rs;
+        rs.name = r.name;
+        if (const auto* spec = workers_.spec(r.name)) {
+            rs.min = spec->min;
+            rs.max = spec->max;
+        }
+        rs.target = workers_.target(r.name);
+        rs.alive = workers_.alive(r.name);
+        rs.ready = static_cast<std::uint32_t>(r.ready.size());
+        if (auto it = workers_.stats().find(r.name); it != workers_.stats().end()) {
+            rs.restarts = it->second.deaths;
+            rs.last_exit = it->second.last_exit;
+        }
+        rs.queued_calls = r.calls.size();
+        rs.queued_messages = r.queue.size();
+        rs.calls_routed = r.calls_routed;
+        rs.calls_failed = r.calls_failed;
+        rs.messages_routed = r.routed;
+        rs.messages_failed = r.failed;
+        s.roles.push_back(std::move(rs));
+    }
+    for (const auto& [id, w] : broker_.workers()) {
+        control::worker_status ws;
+        ws.id = id;
+        ws.pid = w.pid;
+        ws.host = w.host;
+        ws.role = w.role;
+        ws.state = w.stopping ? "stopping" : w.ready ? "ready" : "connected";
+        ws.local = w.local_child;
+        ws.uptime_s = seconds_since(w.joined);
+        ws.credit = w.credit;
+        ws.in_flight = w.in_flight.size();
+        ws.served = w.served;
+        ws.delivered = w.delivered;
+        ws.last_heartbeat_s = seconds_since(w.last_heard);
+        s.workers.push_back(std::move(ws));
+    }
+    s.monitor_events = events_.monitor_counts();
+    s.monitor_endpoints = events_.monitor_endpoint_counts();
+    s.dropped = broker_.stats().dropped;
+    return s;
 }
 
 }  // namespace
@@ -70,119 +369,8 @@ void block_kingpin_signals() {
 }
 
 int run_kingpin(const kingpin_config& config) {
-    runtime_dir dir{config.runtime_root, config.app};
-    const auto endpoint = dir.ipc_endpoint("broker.sock");
-    signal_fd signals;
-
-    zmq::context_t context{1};
-    zmq::socket_t socket{context, zmq::socket_type::router};
-    socket.set(zmq::sockopt::router_mandatory, true);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::sndhwm, 100000);
-    socket.set(zmq::sockopt::rcvhwm, 100000);
-    try {
-        socket.bind(endpoint);
-    } catch (const zmq::error_t& e) {
-        throw error(fmt::format("cannot bind {}: {}", endpoint, e.what()));
-    }
-    log::info("kingpin of '{}' on {}", config.app, endpoint);
-
-    supervisor workers{config, endpoint};
-    bool stopping = false;
-    bool full = false;
-    auto stop_deadline = clock::time_point::max();
-
-    // The hooks run inside the router's calls; they reach it through this pointer.
-    router* self = nullptr;
-    auto check_full = [&] {
-        bool now_full = self->all_full();
-        if (now_full && !full && !stopping) {
-            log::info("full: every role has its workers ({})", role_counts(*self));
-        }
-        full = now_full;
-    };
-    router::hooks hooks{
-        [&](std::int64_t pid) { return workers.is_child(static_cast<pid_t>(pid)); },
-        [&](const worker_entry& w) {
-            log::info("ready: {} worker pid {} ({})", w.role, w.pid, w.id);
-            check_full();
-        },
-        [&](const worker_entry& w, std::string_view why) {
-            log::debug("gone: {} ({})", w.id, why);
-            if (w.local_child && why == "missed heartbeats") {
-                log::warn("{} worker pid {} missed heartbeats: killing it", w.role, w.pid);
-                ::kill(static_cast<pid_t>(w.pid), SIGKILL);
-            }
-            full = full && self->all_full();
-        },
-    };
-    router broker{socket, config, std::move(hooks)};
-    self = &broker;
-
-    auto begin_stop = [&](int sig) {
-        if (stopping) {
-            log::warn("{} again: killing every worker now", sig == SIGINT ? "SIGINT" : "SIGTERM");
-            workers.signal_all(SIGKILL);
-            return;
-        }
-        stopping = true;
-        log::info("{}: stopping {} workers", sig == SIGINT ? "SIGINT" : "SIGTERM", workers.size());
-        workers.stop_reviving();
-        broker.stop_all();
-        workers.signal_all(SIGTERM);
-        stop_deadline = clock::now() + config.kill_timeout;
-    };
-
-    workers.start_all();
-
-    while (!(stopping && workers.empty())) {
-        auto now = clock::now();
-        auto next = std::min(broker.next_deadline(), stop_deadline);
-        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - now);
-        wait = std::clamp(wait, 0ms, 1000ms);
-        zmq::pollitem_t items[] = {
-            {socket.handle(), 0, ZMQ_POLLIN, 0},
-            {nullptr, signals.fd(), ZMQ_POLLIN, 0},
-        };
-        try {
-            zmq::poll(items, 2, wait);
-        } catch (const zmq::error_t& e) {
-            if (e.num() != EINTR)
-                throw;
-        }
-        if (items[1].revents & ZMQ_POLLIN) {
-            while (int sig = signals.next()) {
-                if (sig == SIGCHLD) {
-                    workers.reap([&](const supervisor::child& c, int status) {
-                        auto how = describe_exit(status);
-                        if (stopping) {
-                            log::debug("{} worker pid {} ended: {}", c.role, c.pid, how);
-                        } else {
-                            log::warn("{} worker pid {} died: {}; reviving it", c.role, c.pid, how);
-                        }
-                        broker.process_exited(c.pid);
-                    });
-                    check_full();
-                } else if (sig == SIGINT || sig == SIGTERM) {
-                    begin_stop(sig);
-                } else if (sig == SIGHUP) {
-                    log::info("SIGHUP: reload is not supported yet; ignored");
-                }
-            }
-        }
-        if (items[0].revents & ZMQ_POLLIN)
-            broker.handle_incoming();
-        now = clock::now();
-        broker.tick(now);
-        if (stopping && now >= stop_deadline && !workers.empty()) {
-            log::warn("{} workers still running after {} ms: SIGKILL", workers.size(),
-                      config.kill_timeout.count());
-            workers.signal_all(SIGKILL);
-            stop_deadline = now + 1s;
-        }
-    }
-    log::info("stopped");
-    return 0;
+    kingpin k{config};
+    return k.run();
 }
 
 }  // namespace mob::detail

@@ -203,6 +203,8 @@ void router::on_hello(frames& f) {
 }
 
 void router::on_ready(worker_entry& w) {
+    if (w.stopping)
+        return;
     auto* role = find_role(w.role);
     // A READY again updates credit and exports.
     if (w.in_flight.size() < w.credit) {
@@ -528,6 +530,31 @@ void router::stop_all() {
         ids.push_back(id);
     for (const auto& id : ids)
         send_command(id, proto::command::stop);
+}
+
+void router::stop_worker(std::int64_t pid) {
+    auto [b, e] = by_pid_.equal_range(pid);
+    std::vector<std::string> ids;
+    for (auto it = b; it != e; ++it)
+        ids.push_back(it->second);
+    for (const auto& id : ids) {
+        auto& w = workers_.at(id);
+        if (!w.local_child)
+            continue;
+        w.ready = false;
+        w.stopping = true;
+        if (auto* role = find_role(w.role)) {
+            role->ready.remove(id);
+            role->free.remove(id);
+            refresh_exports(*role);
+        }
+        send_command(id, proto::command::stop);
+    }
+}
+
+void router::set_target(const std::string& role, std::uint32_t target) {
+    if (auto* r = find_role(role))
+        r->target = target;
 }
 
 bool router::role_full(const std::string& name) const {

@@ -44,6 +44,7 @@ struct worker_entry {
     std::string host;
     bool local_child = false;  ///< a process this kingpin spawned
     bool ready = false;
+    bool stopping = false;  ///< told to STOP: no new calls or messages
     clock::time_point joined;
     clock::time_point last_heard;
     std::uint64_t delivered = 0;
@@ -104,6 +105,10 @@ class router {
     void process_exited(std::int64_t pid);
     /// Stop routing, fail what waits, and tell every worker to STOP.
     void stop_all();
+    /// Tell the local worker `pid` to STOP; it gets nothing new and finishes its calls.
+    void stop_worker(std::int64_t pid);
+    /// The count of ready workers that makes `role` full.
+    void set_target(const std::string& role, std::uint32_t target);
 
     bool role_full(const std::string& role) const;
     bool all_full() const;

@@ -144,6 +144,8 @@ int main(int argc, char** argv) {
     app.role("front", common_main, {.workers = front});
     if (env_int("TEST_LATE_MS", 0) > 0)
         app.role("late", late_main, {.workers = 1});
+    if (env_int("TEST_RANGE", 0) > 0)
+        app.role("range", common_main, {.min = 1, .max = 3});
     if (env_int("TEST_POOL", 0) > 0) {
         app.role("pool", common_main,
                  {.workers = static_cast<std::uint32_t>(env_int("TEST_POOL", 0)),

@@ -48,6 +48,9 @@ worker_core::worker_core(worker_options options)
 }
 
 worker_core::~worker_core() {
+    // Finish the calls and messages already here while the I/O thread still sends their
+    // replies; then flush and say goodbye.
+    dispatcher_.stop();
     {
         // From here on, callbacks and replies the application still holds find no worker.
         std::lock_guard lock{link_->mutex};
@@ -57,7 +60,6 @@ worker_core::~worker_core() {
     wake();
     if (io_thread_.joinable())
         io_thread_.join();
-    dispatcher_.stop();
     socket_.close();
     context_.close();
     if (wake_fd_ >= 0)

@@ -1,0 +1,178 @@
+// The kingpin's control protocol, as mobctl and any other client speak it (see
+// docs/protocol.md, "Control protocol"). A client connects a DEALER (or REQ) to
+// ipc://RUNTIME_DIR/APP/control.sock and sends
+//
+//     [MOBCTL1][verb][JSON arguments]        verb: status | events | scale | reload | stop
+//
+// and gets back
+//
+//     [MOBCTL1]["ok" | "error"][JSON body]   body: the answer, or {"code": ..., "message": ...}
+//
+// Bodies are cereal JSON archives of the structs below, with the field names given.
+#pragma once
+
+#include <cereal/archives/json.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mob::control {
+
+inline constexpr std::string_view header = "MOBCTL1";
+inline constexpr std::string_view socket_name = "control.sock";
+
+/// One worker as the broker sees it.
+struct worker_status {
+    std::string id;
+    std::int64_t pid = 0;
+    std::string host;
+    std::string role;
+    std::string state;   ///< "connected" (not ready yet), "ready", "stopping"
+    bool local = false;  ///< started by this kingpin
+    double uptime_s = 0;
+    std::uint32_t credit = 0;
+    std::uint64_t in_flight = 0;
+    std::uint64_t served = 0;
+    std::uint64_t delivered = 0;  ///< messages routed to it
+    double last_heartbeat_s = 0;  ///< seconds since the broker last heard from it
+
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(id), CEREAL_NVP(pid), CEREAL_NVP(host), CEREAL_NVP(role), CEREAL_NVP(state),
+           CEREAL_NVP(local), CEREAL_NVP(uptime_s), CEREAL_NVP(credit), CEREAL_NVP(in_flight),
+           CEREAL_NVP(served), CEREAL_NVP(delivered), CEREAL_NVP(last_heartbeat_s));
+    }
+};
+
+/// One role: its bounds, its processes and what went through it.
+struct role_status {
+    std::string name;
+    std::uint32_t target = 0;
+    std::uint32_t min = 0;
+    std::uint32_t max = 0;
+    std::uint32_t alive = 0;  ///< processes of the role running now
+    std::uint32_t ready = 0;
+    std::uint64_t restarts = 0;
+    std::string last_exit;  ///< how the last worker of the role ended, "" if none has
+    std::uint64_t queued_calls = 0;
+    std::uint64_t queued_messages = 0;
+    std::uint64_t calls_routed = 0;
+    std::uint64_t calls_failed = 0;
+    std::uint64_t messages_routed = 0;
+    std::uint64_t messages_failed = 0;
+
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(name), CEREAL_NVP(target), CEREAL_NVP(min), CEREAL_NVP(max),
+           CEREAL_NVP(alive), CEREAL_NVP(ready), CEREAL_NVP(restarts), CEREAL_NVP(last_exit),
+           CEREAL_NVP(queued_calls), CEREAL_NVP(queued_messages), CEREAL_NVP(calls_routed),
+           CEREAL_NVP(calls_failed), CEREAL_NVP(messages_routed), CEREAL_NVP(messages_failed));
+    }
+};
+
+/// The answer to "status".
+struct app_status {
+    std::string app;
+    std::int64_t kingpin_pid = 0;
+    double uptime_s = 0;
+    std::vector<std::string> endpoints;
+    std::vector<role_status> roles;
+    std::vector<worker_status> workers;
+    std::map<std::string, std::uint64_t> monitor_events;     ///< ZeroMQ monitor events by kind
+    std::map<std::string, std::uint64_t> monitor_endpoints;  ///< by "kind endpoint"
+    std::map<std::string, std::uint64_t> dropped;            ///< frames dropped, by reason
+    bool reloading = false;
+
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(app), CEREAL_NVP(kingpin_pid), CEREAL_NVP(uptime_s), CEREAL_NVP(endpoints),
+           CEREAL_NVP(roles), CEREAL_NVP(workers), CEREAL_NVP(monitor_events),
+           CEREAL_NVP(monitor_endpoints), CEREAL_NVP(dropped), CEREAL_NVP(reloading));
+    }
+};
+
+/// Something that happened: a ZeroMQ monitor event or a kingpin event.
+struct event {
+    std::uint64_t seq = 0;  ///< increasing; ask for events after the last one seen
+    double time = 0;        ///< seconds since the Unix epoch
+    std::string source;     ///< "monitor" or "kingpin"
+    std::string kind;       ///< e.g. "accepted", "disconnected", "worker_ready", "worker_died"
+    std::string endpoint;   ///< for monitor events
+    std::string detail;
+
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(seq), CEREAL_NVP(time), CEREAL_NVP(source), CEREAL_NVP(kind),
+           CEREAL_NVP(endpoint), CEREAL_NVP(detail));
+    }
+};
+
+struct events_request {
+    std::uint64_t since = 0;  ///< events with seq > since
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(since));
+    }
+};
+
+struct events_reply {
+    std::vector<event> events;
+    std::uint64_t last = 0;  ///< the newest seq there is
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(events), CEREAL_NVP(last));
+    }
+};
+
+struct scale_request {
+    std::string role;
+    std::uint32_t count = 0;
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(role), CEREAL_NVP(count));
+    }
+};
+
+/// The body of an "ok" answer that carries no data, and of every "error" answer.
+struct outcome {
+    std::string
+        code;  ///< "ok", or an error name: "unknown_role", "out_of_range", "bad_request", ...
+    std::string message;
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(code), CEREAL_NVP(message));
+    }
+};
+
+/// `value` as a JSON object.
+template <typename T>
+std::string to_json(const T& value) {
+    std::ostringstream out;
+    {
+        cereal::JSONOutputArchive ar{out, cereal::JSONOutputArchive::Options::NoIndent()};
+        const_cast<T&>(value).serialize(ar);  // cereal's serialize() is one non-const member
+    }
+    return out.str();
+}
+
+/// Parses a JSON object made by to_json (empty: T's defaults); throws cereal::Exception
+/// if it does not fit T.
+template <typename T>
+T from_json(std::string_view json) {
+    T value{};
+    if (json.empty())
+        return value;
+    std::istringstream in{std::string{json}};
+    cereal::JSONInputArchive ar{in};
+    value.serialize(ar);
+    return value;
+}
+
+}  // namespace mob::control
