@@ -24,13 +24,13 @@ ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 SAN_BUILD_TYPE ?= RelWithDebInfo
 # GCC 12 instrumentation sets off false -Wmaybe-uninitialized (e.g. in <regex>) under -Werror.
-SAN_CMAKE_ARGS ?= -DMOB_BUILD_TESTS=ON -DMOB_BUILD_EXAMPLES=ON -DMOB_BUILD_BENCH=OFF \
+SAN_CMAKE_ARGS ?= -DMOB_BUILD_TESTS=ON -DMOB_BUILD_EXAMPLES=ON -DMOB_BUILD_BENCH=OFF -DMOB_TEST_TIMEOUT=300 \
                   -DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized
 SAN_CTEST_ARGS ?= --label-exclude consumer
 SAN_COMMON := halt_on_error=1:print_stacktrace=1
-ASAN_ENV := ASAN_OPTIONS=$(SAN_COMMON):detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1 \
+ASAN_ENV := MOB_TEST_LOAD_DIVISOR=10 ASAN_OPTIONS=$(SAN_COMMON):detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1 \
             UBSAN_OPTIONS=$(SAN_COMMON):report_error_type=1
-TSAN_ENV := TSAN_OPTIONS=$(SAN_COMMON):second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$(CURDIR)/scripts/tsan.supp
+TSAN_ENV := MOB_TEST_LOAD_DIVISOR=25 TSAN_OPTIONS=$(SAN_COMMON):second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$(CURDIR)/scripts/tsan.supp
 
 .DEFAULT_GOAL := build
 .PHONY: deps build demo test sanitize sanitize-asan sanitize-tsan format format-check clean

@@ -46,11 +46,14 @@ role_entry* router::find_role(std::string_view name) {
 }
 
 void router::handle_incoming() {
+    drained_ = false;
     for (int i = 0; i < 1024; ++i) {
         frames f;
         auto got = zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
-        if (!got)
+        if (!got) {
+            drained_ = true;
             return;
+        }
         ++stats_.received;
         try {
             handle(f);
@@ -454,13 +457,23 @@ void router::forget(const std::string& id, std::string_view why) {
 }
 
 void router::tick(clock::time_point now) {
+    if (last_tick_ != clock::time_point{} && now - last_tick_ > config_.heartbeat * 2) {
+        // The kingpin itself did not run (stopped, starved): its workers' silence is its
+        // own doing, so it gives them a fresh start rather than forgetting them all.
+        log::warn("the kingpin was stalled for {} ms",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now - last_tick_).count());
+        for (auto& [id, w] : workers_)
+            w.last_heard = now;
+    }
+    last_tick_ = now;
     bool sweep = now >= next_heartbeat_;
     if (now >= next_heartbeat_) {
         next_heartbeat_ = now + config_.heartbeat;
         std::vector<std::string> silent;
         std::vector<std::string> ids;
         for (const auto& [id, w] : workers_) {
-            if (now - w.last_heard > config_.heartbeat * config_.liveness) {
+            // Judge silence only with every waiting message read: a backlog is not silence.
+            if (drained_ && now - w.last_heard > config_.heartbeat * config_.liveness) {
                 silent.push_back(id);
             } else {
                 ids.push_back(id);

@@ -159,6 +159,8 @@ class router {
     std::unordered_map<std::string, std::size_t> role_index_;
     router_stats stats_;
     clock::time_point next_heartbeat_;
+    clock::time_point last_tick_;
+    bool drained_ = true;  ///< the last handle_incoming() read everything there was
 };
 
 }  // namespace mob::detail

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -20,6 +21,13 @@ namespace mob::test {
 
 inline const std::regex full_line{"full: every role has its workers"};
 
+/// How much smaller to make load tests ($MOB_TEST_LOAD_DIVISOR, set by sanitizer runs).
+inline int load_divisor() {
+    const char* v = std::getenv("MOB_TEST_LOAD_DIVISOR");
+    int d = v != nullptr ? std::atoi(v) : 1;
+    return d > 0 ? d : 1;
+}
+
 /// A running test app: kingpin plus workers.
 class cluster {
   public:
@@ -31,7 +39,7 @@ class cluster {
     std::string endpoint() const { return "ipc://" + dir_.path() + "/testapp/broker.sock"; }
 
     /// Waits for the kingpin's "full" line (from line `from` on).
-    bool wait_full(std::chrono::milliseconds timeout = 10s, std::size_t from = 0) {
+    bool wait_full(std::chrono::milliseconds timeout = 30s, std::size_t from = 0) {
         return kingpin_.wait_for(full_line, timeout, from).has_value();
     }
 

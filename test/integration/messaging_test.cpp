@@ -29,7 +29,7 @@ TEST(messaging, send_reaches_every_worker_exactly_once) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     p.w().send("probe", 1);
     auto acks = acks_with_barrier(p, 7, 1);
     auto got = acks_for(acks, 1);
@@ -47,7 +47,7 @@ TEST(messaging, all_of_a_role_reaches_each_of_its_workers_once_and_no_other) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     p.w().all("back").send("probe", 2);
     auto acks = acks_with_barrier(p, 7, 2);
     auto got = acks_for(acks, 2);
@@ -62,7 +62,7 @@ TEST(messaging, any_spreads_over_every_worker_of_the_role_least_recently_used_fi
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     for (int i = 0; i < 40; ++i)
         p.w().any("back").send("probe", 3);
     auto acks = p.wait_acks(40, 10s);
@@ -78,7 +78,7 @@ TEST(messaging, pid_reaches_only_that_worker) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     auto target = *c.ready_pids("back").begin();
     p.w().pid(target).send("probe", 4);
     auto acks = acks_with_barrier(p, 7, 4);
@@ -124,7 +124,7 @@ TEST(messaging, any_waits_in_the_broker_until_a_worker_of_the_role_is_ready) {
     cluster c{{{"TEST_LATE_MS", "1500"}}};
     ASSERT_TRUE(c.kingpin().wait_for(std::regex{"EVENT start late"}, 10s)) << c.kingpin().output();
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     ASSERT_TRUE(c.ready_pids("late").empty()) << "late is ready too soon for this test";
     p.w().any("late").send("probe", 6);
     auto acks = p.wait_acks(1, 10s);

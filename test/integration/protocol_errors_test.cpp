@@ -105,7 +105,7 @@ TEST(protocol_errors, malformed_frames_are_answered_with_bad_frame_and_the_kingp
     EXPECT_EQ(e->second.code, errc::bad_frame);
 
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     p.w().any("back").send("probe", 11);
     EXPECT_EQ(acks_for(p.wait_acks(1), 11).size(), 1u);
     EXPECT_TRUE(c.kingpin().wait_for(std::regex{"dropped a message from 'raw/1@test"}, 1s));
@@ -176,7 +176,7 @@ TEST(protocol_errors, a_worker_that_says_ready_once_gets_calls_for_what_it_expor
     ASSERT_TRUE(raw.next_is(proto::command::welcome));
     raw.send({header(), cmd(proto::command::ready), encode(proto::ready{1, {"ping"}})});
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     auto call = p.w().require("late").with({.timeout = 3s}).call<int>("ping");
     EXPECT_TRUE(raw.next_is(proto::command::request))
         << "the call did not reach the only ready worker";

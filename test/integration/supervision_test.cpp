@@ -146,7 +146,7 @@ TEST(supervision, a_second_kingpin_of_the_same_app_is_refused) {
         << second.output();
     // The first one is untouched: its socket still routes.
     probe p{c};
-    ASSERT_TRUE(p.w().wait_until_welcomed(5s));
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     p.w().any("back").send("probe", 9);
     EXPECT_EQ(acks_for(p.wait_acks(1), 9).size(), 1u);
 }

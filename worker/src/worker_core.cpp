@@ -202,20 +202,20 @@ void worker_core::io_loop() {
 }
 
 void worker_core::check_broker(clock::time_point now) {
+    // A spawned worker leaves when its kingpin is gone (it is reparented; PDEATHSIG
+    // does the same). Silence alone may be a stalled kingpin, which comes back.
     if (options_.spawned && ::getppid() != parent_pid_) {
         request_stop("the kingpin is gone (reparented)");
         return;
     }
     if (now - last_heard_ > heartbeat_ * liveness_) {
-        if (options_.spawned) {
-            if (!stopping_)
-                log::warn("kingpin silent for {} heartbeats: leaving", liveness_);
-            request_stop("kingpin silent");
-        } else if (!broker_lost_logged_) {
+        if (!broker_lost_logged_) {
             log::warn("broker at {} silent for {} heartbeats; still trying", options_.endpoint,
                       liveness_);
             broker_lost_logged_ = true;
         }
+    } else {
+        broker_lost_logged_ = false;
     }
 }
 
