@@ -1,0 +1,285 @@
+#include "children.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace bench {
+namespace {
+
+/// What the signal thread cleans up.
+struct registry {
+    std::mutex mutex;
+    std::set<pid_t> pids;
+    std::set<std::string> dirs;
+    std::atomic<bool> interrupted{false};  ///< the signal thread is cleaning up
+};
+
+registry& reg() {
+    static registry r;
+    return r;
+}
+
+void write_stderr(std::string_view text) {
+    while (!text.empty()) {
+        auto n = ::write(STDERR_FILENO, text.data(), text.size());
+        if (n <= 0) {
+            return;
+        }
+        text.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace
+
+void install_signal_cleanup() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // Workers of a kingpin that dies before them become ours to reap, not init's.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    std::thread([set] {
+        int sig = 0;
+        if (::sigwait(&set, &sig) != 0) {
+            return;
+        }
+        auto& r = reg();
+        r.interrupted = true;
+        std::lock_guard lock{r.mutex};
+        // SIGTERM first, so a kingpin stops its own workers; SIGKILL what is left.
+        for (auto pid : r.pids) {
+            ::kill(pid, SIGTERM);
+        }
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+        for (auto pid : r.pids) {
+            int st = 0;
+            while (::waitpid(pid, &st, WNOHANG) == 0) {
+                if (std::chrono::steady_clock::now() >= deadline) {
+                    ::kill(pid, SIGKILL);
+                    ::waitpid(pid, &st, 0);
+                    break;
+                }
+                ::usleep(2000);
+            }
+        }
+        reap_orphans();
+        std::error_code ec;
+        for (const auto& d : r.dirs) {
+            std::filesystem::remove_all(d, ec);
+        }
+        write_stderr("mob-rpc-bench: interrupted; children stopped, temporary files removed\n");
+        std::_Exit(128 + sig);
+    }).detach();
+}
+
+void reap_orphans(std::chrono::milliseconds wait) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+        int st = 0;
+        auto reaped = ::waitpid(-1, &st, WNOHANG);
+        if (reaped < 0) {
+            return;  // no child left
+        }
+        if (reaped == 0) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return;
+            }
+            ::usleep(2000);
+        }
+    }
+}
+
+child::child(std::vector<std::string> args, std::vector<std::string> env, bool capture_stderr) {
+    std::vector<std::string> env_strings;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        if (std::strncmp(*e, "MOB_", 4) != 0) {
+            env_strings.emplace_back(*e);
+        }
+    }
+    env_strings.insert(env_strings.end(), env.begin(), env.end());
+    // Laid out before fork: after it, the child makes only async-signal-safe calls.
+    std::vector<char*> argv;
+    for (auto& a : args) {
+        argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    int fds[2] = {-1, -1};
+    if (capture_stderr && ::pipe2(fds, O_CLOEXEC) != 0) {
+        throw std::runtime_error(std::string{"pipe2: "} + std::strerror(errno));
+    }
+    const pid_t parent = ::getpid();
+
+    std::lock_guard lock{reg().mutex};  // the signal thread sees every child we start
+    pid_ = ::fork();
+    if (pid_ < 0) {
+        if (capture_stderr) {
+            ::close(fds[0]);
+            ::close(fds[1]);
+        }
+        throw std::runtime_error(std::string{"fork: "} + std::strerror(errno));
+    }
+    if (pid_ == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) {
+            ::_exit(126);  // we died before prctl
+        }
+        if (capture_stderr) {
+            ::dup2(fds[1], STDERR_FILENO);
+        }
+        ::close_range(3, UINT_MAX, 0);
+        ::execve("/proc/self/exe", argv.data(), envp.data());
+        ::_exit(127);
+    }
+    reg().pids.insert(pid_);
+    if (capture_stderr) {
+        ::close(fds[1]);
+        reader_ = std::thread([this, fd = fds[0]] { read_loop(fd); });
+    }
+}
+
+child::~child() {
+    stop();
+}
+
+void child::read_loop(int fd) {
+    std::string partial;
+    char buf[4096];
+    for (;;) {
+        {
+            std::lock_guard lock{mutex_};
+            if (stop_reading_) {
+                break;
+            }
+        }
+        pollfd p{fd, POLLIN, 0};
+        int r = ::poll(&p, 1, 100);
+        if (r < 0 && errno != EINTR) {
+            break;
+        }
+        if (r <= 0) {
+            continue;
+        }
+        auto n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        partial.append(buf, static_cast<std::size_t>(n));
+        std::size_t start = 0;
+        std::vector<std::string> got;
+        for (auto nl = partial.find('\n'); nl != std::string::npos;
+             nl = partial.find('\n', start)) {
+            got.push_back(partial.substr(start, nl - start));
+            start = nl + 1;
+        }
+        partial.erase(0, start);
+        for (const auto& line : got) {
+            if (line.find("] warn: ") != std::string::npos ||
+                line.find("] error: ") != std::string::npos) {
+                write_stderr(line + "\n");
+            }
+        }
+        std::lock_guard lock{mutex_};
+        lines_.insert(lines_.end(), got.begin(), got.end());
+        cv_.notify_all();
+    }
+    ::close(fd);
+    std::lock_guard lock{mutex_};
+    eof_ = true;
+    cv_.notify_all();
+}
+
+bool child::wait_for_line(std::string_view needle, std::chrono::milliseconds timeout) {
+    std::unique_lock lock{mutex_};
+    bool found = false;
+    cv_.wait_for(lock, timeout, [&] {
+        for (const auto& l : lines_) {
+            if (l.find(needle) != std::string::npos) {
+                found = true;
+            }
+        }
+        return found || eof_;
+    });
+    return found;
+}
+
+void child::stop(std::chrono::milliseconds grace) {
+    while (reg().interrupted) {
+        ::pause();  // the signal thread stops every child, then ends the process
+    }
+    if (!reaped_ && pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        auto deadline = std::chrono::steady_clock::now() + grace;
+        int st = 0;
+        pid_t r = 0;
+        while ((r = ::waitpid(pid_, &st, WNOHANG)) == 0 &&
+               std::chrono::steady_clock::now() < deadline) {
+            ::usleep(2000);
+        }
+        if (r == 0) {
+            ::kill(pid_, SIGKILL);
+            r = ::waitpid(pid_, &st, 0);
+        }
+        reaped_ = true;
+        status_ = r == pid_ ? st : -1;
+        std::lock_guard lock{reg().mutex};
+        reg().pids.erase(pid_);
+    }
+    if (reader_.joinable()) {
+        // Its workers may hold the pipe a moment longer; the reader gives up after 1 s.
+        {
+            std::unique_lock lock{mutex_};
+            cv_.wait_for(lock, std::chrono::seconds{1}, [this] { return eof_; });
+            stop_reading_ = true;
+        }
+        reader_.join();
+    }
+}
+
+temp_dir::temp_dir() {
+    char tmpl[] = "/tmp/mob-bench-XXXXXX";
+    std::lock_guard lock{reg().mutex};
+    if (::mkdtemp(tmpl) == nullptr) {
+        throw std::runtime_error(std::string{"mkdtemp: "} + std::strerror(errno));
+    }
+    path_ = tmpl;
+    reg().dirs.insert(path_);
+}
+
+temp_dir::~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    std::lock_guard lock{reg().mutex};
+    reg().dirs.erase(path_);
+}
+
+}  // namespace bench

@@ -1,0 +1,38 @@
+// The mob side: an app with a role "echo" that exports echo(std::string) and a role
+// "client" whose one spawned worker idles; the benchmark joins the kingpin from
+// outside as one more worker of "client" and calls echo through it.
+#pragma once
+
+#include "measure.hpp"
+
+#include <mob/worker.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+inline constexpr const char* mob_app_name = "mobbench";
+
+/// The app's main: the kingpin, or (MOB_ROLE set) one of its workers.
+int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_t credit);
+
+/// The benchmark joined to a running kingpin as a worker of role "client".
+class mob_client {
+  public:
+    mob_client(const std::string& endpoint, std::size_t payload);
+
+    /// Round trips of one call at a time, in microseconds, after `warmup` unmeasured ones.
+    std::vector<double> latency(std::size_t warmup, std::size_t calls);
+    /// Calls per second with `window` calls in flight, over `calls` calls after `warmup`.
+    double throughput(std::size_t window, std::size_t warmup, std::size_t calls);
+
+  private:
+    mob::worker worker_;
+    mob::proxy echo_;
+    std::string payload_;
+};
+
+}  // namespace bench
