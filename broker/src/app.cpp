@@ -30,6 +30,46 @@ void clear_mob_environment() {
         ::unsetenv(name);
     }
 }
+const char* policy_name(restart_policy p) {
+    switch (p) {
+        case restart_policy::permanent:
+            return "permanent";
+        case restart_policy::transient:
+            return "transient";
+        case restart_policy::temporary:
+            return "temporary";
+    }
+    return nullptr;
+}
+
+void check_restart_options(const std::string& role, const role_options& o) {
+    if (policy_name(o.restart) == nullptr) {
+        throw error(
+            fmt::format("role '{}': restart policy {} is not one of permanent, "
+                        "transient, temporary",
+                        role, static_cast<int>(o.restart)));
+    }
+    for (int code : o.no_restart_codes) {
+        if (code < 0 || code > 255) {
+            throw error(fmt::format(
+                "role '{}': no_restart_codes holds {}, but an exit code is 0 to 255", role, code));
+        }
+    }
+    if (o.min_uptime.count() < 0) {
+        throw error(
+            fmt::format("role '{}': min_uptime ({} ms) is negative", role, o.min_uptime.count()));
+    }
+    if (o.backoff_initial.count() < 1) {
+        throw error(fmt::format("role '{}': backoff_initial ({} ms) must be at least 1 ms", role,
+                                o.backoff_initial.count()));
+    }
+    if (o.backoff_max < o.backoff_initial) {
+        throw error(fmt::format("role '{}': backoff_max ({} ms) is below backoff_initial ({} ms)",
+                                role, o.backoff_max.count(), o.backoff_initial.count()));
+    }
+    if (o.crash_loop_after == 0)
+        throw error(fmt::format("role '{}': crash_loop_after must be at least 1", role));
+}
 }  // namespace
 
 app::app(std::string name)
@@ -70,10 +110,21 @@ role_spec app::check(const pending_role& r) const {
         throw error(
             fmt::format("role name '{}' is not valid: use [A-Za-z0-9_.-]+, at most 64", r.name));
     }
-    role_spec spec{r.name, r.entry, 1, 1, r.options.credit};
     const auto& o = r.options;
+    role_spec spec{.name = r.name,
+                   .entry = r.entry,
+                   .min = 1,
+                   .max = 1,
+                   .credit = o.credit,
+                   .restart = o.restart,
+                   .no_restart_codes = o.no_restart_codes,
+                   .min_uptime = o.min_uptime,
+                   .backoff_initial = o.backoff_initial,
+                   .backoff_max = o.backoff_max,
+                   .crash_loop_after = o.crash_loop_after};
     if (o.credit == 0)
         throw error(fmt::format("role '{}': credit must be at least 1", r.name));
+    check_restart_options(r.name, o);
     if (o.workers && (o.min || o.max)) {
         throw error(fmt::format("role '{}': give either workers or min/max, not both", r.name));
     }

@@ -89,7 +89,8 @@ class kingpin {
   private:
     router::hooks make_hooks();
     void on_signal(int sig);
-    void on_child_exit(const supervisor::child& c, int status);
+    void on_child_exit(const supervisor::child& c, int status,
+                       const supervisor::restart_plan& plan);
     void check_full();
     void begin_stop(std::string_view why);
     void retire(pid_t pid, std::string_view why);
@@ -122,6 +123,7 @@ router::hooks kingpin::make_hooks() {
             events_.add("kingpin", "worker_ready", "",
                         fmt::format("{} pid {} ({})", w.role, w.pid, w.id));
             if (w.local_child) {
+                workers_.mark_ready(static_cast<pid_t>(w.pid), clock::now());
                 if (auto old = workers_.on_ready(static_cast<pid_t>(w.pid), clock::now())) {
                     retire(*old, "replaced by a reload");
                 }
@@ -154,15 +156,34 @@ void kingpin::check_full() {
     full_ = now_full;
 }
 
-void kingpin::on_child_exit(const supervisor::child& c, int status) {
+void kingpin::on_child_exit(const supervisor::child& c, int status,
+                            const supervisor::restart_plan& plan) {
     auto how = describe_exit(status);
     if (stopping_ || c.retiring) {
         log::debug("{} worker pid {} ended: {}", c.role, c.pid, how);
         events_.add("kingpin", "worker_stopped", "",
                     fmt::format("{} pid {}: {}", c.role, c.pid, how));
     } else {
-        log::warn("{} worker pid {} died: {}; reviving it", c.role, c.pid, how);
-        events_.add("kingpin", "worker_died", "", fmt::format("{} pid {}: {}", c.role, c.pid, how));
+        using action = supervisor::restart_plan::action;
+        std::string next;
+        if (plan.what == action::now) {
+            next = "reviving it";
+        } else if (plan.what == action::later) {
+            next = fmt::format("restarting it in {} ms ({} death{} in the last minute{})",
+                               plan.delay.count(), plan.deaths_last_minute,
+                               plan.deaths_last_minute == 1 ? "" : "s",
+                               plan.crash_loop ? ": crash loop" : "");
+        } else {
+            next = fmt::format("not restarting it ({})", plan.why_not);
+            broker_.set_target(c.role, workers_.target(c.role));
+        }
+        auto line = fmt::format("{} worker pid {} died: {}; {}", c.role, c.pid, how, next);
+        if (plan.crash_loop)
+            log::error("{}", line);
+        else
+            log::warn("{}", line);
+        events_.add("kingpin", "worker_died", "",
+                    fmt::format("{} pid {}: {}; {}", c.role, c.pid, how, next));
     }
     broker_.process_exited(c.pid);
 }
@@ -192,7 +213,10 @@ void kingpin::begin_stop(std::string_view why) {
 
 void kingpin::on_signal(int sig) {
     if (sig == SIGCHLD) {
-        workers_.reap([this](const supervisor::child& c, int status) { on_child_exit(c, status); });
+        workers_.reap(
+            [this](const supervisor::child& c, int status, const supervisor::restart_plan& plan) {
+                on_child_exit(c, status, plan);
+            });
         check_full();
     } else if (sig == SIGINT || sig == SIGTERM) {
         begin_stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -204,6 +228,7 @@ void kingpin::on_signal(int sig) {
 
 void kingpin::tick(clock::time_point now) {
     broker_.tick(now);
+    workers_.tick(now);
     if (auto failed = workers_.check_reload(now))
         retire(*failed, "not ready in time for the reload");
     for (auto pid : workers_.overdue(now)) {

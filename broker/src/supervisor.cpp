@@ -10,12 +10,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace mob::detail {
 
 namespace {
 constexpr std::chrono::seconds readiness_timeout{10};
+/// The window of the "deaths in the last minute" count.
+constexpr std::chrono::minutes death_window{1};
+constexpr double jitter = 0.2;  // +-20%
+
+long long as_ms(supervisor::clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
+}  // namespace
 
 supervisor::supervisor(const kingpin_config& config, std::string endpoint)
     : config_(config), endpoint_(std::move(endpoint)) {
@@ -36,6 +44,39 @@ std::uint32_t supervisor::target(const std::string& role) const {
     return it == targets_.end() ? 0 : it->second;
 }
 
+std::uint32_t supervisor::scheduled(const std::string& role) const {
+    return static_cast<std::uint32_t>(
+        std::count_if(scheduled_.begin(), scheduled_.end(),
+                      [&](const scheduled_restart& r) { return r.role == role; }));
+}
+
+bool supervisor::crash_loop(const std::string& role) const {
+    const auto* r = spec(role);
+    if (r == nullptr)
+        return false;
+    for (const auto& s : scheduled_) {
+        if (s.role == role && s.quick_deaths >= r->crash_loop_after)
+            return true;
+    }
+    for (const auto& [pid, c] : children_) {
+        if (c.role == role && !c.retiring && c.quick_deaths >= r->crash_loop_after)
+            return true;
+    }
+    return false;
+}
+
+std::optional<double> supervisor::next_restart_in_s(const std::string& role) const {
+    std::optional<clock::time_point> next;
+    for (const auto& s : scheduled_) {
+        if (s.role == role && (!next || s.due < *next))
+            next = s.due;
+    }
+    if (!next)
+        return std::nullopt;
+    auto left = std::chrono::duration<double>(*next - clock::now()).count();
+    return std::max(left, 0.0);
+}
+
 std::uint32_t supervisor::alive(const std::string& role) const {
     std::uint32_t n = 0;
     for (const auto& [pid, c] : children_) {
@@ -52,7 +93,7 @@ void supervisor::start_all() {
     }
 }
 
-pid_t supervisor::start(const role_spec& role, pid_t replaces) {
+pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t quick_deaths) {
     spawn_request req;
     if (const auto* prog = std::get_if<program>(&role.entry)) {
         req.exe = prog->path.string();
@@ -78,14 +119,83 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces) {
     c.role = role.name;
     c.started = clock::now();
     c.replaces = replaces;
+    c.quick_deaths = quick_deaths;
     children_.emplace(pid, std::move(c));
     ++stats_[role.name].started;
     log::debug("started {} worker pid {}", role.name, pid);
     return pid;
 }
 
-void supervisor::reap(const std::function<void(const child&, int status)>& on_exit) {
-    std::vector<std::string> short_roles;
+void supervisor::start_or_schedule(const role_spec& role, std::uint32_t quick_deaths,
+                                   clock::time_point now) {
+    try {
+        start(role, 0, quick_deaths);
+    } catch (const std::exception& e) {
+        auto delay = backoff(role, quick_deaths);
+        log::error("could not start a {} worker: {}; trying again in {} ms", role.name, e.what(),
+                   delay.count());
+        scheduled_.push_back({role.name, now + delay, quick_deaths + 1});
+    }
+}
+
+std::chrono::milliseconds supervisor::backoff(const role_spec& role, std::uint32_t level) {
+    auto cap = static_cast<double>(role.backoff_max.count());
+    auto base = std::min(std::ldexp(static_cast<double>(role.backoff_initial.count()),
+                                    static_cast<int>(std::min(level, 60u))),
+                         cap);
+    std::uniform_real_distribution<double> spread{1.0 - jitter, 1.0 + jitter};
+    auto ms = std::clamp(base * spread(random_), 1.0, cap);
+    return std::chrono::milliseconds{std::llround(ms)};
+}
+
+supervisor::restart_plan supervisor::plan_restart(const child& c, int status,
+                                                  clock::time_point now) {
+    restart_plan plan;
+    auto& deaths = recent_deaths_[c.role];
+    deaths.push_back(now);
+    while (!deaths.empty() && deaths.front() <= now - death_window)
+        deaths.pop_front();
+    plan.deaths_last_minute = static_cast<std::uint32_t>(deaths.size());
+
+    const auto* r = spec(c.role);
+    if (r == nullptr) {
+        plan.why_not = "its role is unknown";
+        return plan;
+    }
+    if (planned(c.role) >= target(c.role)) {
+        // A reload's replacement, or the worker it was replacing: the other one stays.
+        plan.why_not = fmt::format("role {} has its {} workers", c.role, target(c.role));
+        return plan;
+    }
+    bool exited = WIFEXITED(status);
+    int code = exited ? WEXITSTATUS(status) : -1;
+    if (r->restart == restart_policy::temporary) {
+        plan.why_not = "a temporary role";
+    } else if (exited && std::find(r->no_restart_codes.begin(), r->no_restart_codes.end(), code) !=
+                             r->no_restart_codes.end()) {
+        plan.why_not = fmt::format("exit code {} means do not restart", code);
+    } else if (r->restart == restart_policy::transient && exited && code == 0) {
+        plan.why_not = "a transient role that ended normally";
+    }
+    if (!plan.why_not.empty()) {
+        auto& t = targets_[c.role];
+        if (t > 0)
+            --t;
+        return plan;
+    }
+    bool stayed_up = c.ready_at && now - *c.ready_at >= r->min_uptime;
+    if (stayed_up) {
+        plan.what = restart_plan::action::now;
+        return plan;
+    }
+    plan.what = restart_plan::action::later;
+    plan.delay = backoff(*r, c.quick_deaths);
+    plan.crash_loop = c.quick_deaths + 1 >= r->crash_loop_after;
+    return plan;
+}
+
+void supervisor::reap(
+    const std::function<void(const child&, int status, const restart_plan&)>& on_exit) {
     for (;;) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
@@ -100,27 +210,61 @@ void supervisor::reap(const std::function<void(const child&, int status)>& on_ex
         if (!c.retiring)
             ++st.deaths;
         st.last_exit = describe_exit(status);
-        on_exit(c, status);
+        auto now = clock::now();
+        restart_plan plan;
+        if (!c.retiring && !stopping_)
+            plan = plan_restart(c, status, now);
+        on_exit(c, status, plan);
         if (reload_.active && pid == reload_.replacement) {
             abort_reload(
                 fmt::format("the replacement {} worker pid {} ended ({}) before it was ready",
                             c.role, pid, st.last_exit));
         }
-        short_roles.push_back(c.role);
-    }
-    if (stopping_)
-        return;
-    for (const auto& name : short_roles) {
-        const auto* role = spec(name);
-        while (role != nullptr && alive(name) < target(name)) {
-            try {
-                start(*role);
-            } catch (const std::exception& e) {
-                log::error("could not revive a {} worker: {}", name, e.what());
-                break;
-            }
+        if (plan.what == restart_plan::action::now) {
+            start_or_schedule(*spec(c.role), 0, now);
+        } else if (plan.what == restart_plan::action::later) {
+            scheduled_.push_back({c.role, now + plan.delay, c.quick_deaths + 1});
         }
     }
+}
+
+void supervisor::tick(clock::time_point now) {
+    if (stopping_)
+        return;
+    for (auto& [pid, c] : children_) {
+        if (c.quick_deaths == 0 || c.retiring || !c.ready_at)
+            continue;
+        const auto* r = spec(c.role);
+        if (r != nullptr && now - *c.ready_at >= r->min_uptime) {
+            log::info(
+                "{} worker pid {} has stayed up {} ms after {} quick ends in a row: its "
+                "back-off starts again from {} ms",
+                c.role, pid, as_ms(now - c.started), c.quick_deaths, r->backoff_initial.count());
+            c.quick_deaths = 0;
+        }
+    }
+    std::vector<scheduled_restart> due;
+    auto first_due = std::stable_partition(scheduled_.begin(), scheduled_.end(),
+                                           [&](const scheduled_restart& s) { return s.due > now; });
+    due.assign(first_due, scheduled_.end());
+    scheduled_.erase(first_due, scheduled_.end());
+    for (const auto& s : due) {
+        const auto* r = spec(s.role);
+        if (r == nullptr || planned(s.role) >= target(s.role))
+            continue;
+        start_or_schedule(*r, s.quick_deaths, now);
+    }
+}
+
+void supervisor::stop_reviving() {
+    stopping_ = true;
+    scheduled_.clear();
+}
+
+void supervisor::mark_ready(pid_t pid, clock::time_point now) {
+    auto it = children_.find(pid);
+    if (it != children_.end() && !it->second.ready_at)
+        it->second.ready_at = now;
 }
 
 void supervisor::signal_all(int sig) {
@@ -138,7 +282,16 @@ std::vector<pid_t> supervisor::scale(const std::string& role, std::uint32_t coun
             fmt::format("role '{}' takes {} to {} workers, not {}", role, r->min, r->max, count));
     }
     targets_[role] = count;
-    while (alive(role) < count)
+    // Shrinking: drop scheduled restarts first (the latest first), then retire workers.
+    while (planned(role) > count && scheduled(role) > 0) {
+        auto latest = scheduled_.end();
+        for (auto it = scheduled_.begin(); it != scheduled_.end(); ++it) {
+            if (it->role == role && (latest == scheduled_.end() || it->due > latest->due))
+                latest = it;
+        }
+        scheduled_.erase(latest);
+    }
+    while (planned(role) < count)
         start(*r);
     std::vector<const child*> mine;
     for (const auto& [pid, c] : children_) {
@@ -147,8 +300,9 @@ std::vector<pid_t> supervisor::scale(const std::string& role, std::uint32_t coun
     }
     std::sort(mine.begin(), mine.end(),
               [](const child* a, const child* b) { return a->started > b->started; });
+    std::size_t keep = count - scheduled(role);
     std::vector<pid_t> extra;
-    for (std::size_t i = 0; i + count < mine.size(); ++i)
+    for (std::size_t i = 0; i + keep < mine.size(); ++i)
         extra.push_back(mine[i]->pid);
     return extra;
 }
@@ -219,6 +373,8 @@ std::optional<pid_t> supervisor::on_ready(pid_t pid, clock::time_point now) {
     reload_.old.pop_front();
     reload_.replacement = 0;
     next_reload_step(now);
+    if (!is_child(old))
+        return std::nullopt;  // it ended meanwhile: its pid is no longer ours to signal
     return old;
 }
 
@@ -240,9 +396,21 @@ std::optional<supervisor::clock::time_point> supervisor::next_deadline() const {
     std::optional<clock::time_point> next;
     if (reload_.active && reload_.replacement != 0)
         next = reload_.deadline;
+    auto earlier = [&](clock::time_point t) {
+        if (!next || t < *next)
+            next = t;
+    };
     for (const auto& [pid, c] : children_) {
-        if (c.retiring && (!next || c.retire_deadline < *next))
-            next = c.retire_deadline;
+        if (c.retiring)
+            earlier(c.retire_deadline);
+        if (c.quick_deaths > 0 && !c.retiring && c.ready_at) {
+            if (const auto* r = spec(c.role))
+                earlier(*c.ready_at + r->min_uptime);
+        }
+    }
+    if (!stopping_) {
+        for (const auto& s : scheduled_)
+            earlier(s.due);
     }
     return next;
 }

@@ -1,7 +1,10 @@
 // The supervisor half of the kingpin: starts each role's workers, reaps them when
 // they exit (whatever the reason), logs why, and starts replacements so each role
-// keeps its target count; scales a role within its bounds; retires workers (stopped
-// on purpose, never revived); and runs rolling reloads, one worker at a time.
+// keeps its target count, as its restart policy says: at once after a worker that
+// stayed up, after an exponential back-off after one that ended quickly (so a worker
+// that crashes at start does not spin the CPU); scales a role within its bounds;
+// retires workers (stopped on purpose, never revived); and runs rolling reloads, one
+// worker at a time.
 #pragma once
 
 #include "config.hpp"
@@ -13,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,9 +30,26 @@ class supervisor {
         pid_t pid = 0;
         std::string role;
         clock::time_point started;
-        bool retiring = false;              ///< stopped on purpose: not revived
-        clock::time_point retire_deadline;  ///< SIGKILL after this
-        pid_t replaces = 0;                 ///< the worker a reload replaces with this one
+        bool retiring = false;                      ///< stopped on purpose: not revived
+        clock::time_point retire_deadline;          ///< SIGKILL after this
+        pid_t replaces = 0;                         ///< the worker a reload replaces with this one
+        std::optional<clock::time_point> ready_at;  ///< when it said it was ready
+        /// Quick ends in a row of the workers this one replaces (0: a fresh start, or it
+        /// has since stayed up): its back-off level.
+        std::uint32_t quick_deaths = 0;
+    };
+    /// What reap() does about a worker that ended on its own.
+    struct restart_plan {
+        enum class action {
+            none,   ///< not restarted: retired, stopping, or `why_not`
+            now,    ///< restarted at once
+            later,  ///< restarted after `delay`
+        };
+        action what = action::none;
+        std::chrono::milliseconds delay{0};
+        std::string why_not;  ///< set for a death that is not restarted
+        std::uint32_t deaths_last_minute = 0;
+        bool crash_loop = false;
     };
     struct role_stats {
         std::uint64_t started = 0;
@@ -40,12 +61,17 @@ class supervisor {
 
     /// Starts every role's initial workers.
     void start_all();
-    /// Reaps every exited child; calls `on_exit(child, status)` for each, then starts
-    /// replacements for roles below their target, unless the kingpin is stopping.
-    void reap(const std::function<void(const child&, int status)>& on_exit);
-    /// Stop reviving; send `sig` to every child.
+    /// Reaps every exited child; decides whether and when to restart it (never for a
+    /// retired one or while stopping), calls `on_exit(child, status, plan)`, then starts
+    /// the replacement or schedules it. A worker not restarted by its role's policy
+    /// lowers the role's target by one.
+    void reap(const std::function<void(const child&, int status, const restart_plan&)>& on_exit);
+    /// Starts the restarts that are due and resets the back-off of workers that have
+    /// stayed up; call it on every loop (next_deadline() says when it is next needed).
+    void tick(clock::time_point now);
+    /// Stop reviving (drops the scheduled restarts); send `sig` to every child.
     void signal_all(int sig);
-    void stop_reviving() { stopping_ = true; }
+    void stop_reviving();
 
     /// Sets `role`'s target; returns the pids to retire (the newest first) when it
     /// shrinks. Throws mob::error for an unknown role or a count outside min..max.
@@ -57,6 +83,9 @@ class supervisor {
 
     /// Starts a rolling reload; false if one is already running.
     bool begin_reload(clock::time_point now);
+    /// A worker said it is ready (for the back-off: a worker that ends before it is
+    /// ready ended quickly).
+    void mark_ready(pid_t pid, clock::time_point now);
     /// A worker became ready: returns the old worker it replaces in a reload, to retire.
     std::optional<pid_t> on_ready(pid_t pid, clock::time_point now);
     /// Checks the reload's readiness deadline; returns a replacement to retire if it
@@ -70,12 +99,31 @@ class supervisor {
     std::size_t size() const { return children_.size(); }
     std::uint32_t alive(const std::string& role) const;
     std::uint32_t target(const std::string& role) const;
+    /// Restarts of `role` scheduled for later (they count toward its target).
+    std::uint32_t scheduled(const std::string& role) const;
+    /// Whether `role` is in a crash loop: a worker of it, running but not yet up for
+    /// min_uptime or waiting for its restart, follows crash_loop_after quick ends.
+    bool crash_loop(const std::string& role) const;
+    /// Seconds until the next scheduled restart of `role`, if one is scheduled.
+    std::optional<double> next_restart_in_s(const std::string& role) const;
     const role_spec* spec(const std::string& role) const;
     const std::unordered_map<pid_t, child>& children() const { return children_; }
     const std::map<std::string, role_stats>& stats() const { return stats_; }
 
   private:
-    pid_t start(const role_spec& role, pid_t replaces = 0);
+    struct scheduled_restart {
+        std::string role;
+        clock::time_point due;
+        std::uint32_t quick_deaths = 0;  ///< for the worker it starts
+    };
+
+    pid_t start(const role_spec& role, pid_t replaces = 0, std::uint32_t quick_deaths = 0);
+    /// start(), or if that fails, a restart scheduled after a back-off.
+    void start_or_schedule(const role_spec& role, std::uint32_t quick_deaths,
+                           clock::time_point now);
+    restart_plan plan_restart(const child& c, int status, clock::time_point now);
+    std::chrono::milliseconds backoff(const role_spec& role, std::uint32_t level);
+    std::uint32_t planned(const std::string& role) const { return alive(role) + scheduled(role); }
     void next_reload_step(clock::time_point now);
     void abort_reload(const std::string& why);
 
@@ -85,6 +133,9 @@ class supervisor {
     std::unordered_map<pid_t, child> children_;
     std::map<std::string, role_stats> stats_;
     std::map<std::string, std::uint32_t> targets_;
+    std::vector<scheduled_restart> scheduled_;
+    std::map<std::string, std::deque<clock::time_point>> recent_deaths_;
+    std::mt19937_64 random_{std::random_device{}()};
 
     struct reload_state {
         bool active = false;

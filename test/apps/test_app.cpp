@@ -2,6 +2,17 @@
 // TEST_FRONT), and "late" (TEST_LATE_MS: a worker that is ready only after that
 // long). Every worker prints "EVENT ..." lines the tests wait for, and acknowledges
 // each "probe" to its sender, so a test that joins as a worker sees who got what.
+//
+// "back" and "front" count as up as soon as they are ready (min_uptime 0, or
+// TEST_MIN_UPTIME_MS): the tests kill them right after and expect them revived at once.
+//
+// TEST_CRASHY=N adds role "crashy" (N workers; a range N..TEST_CRASHY_MAX if given)
+// that exits with TEST_CRASH_CODE (default 1) at start, before it is ready: on every
+// start, or only on its first TEST_CRASH_FIRST starts (counted in a file in
+// TEST_CRASH_DIR), 0 for never. Its restart options come from TEST_RESTART
+// (permanent, transient, temporary), TEST_NO_RESTART_CODES ("42,43"),
+// TEST_CRASHY_MIN_UPTIME_MS, TEST_BACKOFF_INITIAL_MS, TEST_BACKOFF_MAX_MS and
+// TEST_CRASH_LOOP_AFTER; unset, the defaults.
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
@@ -9,6 +20,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -124,6 +138,64 @@ void common_main(mob::worker& w) {
             std::abort();
         std::exit(3);
     });
+    w.on<int>("exit_with", [](const int& code) { std::_Exit(code); });
+}
+
+/// Whether this start of "crashy" crashes: always, or on the first TEST_CRASH_FIRST.
+bool crash_this_start() {
+    int first = env_int("TEST_CRASH_FIRST", -1);
+    if (first < 0)
+        return true;
+    if (first == 0)
+        return false;
+    const char* dir = std::getenv("TEST_CRASH_DIR");
+    if (dir == nullptr)
+        throw std::runtime_error("TEST_CRASH_FIRST needs TEST_CRASH_DIR");
+    auto file = std::filesystem::path{dir} / "crashy-starts";
+    {
+        std::ofstream out{file, std::ios::app};
+        out << 'x';
+    }
+    return std::filesystem::file_size(file) <= static_cast<std::uintmax_t>(first);
+}
+
+void crashy_main(mob::worker& w) {
+    if (crash_this_start()) {
+        int code = env_int("TEST_CRASH_CODE", 1);
+        say(fmt::format("EVENT crash_at_start {} {} {}", w.role(), w.pid(), code));
+        std::_Exit(code);
+    }
+    common_main(w);
+}
+
+mob::role_options crashy_options() {
+    using ms = std::chrono::milliseconds;
+    mob::role_options o;
+    auto n = static_cast<std::uint32_t>(env_int("TEST_CRASHY", 1));
+    if (auto max = env_int("TEST_CRASHY_MAX", 0); max > 0) {
+        o.min = n;
+        o.max = static_cast<std::uint32_t>(max);
+    } else {
+        o.workers = n;
+    }
+    const std::string policy =
+        std::getenv("TEST_RESTART") != nullptr ? std::getenv("TEST_RESTART") : "";
+    if (policy == "transient")
+        o.restart = mob::restart_policy::transient;
+    else if (policy == "temporary")
+        o.restart = mob::restart_policy::temporary;
+    if (const char* codes = std::getenv("TEST_NO_RESTART_CODES")) {
+        std::istringstream in{codes};
+        for (std::string code; std::getline(in, code, ',');)
+            o.no_restart_codes.push_back(std::stoi(code));
+    }
+    o.min_uptime = ms{env_int("TEST_CRASHY_MIN_UPTIME_MS", static_cast<int>(o.min_uptime.count()))};
+    o.backoff_initial =
+        ms{env_int("TEST_BACKOFF_INITIAL_MS", static_cast<int>(o.backoff_initial.count()))};
+    o.backoff_max = ms{env_int("TEST_BACKOFF_MAX_MS", static_cast<int>(o.backoff_max.count()))};
+    o.crash_loop_after = static_cast<std::uint32_t>(
+        env_int("TEST_CRASH_LOOP_AFTER", static_cast<int>(o.crash_loop_after)));
+    return o;
 }
 
 void late_main(mob::worker& w) {
@@ -140,8 +212,9 @@ int main(int argc, char** argv) {
         std::getenv("TEST_CONFIG") != nullptr ? std::getenv("TEST_CONFIG") : "";
     auto back = static_cast<std::uint32_t>(env_int("TEST_BACK", 4));
     auto front = static_cast<std::uint32_t>(env_int("TEST_FRONT", 2));
-    app.role("back", common_main, {.workers = back});
-    app.role("front", common_main, {.workers = front});
+    const std::chrono::milliseconds up{env_int("TEST_MIN_UPTIME_MS", 0)};
+    app.role("back", common_main, {.workers = back, .min_uptime = up});
+    app.role("front", common_main, {.workers = front, .min_uptime = up});
     if (env_int("TEST_LATE_MS", 0) > 0)
         app.role("late", late_main, {.workers = 1});
     if (env_int("TEST_RANGE", 0) > 0)
@@ -151,6 +224,8 @@ int main(int argc, char** argv) {
                  {.workers = static_cast<std::uint32_t>(env_int("TEST_POOL", 0)),
                   .credit = static_cast<std::uint32_t>(env_int("TEST_POOL_CREDIT", 1))});
     }
+    if (env_int("TEST_CRASHY", 0) > 0)
+        app.role("crashy", crashy_main, crashy_options());
     if (config == "duplicate")
         app.role("back", common_main);
     if (config == "bad_name")

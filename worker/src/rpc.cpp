@@ -208,7 +208,7 @@ clock::time_point worker_core::next_call_deadline() {
 void worker_core::expire(clock::time_point now) {
     std::vector<std::shared_ptr<call_state>> expired;
     std::vector<std::uint64_t> callbacks;
-    {
+    if (next_call_deadline() <= now) {
         std::lock_guard lock{calls_mutex_};
         while (!call_deadlines_.empty() && call_deadlines_.begin()->first <= now) {
             auto id = call_deadlines_.begin()->second;
@@ -225,6 +225,9 @@ void worker_core::expire(clock::time_point now) {
         complete(s,
                  raw_result{errc::timeout, {}, s->what + ": no result before the call's timeout"});
     forget_callbacks(callbacks);  // the caller gave up: a late call back is refused
+    if (now < next_callback_sweep_)
+        return;
+    next_callback_sweep_ = now + std::chrono::milliseconds{50};
     std::lock_guard lock{callbacks_mutex_};
     for (auto it = callbacks_.begin(); it != callbacks_.end();) {
         if (it->second.deadline <= now) {
@@ -296,6 +299,7 @@ void worker_core::handle_request(frames& f) {
         return;
     }
     auto call = std::make_shared<frames>(std::move(f));
+    dispatched_ = true;
     dispatcher_.post([this, call, id = *id] {
         auto& fr = *call;
         std::string caller{proto::view(fr[2])};

@@ -94,13 +94,34 @@ void worker_core::enqueue(frames f) {
                         errc::queue_full);
         }
         outgoing_.push_back(std::move(f));
+        outgoing_size_.store(outgoing_.size());
     }
     wake();
 }
 
 void worker_core::wake() {
-    std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    // Only a sleeping I/O thread needs the syscall; a busy one looks at the queue before
+    // it sleeps (both sides use sequentially consistent atomics: see io_loop).
+    if (io_sleeping_.load()) {
+        std::uint64_t one = 1;
+        [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    }
+}
+
+bool worker_core::has_outgoing() {
+    return outgoing_size_.load() != 0;
+}
+
+void worker_core::await_reply_briefly() {
+    // Work was just handed to the dispatcher: its reply usually follows within
+    // microseconds, and catching it here saves a sleep and a wake-up (two context
+    // switches) per call. Bounded, so an idle worker never spins.
+    const auto until = clock::now() + std::chrono::microseconds{50};
+    while (!has_outgoing() && clock::now() < until) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
 }
 
 void worker_core::on_raw(std::string topic, std::string type,
@@ -154,6 +175,7 @@ bool worker_core::wait_until_welcomed(std::chrono::milliseconds timeout) {
 
 void worker_core::io_loop() {
     send_hello();
+    auto next_check = clock::now();
     while (!io_stop_) {
         const auto heartbeat = heartbeat_;
         if (want_ready_ && (!ready_sent_ || exports_changed_.exchange(false))) {
@@ -162,39 +184,56 @@ void worker_core::io_loop() {
         }
         drain_outgoing();
 
+        // Read what is there before sleeping: a busy worker needs no poll per message.
+        bool got_any = false;
+        for (int i = 0; i < 256; ++i) {
+            frames f;
+            auto got =
+                zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
+            if (!got)
+                break;
+            got_any = true;
+            last_heard_ = clock::now();
+            handle(f);
+        }
+
+        auto now = clock::now();
+        if (now - last_sent_ >= heartbeat)
+            send_command(proto::command::heartbeat);
+        if (now >= next_check) {
+            check_broker(now);
+            next_check = now + 100ms;
+        }
+        expire(now);
+        if (got_any)
+            continue;
+        if (std::exchange(dispatched_, false)) {
+            await_reply_briefly();
+            if (has_outgoing())
+                continue;
+        }
+
+        // Going to sleep: say so, then look once more, so a wake() is never missed.
+        io_sleeping_.store(true);
+        if (has_outgoing() || (want_ready_ && !ready_sent_) || exports_changed_ || io_stop_) {
+            io_sleeping_.store(false);
+            continue;
+        }
         zmq::pollitem_t items[] = {
             {socket_.handle(), 0,
              static_cast<short>(ZMQ_POLLIN | (backlog_.empty() ? 0 : ZMQ_POLLOUT)), 0},
             {nullptr, wake_fd_, ZMQ_POLLIN, 0},
         };
-        auto now = clock::now();
-        auto next_beat = std::min(last_sent_ + heartbeat, next_call_deadline());
+        auto next_beat = std::min({last_sent_ + heartbeat, next_call_deadline(), next_check});
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
         if (wait < 0ms)
             wait = 0ms;
         zmq::poll(items, 2, wait);
-
+        io_sleeping_.store(false);
         if (items[1].revents & ZMQ_POLLIN) {
             std::uint64_t n = 0;
             [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
         }
-        if (items[0].revents & ZMQ_POLLIN) {
-            // Take what is there now, bounded so sending is never starved.
-            for (int i = 0; i < 256; ++i) {
-                frames f;
-                auto got =
-                    zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
-                if (!got)
-                    break;
-                last_heard_ = clock::now();
-                handle(f);
-            }
-        }
-        now = clock::now();
-        if (now - last_sent_ >= heartbeat)
-            send_command(proto::command::heartbeat);
-        check_broker(now);
-        expire(now);
     }
     // Leaving: flush what the application sent, then say goodbye.
     drain_outgoing();
@@ -232,6 +271,7 @@ void worker_core::drain_outgoing() {
             if (outgoing_.empty())
                 return;
             batch.swap(outgoing_);
+            outgoing_size_.store(0);
         }
         while (!batch.empty()) {
             if (!send_now(batch.front())) {
@@ -242,6 +282,7 @@ void worker_core::drain_outgoing() {
                 for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
                     outgoing_.push_front(std::move(*it));
                 }
+                outgoing_size_.store(outgoing_.size());
                 return;
             }
             batch.pop_front();

@@ -79,6 +79,8 @@ class worker_core {
 
     void enqueue(frames f);
     void wake();
+    bool has_outgoing();
+    void await_reply_briefly();
     void io_loop();
     void drain_outgoing();
     bool send_now(frames& f);
@@ -120,6 +122,9 @@ class worker_core {
     std::atomic<std::uint64_t> next_seq_{1};
     std::atomic<bool> want_ready_{false};
     std::atomic<bool> io_stop_{false};
+    std::atomic<bool> io_sleeping_{true};        ///< the I/O thread is in (or going into) poll
+    std::atomic<std::size_t> outgoing_size_{0};  ///< outgoing_.size(), readable without the lock
+    bool dispatched_ = false;  ///< I/O thread: it handed a call or message to the dispatcher
 
     std::mutex handlers_mutex_;
     std::unordered_map<std::string, std::shared_ptr<typed_handler>> handlers_;
@@ -166,6 +171,7 @@ class worker_core {
     bool broker_lost_logged_ = false;
     clock::time_point last_heard_;
     clock::time_point last_sent_;
+    clock::time_point next_callback_sweep_;
     std::deque<frames> backlog_;           // what the socket would not take yet, in order
     std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed
     std::uint32_t liveness_;

@@ -40,14 +40,40 @@ inline program exec(std::filesystem::path path, std::vector<std::string> args = 
     return program{std::move(path), std::move(args)};
 }
 
+/// When the kingpin restarts a worker of a role that ended on its own, as in
+/// Erlang/OTP. A worker the kingpin stopped itself (scale, reload, stop) is never
+/// restarted, whatever the policy.
+enum class restart_policy {
+    permanent,  ///< always (the default)
+    transient,  ///< only after an abnormal end: a non-zero exit code or a signal
+    temporary,  ///< never
+};
+
 /// How many workers a role has: `workers` (a fixed count), or `min`/`max` (a range;
-/// the role starts at min). Neither given: one worker.
+/// the role starts at min). Neither given: one worker. The rest says how its workers
+/// are restarted:
+///
+///     .role("back", back_main, {.workers = 4, .restart = mob::restart_policy::transient})
+///
+/// A worker that ends after it has been ready for at least `min_uptime` is restarted at
+/// once. One that ends sooner, or before it is ready, is restarted after a back-off:
+/// `backoff_initial`, doubling with each such end in a row up to `backoff_max`, +-20%
+/// jitter; it starts again from `backoff_initial` once a worker has stayed up.
 struct role_options {
     std::optional<std::uint32_t> workers{};
     std::optional<std::uint32_t> min{};
     std::optional<std::uint32_t> max{};
     /// Calls each worker of the role takes at once (default 1).
     std::uint32_t credit = 1;
+    restart_policy restart = restart_policy::permanent;
+    /// Exit codes that mean "do not restart me", whatever the policy.
+    std::vector<int> no_restart_codes{};
+    std::chrono::milliseconds min_uptime{1000};
+    std::chrono::milliseconds backoff_initial{100};
+    std::chrono::milliseconds backoff_max{30000};
+    /// Quick ends in a row after which the role is in a crash loop (logged as such,
+    /// and shown in its status). The kingpin still restarts it.
+    std::uint32_t crash_loop_after = 3;
 };
 
 /// A role as the app knows it, after checking.
@@ -57,6 +83,12 @@ struct role_spec {
     std::uint32_t min = 1;
     std::uint32_t max = 1;
     std::uint32_t credit = 1;
+    restart_policy restart = restart_policy::permanent;
+    std::vector<int> no_restart_codes{};
+    std::chrono::milliseconds min_uptime{1000};
+    std::chrono::milliseconds backoff_initial{100};
+    std::chrono::milliseconds backoff_max{30000};
+    std::uint32_t crash_loop_after = 3;
 };
 
 class app {
@@ -82,7 +114,9 @@ class app {
     app& queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout);
 
     /// Throws mob::error for the first bad role: a bad or duplicate name, a zero
-    /// count, min > max, workers together with min/max, a program that does not exist.
+    /// count, min > max, workers together with min/max, a program that does not exist,
+    /// a restart setting out of range (a negative min_uptime, a back-off below 1 ms or
+    /// a maximum below it, an exit code outside 0..255, crash_loop_after 0).
     void validate() const;
 
     /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
