@@ -362,6 +362,8 @@ control::app_status kingpin::status() const {
         rs.calls_failed = r.calls_failed;
         rs.messages_routed = r.routed;
         rs.messages_failed = r.failed;
+        rs.crash_loop = workers_.crash_loop(r.name);
+        rs.next_restart_in_s = workers_.next_restart_in_s(r.name).value_or(-1.0);
         s.roles.push_back(std::move(rs));
     }
     for (const auto& [id, w] : broker_.workers()) {

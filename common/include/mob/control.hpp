@@ -67,13 +67,16 @@ struct role_status {
     std::uint64_t calls_failed = 0;
     std::uint64_t messages_routed = 0;
     std::uint64_t messages_failed = 0;
+    bool crash_loop = false;        ///< its workers keep dying quickly
+    double next_restart_in_s = -1;  ///< seconds to the next scheduled restart, -1 if none
 
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(name), CEREAL_NVP(target), CEREAL_NVP(min), CEREAL_NVP(max),
            CEREAL_NVP(alive), CEREAL_NVP(ready), CEREAL_NVP(restarts), CEREAL_NVP(last_exit),
            CEREAL_NVP(queued_calls), CEREAL_NVP(queued_messages), CEREAL_NVP(calls_routed),
-           CEREAL_NVP(calls_failed), CEREAL_NVP(messages_routed), CEREAL_NVP(messages_failed));
+           CEREAL_NVP(calls_failed), CEREAL_NVP(messages_routed), CEREAL_NVP(messages_failed),
+           CEREAL_NVP(crash_loop), CEREAL_NVP(next_restart_in_s));
     }
 };
 
