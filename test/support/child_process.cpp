@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,8 @@ child_process::child_process(std::vector<std::string> argv,
     if (pid_ < 0)
         throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        // Dies with the test, even one that crashes: no kingpin outlives its test.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::setpgid(0, 0);
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
