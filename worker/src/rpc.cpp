@@ -299,7 +299,6 @@ void worker_core::handle_request(frames& f) {
         return;
     }
     auto call = std::make_shared<frames>(std::move(f));
-    dispatched_ = true;
     dispatcher_.post([this, call, id = *id] {
         auto& fr = *call;
         std::string caller{proto::view(fr[2])};

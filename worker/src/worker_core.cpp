@@ -112,18 +112,6 @@ bool worker_core::has_outgoing() {
     return outgoing_size_.load() != 0;
 }
 
-void worker_core::await_reply_briefly() {
-    // Work was just handed to the dispatcher: its reply usually follows within
-    // microseconds, and catching it here saves a sleep and a wake-up (two context
-    // switches) per call. Bounded, so an idle worker never spins.
-    const auto until = clock::now() + std::chrono::microseconds{50};
-    while (!has_outgoing() && clock::now() < until) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-}
-
 void worker_core::on_raw(std::string topic, std::string type,
                          std::function<void(const message&)> h) {
     std::lock_guard lock{handlers_mutex_};
@@ -207,11 +195,6 @@ void worker_core::io_loop() {
         expire(now);
         if (got_any)
             continue;
-        if (std::exchange(dispatched_, false)) {
-            await_reply_briefly();
-            if (has_outgoing())
-                continue;
-        }
 
         // Going to sleep: say so, then look once more, so a wake() is never missed.
         io_sleeping_.store(true);

@@ -80,7 +80,6 @@ class worker_core {
     void enqueue(frames f);
     void wake();
     bool has_outgoing();
-    void await_reply_briefly();
     void io_loop();
     void drain_outgoing();
     bool send_now(frames& f);
@@ -124,7 +123,6 @@ class worker_core {
     std::atomic<bool> io_stop_{false};
     std::atomic<bool> io_sleeping_{true};        ///< the I/O thread is in (or going into) poll
     std::atomic<std::size_t> outgoing_size_{0};  ///< outgoing_.size(), readable without the lock
-    bool dispatched_ = false;  ///< I/O thread: it handed a call or message to the dispatcher
 
     std::mutex handlers_mutex_;
     std::unordered_map<std::string, std::shared_ptr<typed_handler>> handlers_;
