@@ -15,7 +15,7 @@ TEST_TIMEOUT ?= 300
 CMAKE ?= cmake
 CTEST ?= ctest
 CLANG_FORMAT ?= clang-format
-FORMAT_DIRS := common broker worker examples test bench
+FORMAT_DIRS := common broker worker examples test bench tools
 comma := ,
 
 # The sanitizer builds: the tests and what they run, no benchmarks; the consumer tests

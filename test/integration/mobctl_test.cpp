@@ -26,7 +26,7 @@ namespace mob::test {
 namespace {
 
 struct run_result {
-    int code = -1;  ///< exit code; 128 + signal if killed; -1 if it did not end in time
+    int code = -1;    ///< exit code; 128 + signal if killed; -1 if it did not end in time
     std::string out;  ///< stdout and stderr
 };
 
@@ -146,8 +146,9 @@ class fake_kingpin {
         lock_fd_ = ::open((dir_ + "/kingpin.pid").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         auto pid = std::to_string(::getpid());
         EXPECT_EQ(::write(lock_fd_, pid.data(), pid.size()), static_cast<ssize_t>(pid.size()));
-        if (locked)
+        if (locked) {
             EXPECT_EQ(::flock(lock_fd_, LOCK_EX | LOCK_NB), 0);
+        }
         if (answer_) {
             router_.set(zmq::sockopt::linger, 0);
             router_.bind("ipc://" + dir_ + "/control.sock");
@@ -226,6 +227,9 @@ control::app_status sample_status() {
     front.name = "front";
     front.target = front.min = front.max = 2;
     front.alive = front.ready = 1;
+    front.last_exit = "exit code 3";
+    front.crash_loop = true;
+    front.next_restart_in_s = 2.5;
     s.roles.push_back(front);
     control::worker_status w;
     w.id = "back/101@host#1";
@@ -329,9 +333,8 @@ TEST(mobctl, a_live_lock_with_no_control_socket_listening_is_a_dead_kingpin_exit
 
 TEST(mobctl, a_kingpin_that_never_answers_times_out_with_exit_5) {
     temp_dir d;
-    fake_kingpin silent{d.path(), "silent", true, [](const auto&) {
-                            return std::vector<std::string>{};
-                        }};
+    fake_kingpin silent{d.path(), "silent", true,
+                        [](const auto&) { return std::vector<std::string>{}; }};
     auto started = std::chrono::steady_clock::now();
     auto r = mobctl({"status", "silent", "--runtime-dir", d.path(), "--timeout", "300"});
     auto took = std::chrono::steady_clock::now() - started;
@@ -347,23 +350,26 @@ TEST(mobctl, a_kingpin_that_never_answers_times_out_with_exit_5) {
 TEST(mobctl, speaks_mobctl1_and_prints_what_a_kingpin_answers) {
     temp_dir d;
     const auto status_json = control::to_json(sample_status());
-    fake_kingpin fake{d.path(), "fake", true, [&](const std::vector<std::string>& req) {
-                          if (req.size() == 3 && req[1] == "status")
-                              return ok(status_json);
-                          if (req.size() == 3 && req[1] == "stop")
-                              return ok(R"({"code": "ok", "message": "stopping app 'fake'"})");
-                          return std::vector<std::string>{
-                              "MOBCTL1", "error",
-                              R"({"code": "unknown_role", "message": "app 'fake' has no role 'nope'"})"};
-                      }};
+    fake_kingpin fake{
+        d.path(), "fake", true, [&](const std::vector<std::string>& req) {
+            if (req.size() == 3 && req[1] == "status")
+                return ok(status_json);
+            if (req.size() == 3 && req[1] == "stop")
+                return ok(R"({"code": "ok", "message": "stopping app 'fake'"})");
+            return std::vector<std::string>{
+                "MOBCTL1", "error",
+                R"({"code": "unknown_role", "message": "app 'fake' has no role 'nope'"})"};
+        }};
     auto json = mobctl({"status", "fake", "--json", "--runtime-dir", d.path()});
     EXPECT_EQ(json.code, 0) << json.out;
     EXPECT_EQ(json.out, status_json + "\n") << "--json must print the kingpin's JSON unchanged";
 
     auto table = mobctl({"status", "fake", "--runtime-dir", d.path()});
     EXPECT_EQ(table.code, 0) << table.out;
-    EXPECT_TRUE(std::regex_search(table.out, std::regex{"back +4/4 +4-4 +4 +1 +0 +17 .*signal SIGKILL"}))
+    EXPECT_TRUE(
+        std::regex_search(table.out, std::regex{"back +4/4 +4-4 +4 +1 +0 +17 .*signal SIGKILL"}))
         << table.out;
+    EXPECT_TRUE(has(table.out, "exit code 3; crash loop; next restart in 2.5s\n")) << table.out;
     EXPECT_TRUE(std::regex_search(table.out, std::regex{"back/101@host#1 +101 +host +ready"}))
         << table.out;
 
@@ -374,13 +380,13 @@ TEST(mobctl, speaks_mobctl1_and_prints_what_a_kingpin_answers) {
 
     auto metrics = mobctl({"metrics", "fake", "--runtime-dir", d.path()});
     EXPECT_EQ(metrics.code, 0) << metrics.out;
-    for (std::string line :
-         {"# TYPE mob_role_ready_workers gauge", "mob_role_ready_workers{app=\"fake\",role=\"front\"} 1",
-          "# TYPE mob_role_calls_routed_total counter",
-          "mob_role_calls_routed_total{app=\"fake\",role=\"back\"} 17",
-          "mob_kingpin_uptime_seconds{app=\"fake\"} 75",
-          "mob_monitor_events_total{app=\"fake\",kind=\"accepted\"} 7",
-          "mob_dropped_frames_total{app=\"fake\",reason=\"bad_frame\"} 2"}) {
+    for (std::string line : {"# TYPE mob_role_ready_workers gauge",
+                             "mob_role_ready_workers{app=\"fake\",role=\"front\"} 1",
+                             "# TYPE mob_role_calls_routed_total counter",
+                             "mob_role_calls_routed_total{app=\"fake\",role=\"back\"} 17",
+                             "mob_kingpin_uptime_seconds{app=\"fake\"} 75",
+                             "mob_monitor_events_total{app=\"fake\",kind=\"accepted\"} 7",
+                             "mob_dropped_frames_total{app=\"fake\",reason=\"bad_frame\"} 2"}) {
         EXPECT_TRUE(has(metrics.out, line + "\n")) << line << " missing in\n" << metrics.out;
     }
 
@@ -475,8 +481,8 @@ TEST(mobctl, events_follow_ends_with_0_on_sigint_and_with_4_when_the_kingpin_goe
     running_cluster rc;
     auto& c = rc.c;
     {
-        child_process follow{{MOB_MOBCTL, "events", "testapp", "--follow", "--runtime-dir",
-                              c.runtime_dir()}};
+        child_process follow{
+            {MOB_MOBCTL, "events", "testapp", "--follow", "--runtime-dir", c.runtime_dir()}};
         ASSERT_TRUE(follow.wait_for(std::regex{"kingpin +full"}, 5s)) << follow.output();
         follow.signal(SIGINT);
         auto st = follow.wait_exit(5s);
@@ -494,8 +500,8 @@ TEST(mobctl, events_follow_ends_with_0_on_sigint_and_with_4_when_the_kingpin_goe
     auto st = follow.wait_exit(10s);
     ASSERT_TRUE(st) << follow.output();
     EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 4) << follow.output();
-    EXPECT_TRUE(follow.wait_for(std::regex{"^mobctl: the kingpin of 'testapp' is not running$"},
-                                2s))
+    EXPECT_TRUE(
+        follow.wait_for(std::regex{"^mobctl: the kingpin of 'testapp' is not running$"}, 2s))
         << follow.output();
 }
 

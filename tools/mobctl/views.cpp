@@ -1,0 +1,140 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "format.hpp"
+
+namespace mob::ctl {
+
+namespace {
+
+std::string or_dash(const std::string& s) {
+    return s.empty() ? "-" : s;
+}
+
+/// (now - before) / seconds, as "12.5"; a counter that went back counts as 0.
+std::string rate(std::uint64_t before, std::uint64_t now, double seconds) {
+    if (seconds <= 0 || now < before)
+        return "0.0";
+    return fmt::format("{:.1f}", static_cast<double>(now - before) / seconds);
+}
+
+/// How the role's last worker ended, and whether it is crash-looping or waiting to
+/// restart one.
+std::string last_exit(const control::role_status& r) {
+    std::string out = or_dash(r.last_exit);
+    if (r.crash_loop)
+        out += "; crash loop";
+    if (r.next_restart_in_s >= 0)
+        out += fmt::format("; next restart in {}", duration(r.next_restart_in_s));
+    return out;
+}
+
+}  // namespace
+
+std::string roles_summary(const control::app_status& s) {
+    std::string out;
+    for (const auto& r : s.roles)
+        out += fmt::format("{}{} {}/{}", out.empty() ? "" : " ", r.name, r.ready, r.target);
+    return out.empty() ? "no roles" : out;
+}
+
+std::string status_view(const control::app_status& s) {
+    std::string out = fmt::format("app {}: kingpin pid {}, up {}{}\n", s.app, s.kingpin_pid,
+                                  duration(s.uptime_s), s.reloading ? ", reloading" : "");
+    for (const auto& e : s.endpoints)
+        out += fmt::format("endpoint {}\n", e);
+
+    std::vector<std::vector<std::string>> roles;
+    for (const auto& r : s.roles) {
+        roles.push_back({r.name, fmt::format("{}/{}", r.ready, r.target),
+                         fmt::format("{}-{}", r.min, r.max), fmt::format("{}", r.alive),
+                         fmt::format("{}", r.restarts), fmt::format("{}", r.queued_calls),
+                         fmt::format("{}", r.calls_routed), fmt::format("{}", r.calls_failed),
+                         fmt::format("{}", r.messages_routed), last_exit(r)});
+    }
+    out += "\n";
+    out += table({{"ROLE"},
+                  {"READY/TARGET", true},
+                  {"MIN-MAX", true},
+                  {"ALIVE", true},
+                  {"RESTARTS", true},
+                  {"QUEUED", true},
+                  {"CALLS", true},
+                  {"FAILED", true},
+                  {"MESSAGES", true},
+                  {"LAST EXIT"}},
+                 roles);
+
+    out += "\n";
+    if (s.workers.empty())
+        return out + "no workers\n";
+    std::vector<const control::worker_status*> sorted;
+    for (const auto& w : s.workers)
+        sorted.push_back(&w);
+    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->role, a->pid, a->id) < std::tie(b->role, b->pid, b->id);
+    });
+    std::vector<std::vector<std::string>> workers;
+    for (const auto* wp : sorted) {
+        const auto& w = *wp;
+        workers.push_back({w.id, fmt::format("{}", w.pid), or_dash(w.host), or_dash(w.state),
+                           duration(w.uptime_s), fmt::format("{}", w.credit),
+                           fmt::format("{}", w.in_flight), fmt::format("{}", w.served),
+                           duration(w.last_heartbeat_s) + " ago"});
+    }
+    out += table({{"WORKER"},
+                  {"PID", true},
+                  {"HOST"},
+                  {"STATE"},
+                  {"UPTIME", true},
+                  {"CREDIT", true},
+                  {"IN FLIGHT", true},
+                  {"SERVED", true},
+                  {"HEARTBEAT", true}},
+                 workers);
+    return out;
+}
+
+std::string event_line(const control::event& e) {
+    auto line = fmt::format("{:>5}  {}  {:<7}  {:<20}  {}  {}", e.seq, clock_time(e.time),
+                            or_dash(e.source), or_dash(e.kind), or_dash(e.endpoint), e.detail);
+    line.erase(line.find_last_not_of(' ') + 1);
+    return line;
+}
+
+std::string top_view(const control::app_status& before, const control::app_status& now,
+                     double seconds) {
+    std::map<std::string, const control::role_status*> previous;
+    for (const auto& r : before.roles)
+        previous[r.name] = &r;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : now.roles) {
+        auto it = previous.find(r.name);
+        const auto& b = it != previous.end() ? *it->second : r;
+        rows.push_back({r.name, fmt::format("{}/{}", r.ready, r.target), fmt::format("{}", r.alive),
+                        fmt::format("{}", r.queued_calls), fmt::format("{}", r.queued_messages),
+                        rate(b.calls_routed, r.calls_routed, seconds),
+                        rate(b.calls_failed, r.calls_failed, seconds),
+                        rate(b.messages_routed, r.messages_routed, seconds),
+                        fmt::format("{}", r.restarts)});
+    }
+    auto out =
+        fmt::format("app {}: kingpin pid {}, up {}, {} workers; rates over {:.1f}s\n\n", now.app,
+                    now.kingpin_pid, duration(now.uptime_s), now.workers.size(), seconds);
+    out += table({{"ROLE"},
+                  {"READY/TARGET", true},
+                  {"ALIVE", true},
+                  {"QUEUED CALLS", true},
+                  {"QUEUED MSGS", true},
+                  {"CALLS/S", true},
+                  {"FAILED/S", true},
+                  {"MESSAGES/S", true},
+                  {"RESTARTS", true}},
+                 rows);
+    return out;
+}
+
+}  // namespace mob::ctl
