@@ -48,12 +48,15 @@ TEST(readme, every_cpp_snippet_is_taken_from_a_built_example) {
     auto blocks = cpp_blocks(read(MOB_SOURCE_DIR "/README.md"));
     ASSERT_GE(blocks.size(), 8u);
     std::vector<std::string> sources;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(MOB_SOURCE_DIR "/examples")) {
-        if (entry.path().extension() == ".cpp") sources.push_back(read(entry.path()));
+    for (const auto& entry :
+         std::filesystem::recursive_directory_iterator(MOB_SOURCE_DIR "/examples")) {
+        if (entry.path().extension() == ".cpp")
+            sources.push_back(read(entry.path()));
     }
     for (const auto& block : blocks) {
         bool found = false;
-        for (const auto& source : sources) found = found || source.find(block) != std::string::npos;
+        for (const auto& source : sources)
+            found = found || source.find(block) != std::string::npos;
         EXPECT_TRUE(found) << "this README snippet is in no file under examples/:\n" << block;
     }
 }
