@@ -3,10 +3,10 @@
 #include "control_server.hpp"
 #include "event_log.hpp"
 #include "mob/control.hpp"
+#include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
 #include "router.hpp"
-#include "socket_monitor.hpp"
 #include "spawn.hpp"
 #include "supervisor.hpp"
 
@@ -271,8 +271,12 @@ int kingpin::run() {
         }
         if (items[0].revents & ZMQ_POLLIN)
             broker_.handle_incoming();
-        if (items[3].revents & ZMQ_POLLIN)
-            monitor_.drain(events_);
+        if (items[3].revents & ZMQ_POLLIN) {
+            while (auto e = monitor_.next()) {
+                log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
+                events_.add("monitor", e->kind, e->endpoint, fmt::format("value {}", e->value));
+            }
+        }
         if (items[2].revents & ZMQ_POLLIN) {
             control_.handle_incoming([this](std::string_view verb, std::string_view json) {
                 return on_control(verb, json);

@@ -58,6 +58,8 @@ worker_options worker::options_from_env() {
     o.liveness = env_number("MOB_LIVENESS", 3);
     o.credit = env_number("MOB_CREDIT", 1);
     o.call_timeout = std::chrono::milliseconds{env_number("MOB_CALL_TIMEOUT_MS", 30000)};
+    const char* monitor = std::getenv("MOB_MONITOR");
+    o.monitor = monitor != nullptr && std::string_view{monitor} == "1";
     return o;
 }
 
@@ -103,6 +105,9 @@ proxy worker::require(std::string_view role, call_settings settings) {
         throw error("require: '" + std::string{role} + "' is not a role name", errc::unknown_role);
     }
     return proxy{core_->link(), std::string{role}, settings};
+}
+std::map<std::string, std::uint64_t> worker::monitor_counts() const {
+    return core_->monitor_counts();
 }
 std::size_t worker::pending_calls() const {
     return core_->pending_calls();

@@ -37,6 +37,8 @@ worker_core::worker_core(worker_options options)
     socket_.set(zmq::sockopt::rcvhwm, 100000);
     socket_.set(zmq::sockopt::reconnect_ivl, 100);
     socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
+    if (options_.monitor)
+        monitor_.emplace(context_, socket_, "worker");
     socket_.connect(options_.endpoint);
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0)
@@ -60,6 +62,7 @@ worker_core::~worker_core() {
     wake();
     if (io_thread_.joinable())
         io_thread_.join();
+    monitor_.reset();  // stopped before its socket closes
     socket_.close();
     context_.close();
     if (wake_fd_ >= 0)
@@ -106,6 +109,19 @@ void worker_core::wake() {
         std::uint64_t one = 1;
         [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
     }
+}
+
+void worker_core::drain_monitor() {
+    while (auto e = monitor_->next()) {
+        log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
+        std::lock_guard lock{monitor_mutex_};
+        ++monitor_counts_[e->kind];
+    }
+}
+
+std::map<std::string, std::uint64_t> worker_core::monitor_counts() const {
+    std::lock_guard lock{monitor_mutex_};
+    return monitor_counts_;
 }
 
 bool worker_core::has_outgoing() {
@@ -185,6 +201,8 @@ void worker_core::io_loop() {
             handle(f);
         }
 
+        if (monitor_)
+            drain_monitor();
         auto now = clock::now();
         if (now - last_sent_ >= heartbeat)
             send_command(proto::command::heartbeat);
@@ -206,12 +224,13 @@ void worker_core::io_loop() {
             {socket_.handle(), 0,
              static_cast<short>(ZMQ_POLLIN | (backlog_.empty() ? 0 : ZMQ_POLLOUT)), 0},
             {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+            {monitor_ ? monitor_->pair().handle() : nullptr, monitor_ ? 0 : -1, ZMQ_POLLIN, 0},
         };
         auto next_beat = std::min({last_sent_ + heartbeat, next_call_deadline(), next_check});
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
         if (wait < 0ms)
             wait = 0ms;
-        zmq::poll(items, 2, wait);
+        zmq::poll(items, monitor_ ? 3 : 2, wait);
         io_sleeping_.store(false);
         if (items[1].revents & ZMQ_POLLIN) {
             std::uint64_t n = 0;

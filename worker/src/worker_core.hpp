@@ -5,6 +5,7 @@
 
 #include "dispatcher.hpp"
 #include "mob/detail/rpc_core.hpp"
+#include "mob/detail/socket_monitor.hpp"
 #include "mob/message.hpp"
 #include "mob/protocol.hpp"
 #include "mob/worker.hpp"
@@ -19,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -69,6 +71,7 @@ class worker_core {
     void add_export(std::string name, std::string types,
                     std::function<void(const incoming_call&)> fn);
     std::size_t pending_calls() const;
+    std::map<std::string, std::uint64_t> monitor_counts() const;
     std::size_t pending_callbacks() const;
 
   private:
@@ -101,6 +104,7 @@ class worker_core {
     void send_ready();
     clock::time_point next_call_deadline();
     void report_error(send_error e);
+    void drain_monitor();
     void forget_callbacks(const std::vector<std::uint64_t>& ids);
     void remember_expired(std::uint64_t id);  // callbacks_mutex_ held
     void check_broker(clock::time_point now);
@@ -114,6 +118,9 @@ class worker_core {
 
     zmq::context_t context_;
     zmq::socket_t socket_;
+    std::optional<socket_monitor> monitor_;  // before connect(), so it sees it
+    mutable std::mutex monitor_mutex_;
+    std::map<std::string, std::uint64_t> monitor_counts_;
     int wake_fd_ = -1;
 
     std::mutex out_mutex_;

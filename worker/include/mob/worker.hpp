@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,6 +60,7 @@ struct worker_options {
     std::chrono::milliseconds call_timeout{30000};  ///< default timeout of its own calls
     std::uint32_t liveness = 3;
     std::size_t max_outgoing = 100000;  ///< messages queued locally before send() throws
+    bool monitor = false;               ///< watch the DEALER with a ZeroMQ monitor (MOB_MONITOR=1)
 };
 
 /// A set of receivers: all(role), any(role), pid(p), id(worker id).
@@ -151,6 +153,10 @@ class worker {
     /// A proxy to the functions `role` exports. Works whatever the order of roles:
     /// a call to a role with no worker up yet waits in the broker.
     proxy require(std::string_view role, call_settings settings = {});
+
+    /// ZeroMQ monitor events of this worker's socket so far, by kind ("connected",
+    /// "disconnected", "handshake_succeeded", ...); empty unless options.monitor.
+    std::map<std::string, std::uint64_t> monitor_counts() const;
 
     /// Calls waiting for a result, and callbacks made here waiting to be called back.
     std::size_t pending_calls() const;

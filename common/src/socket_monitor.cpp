@@ -1,4 +1,4 @@
-#include "socket_monitor.hpp"
+#include "mob/detail/socket_monitor.hpp"
 
 #include "mob/error.hpp"
 #include "mob/log.hpp"
@@ -63,23 +63,21 @@ socket_monitor::~socket_monitor() {
     pair_.close();
 }
 
-void socket_monitor::drain(event_log& log) {
-    for (int i = 0; i < 256; ++i) {
+std::optional<socket_monitor::event> socket_monitor::next() {
+    for (;;) {
         std::vector<zmq::message_t> frames;
         auto got =
             zmq::recv_multipart(pair_, std::back_inserter(frames), zmq::recv_flags::dontwait);
         if (!got)
-            return;
+            return std::nullopt;
         if (frames.size() != 2 || frames[0].size() < 6)
-            continue;
-        std::uint16_t event = 0;
+            continue;  // not an event of libzmq 4.3's layout
+        std::uint16_t id = 0;
         std::uint32_t value = 0;
-        std::memcpy(&event, frames[0].data(), sizeof event);
+        std::memcpy(&id, frames[0].data(), sizeof id);
         std::memcpy(&value, static_cast<const char*>(frames[0].data()) + 2, sizeof value);
-        std::string endpoint{static_cast<const char*>(frames[1].data()), frames[1].size()};
-        const char* kind = monitor_event_name(event);
-        log::debug("monitor: {} {} ({})", kind, endpoint, value);
-        log.add("monitor", kind, endpoint, fmt::format("value {}", value));
+        return event{monitor_event_name(id), value,
+                     std::string{static_cast<const char*>(frames[1].data()), frames[1].size()}};
     }
 }
 

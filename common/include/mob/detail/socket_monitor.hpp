@@ -1,12 +1,13 @@
 // The ZeroMQ monitor of a socket: libzmq reports connections, disconnections and
-// handshakes on an inproc PAIR socket, which the kingpin's loop polls beside the others.
-// (cppzmq's monitor_t loops on its own; we poll the PAIR ourselves.)
+// handshakes on an inproc PAIR socket, which the owner's loop polls beside its others
+// (the kingpin's ROUTER, and a worker's DEALER when asked). cppzmq's monitor_t loops
+// on its own; we poll the PAIR ourselves.
 #pragma once
-
-#include "event_log.hpp"
 
 #include <zmq.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mob::detail {
@@ -20,9 +21,15 @@ class socket_monitor {
     socket_monitor(const socket_monitor&) = delete;
     socket_monitor& operator=(const socket_monitor&) = delete;
 
+    struct event {
+        const char* kind;  ///< see monitor_event_name()
+        std::uint32_t value;
+        std::string endpoint;
+    };
+
     zmq::socket_ref pair() { return pair_; }
-    /// Reads the pending events into `log` (logged at debug level too).
-    void drain(event_log& log);
+    /// The next pending event, if any (never blocks).
+    std::optional<event> next();
 
   private:
     zmq::socket_ref watched_;
