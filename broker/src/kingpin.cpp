@@ -384,6 +384,11 @@ control::app_status kingpin::status() const {
         ws.served = w.served;
         ws.delivered = w.delivered;
         ws.last_heartbeat_s = seconds_since(w.last_heard);
+        if (auto c = workers_.children().find(static_cast<pid_t>(w.pid));
+            w.local_child && c != workers_.children().end()) {
+            ws.restarts = c->second.restarts;
+            ws.last_exit = c->second.predecessor_exit;
+        }
         s.workers.push_back(std::move(ws));
     }
     s.monitor_events = events_.monitor_counts();

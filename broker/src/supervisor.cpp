@@ -93,7 +93,8 @@ void supervisor::start_all() {
     }
 }
 
-pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t quick_deaths) {
+pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t quick_deaths,
+                        std::uint32_t restarts, std::string predecessor_exit) {
     spawn_request req;
     if (const auto* prog = std::get_if<program>(&role.entry)) {
         req.exe = prog->path.string();
@@ -120,6 +121,8 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
     c.started = clock::now();
     c.replaces = replaces;
     c.quick_deaths = quick_deaths;
+    c.restarts = restarts;
+    c.predecessor_exit = std::move(predecessor_exit);
     children_.emplace(pid, std::move(c));
     ++stats_[role.name].started;
     log::debug("started {} worker pid {}", role.name, pid);
@@ -127,14 +130,16 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
 }
 
 void supervisor::start_or_schedule(const role_spec& role, std::uint32_t quick_deaths,
-                                   clock::time_point now) {
+                                   clock::time_point now, std::uint32_t restarts,
+                                   std::string predecessor_exit) {
     try {
-        start(role, 0, quick_deaths);
+        start(role, 0, quick_deaths, restarts, predecessor_exit);
     } catch (const std::exception& e) {
         auto delay = backoff(role, quick_deaths);
         log::error("could not start a {} worker: {}; trying again in {} ms", role.name, e.what(),
                    delay.count());
-        scheduled_.push_back({role.name, now + delay, quick_deaths + 1});
+        scheduled_.push_back(
+            {role.name, now + delay, quick_deaths + 1, restarts, std::move(predecessor_exit)});
     }
 }
 
@@ -221,9 +226,10 @@ void supervisor::reap(
                             c.role, pid, st.last_exit));
         }
         if (plan.what == restart_plan::action::now) {
-            start_or_schedule(*spec(c.role), 0, now);
+            start_or_schedule(*spec(c.role), 0, now, c.restarts + 1, st.last_exit);
         } else if (plan.what == restart_plan::action::later) {
-            scheduled_.push_back({c.role, now + plan.delay, c.quick_deaths + 1});
+            scheduled_.push_back(
+                {c.role, now + plan.delay, c.quick_deaths + 1, c.restarts + 1, st.last_exit});
         }
     }
 }
@@ -252,7 +258,7 @@ void supervisor::tick(clock::time_point now) {
         const auto* r = spec(s.role);
         if (r == nullptr || planned(s.role) >= target(s.role))
             continue;
-        start_or_schedule(*r, s.quick_deaths, now);
+        start_or_schedule(*r, s.quick_deaths, now, s.restarts, s.predecessor_exit);
     }
 }
 

@@ -37,6 +37,8 @@ class supervisor {
         /// Quick ends in a row of the workers this one replaces (0: a fresh start, or it
         /// has since stayed up): its back-off level.
         std::uint32_t quick_deaths = 0;
+        std::uint32_t restarts = 0;    ///< workers of this slot that died before this one
+        std::string predecessor_exit;  ///< how the last of them ended
     };
     /// What reap() does about a worker that ended on its own.
     struct restart_plan {
@@ -115,12 +117,15 @@ class supervisor {
         std::string role;
         clock::time_point due;
         std::uint32_t quick_deaths = 0;  ///< for the worker it starts
+        std::uint32_t restarts = 0;
+        std::string predecessor_exit;
     };
 
-    pid_t start(const role_spec& role, pid_t replaces = 0, std::uint32_t quick_deaths = 0);
+    pid_t start(const role_spec& role, pid_t replaces = 0, std::uint32_t quick_deaths = 0,
+                std::uint32_t restarts = 0, std::string predecessor_exit = {});
     /// start(), or if that fails, a restart scheduled after a back-off.
-    void start_or_schedule(const role_spec& role, std::uint32_t quick_deaths,
-                           clock::time_point now);
+    void start_or_schedule(const role_spec& role, std::uint32_t quick_deaths, clock::time_point now,
+                           std::uint32_t restarts = 0, std::string predecessor_exit = {});
     restart_plan plan_restart(const child& c, int status, clock::time_point now);
     std::chrono::milliseconds backoff(const role_spec& role, std::uint32_t level);
     std::uint32_t planned(const std::string& role) const { return alive(role) + scheduled(role); }

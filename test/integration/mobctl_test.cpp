@@ -454,6 +454,20 @@ TEST(mobctl, status_shows_a_worker_killed_with_sigkill_as_one_restart) {
     const auto* back = role_of(*after, "back");
     EXPECT_EQ(back->restarts, 1u);
     EXPECT_TRUE(has(back->last_exit, "SIGKILL")) << back->last_exit;
+    // The successor carries its slot's history; its peers have none.
+    int successors = 0;
+    for (const auto& w : after->workers) {
+        if (w.role != "back")
+            continue;
+        if (w.restarts == 1) {
+            ++successors;
+            EXPECT_TRUE(has(w.last_exit, "SIGKILL")) << w.last_exit;
+        } else {
+            EXPECT_EQ(w.restarts, 0u);
+            EXPECT_EQ(w.last_exit, "");
+        }
+    }
+    EXPECT_EQ(successors, 1);
 }
 
 TEST(mobctl, events_show_a_probe_that_joins_and_leaves) {

@@ -83,7 +83,8 @@ std::string status_view(const control::app_status& s) {
         workers.push_back({w.id, fmt::format("{}", w.pid), or_dash(w.host), or_dash(w.state),
                            duration(w.uptime_s), fmt::format("{}", w.credit),
                            fmt::format("{}", w.in_flight), fmt::format("{}", w.served),
-                           duration(w.last_heartbeat_s) + " ago"});
+                           duration(w.last_heartbeat_s) + " ago", fmt::format("{}", w.restarts),
+                           or_dash(w.last_exit)});
     }
     out += table({{"WORKER"},
                   {"PID", true},
@@ -93,7 +94,9 @@ std::string status_view(const control::app_status& s) {
                   {"CREDIT", true},
                   {"IN FLIGHT", true},
                   {"SERVED", true},
-                  {"HEARTBEAT", true}},
+                  {"HEARTBEAT", true},
+                  {"RESTARTS", true},
+                  {"LAST EXIT"}},
                  workers);
     return out;
 }
