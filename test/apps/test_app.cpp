@@ -217,6 +217,8 @@ int main(int argc, char** argv) {
     app.role("front", common_main, {.workers = front, .min_uptime = up});
     if (env_int("TEST_LATE_MS", 0) > 0)
         app.role("late", late_main, {.workers = 1});
+    if (const char* exe = std::getenv("TEST_EXEC"); exe != nullptr)
+        app.role("ext", mob::exec(exe, {"from-the-kingpin"}), {.workers = 2});
     if (env_int("TEST_RANGE", 0) > 0)
         app.role("range", common_main, {.min = 1, .max = 3});
     if (env_int("TEST_POOL", 0) > 0) {

@@ -133,6 +133,26 @@ TEST(supervision, min_above_max_is_refused_before_anything_is_spawned) {
     expect_refused("min_above_max", "role 'range': max \\(2\\) is below min \\(3\\)");
 }
 
+TEST(supervision, a_role_can_be_another_program_that_links_libmob_worker) {
+    cluster c{{{"TEST_EXEC", MOB_EXEC_WORKER}}};
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    EXPECT_TRUE(
+        c.kingpin().wait_for_count(std::regex{"EVENT start ext \\d+ exec from-the-kingpin"}, 2, 5s))
+        << c.kingpin().output();
+    probe p{c};
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
+    auto ext = p.w().require("ext");
+    EXPECT_EQ(ext.call<std::string>("tag").value(5s), "from-the-kingpin");
+    auto pid = ext.call<std::int64_t>("whoami").value(5s);
+    EXPECT_EQ(c.ready_pids("ext").count(static_cast<pid_t>(pid)), 1u);
+    // Revived like any other worker.
+    auto mark = c.kingpin().line_count();
+    ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+    EXPECT_TRUE(c.kingpin().wait_for(
+        std::regex{fmt::format("ext worker pid {} died: signal SIGKILL", pid)}, 5s, mark));
+    EXPECT_TRUE(c.wait_full(10s, mark)) << c.kingpin().output();
+}
+
 TEST(supervision, a_second_kingpin_of_the_same_app_is_refused) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();

@@ -1,0 +1,15 @@
+# Configures a copy of the root CMakeLists.txt in its own directory (an in-source build)
+# and expects mob's refusal.
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+file(COPY "${SOURCE}/CMakeLists.txt" DESTINATION "${WORK}")
+execute_process(COMMAND "${CMAKE_COMMAND}" -S . -B . WORKING_DIRECTORY "${WORK}"
+                RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+file(REMOVE_RECURSE "${WORK}")
+if(result EQUAL 0)
+  message(FATAL_ERROR "an in-source build was accepted")
+endif()
+if(NOT err MATCHES "mob refuses in-source builds")
+  message(FATAL_ERROR "an in-source build failed without saying why:\n${err}")
+endif()
+message(STATUS "in-source build refused, as it should be")
