@@ -489,6 +489,12 @@ TEST(mobctl, events_show_a_probe_that_joins_and_leaves) {
         since = std::to_string(last_seq(c));
     }
     EXPECT_TRUE(shows("disconnected")) << mobctl(c, {"events", "testapp"}).out;
+    // Counted by kind and by endpoint in the status too.
+    auto s = status_of(c);
+    EXPECT_GE(s.monitor_events["accepted"], 7u) << "6 workers and the probe";
+    EXPECT_GE(s.monitor_events["disconnected"], 1u);
+    EXPECT_GE(s.monitor_endpoints["disconnected ipc://" + c.runtime_dir() + "/testapp/broker.sock"],
+              1u);
 }
 
 TEST(mobctl, events_follow_ends_with_0_on_sigint_and_with_4_when_the_kingpin_goes) {
