@@ -111,17 +111,7 @@ role_spec app::check(const pending_role& r) const {
             fmt::format("role name '{}' is not valid: use [A-Za-z0-9_.-]+, at most 64", r.name));
     }
     const auto& o = r.options;
-    role_spec spec{.name = r.name,
-                   .entry = r.entry,
-                   .min = 1,
-                   .max = 1,
-                   .credit = o.credit,
-                   .restart = o.restart,
-                   .no_restart_codes = o.no_restart_codes,
-                   .min_uptime = o.min_uptime,
-                   .backoff_initial = o.backoff_initial,
-                   .backoff_max = o.backoff_max,
-                   .crash_loop_after = o.crash_loop_after};
+    role_spec spec{.name = r.name, .entry = r.entry, .min = 1, .max = 1, .options = o};
     if (o.credit == 0)
         throw error(fmt::format("role '{}': credit must be at least 1", r.name));
     check_restart_options(r.name, o);

@@ -55,11 +55,11 @@ bool supervisor::crash_loop(const std::string& role) const {
     if (r == nullptr)
         return false;
     for (const auto& s : scheduled_) {
-        if (s.role == role && s.quick_deaths >= r->crash_loop_after)
+        if (s.role == role && s.quick_deaths >= r->options.crash_loop_after)
             return true;
     }
     for (const auto& [pid, c] : children_) {
-        if (c.role == role && !c.retiring && c.quick_deaths >= r->crash_loop_after)
+        if (c.role == role && !c.retiring && c.quick_deaths >= r->options.crash_loop_after)
             return true;
     }
     return false;
@@ -111,7 +111,7 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
         "MOB_SPAWNED=1",
         fmt::format("MOB_HEARTBEAT_MS={}", config_.heartbeat.count()),
         fmt::format("MOB_LIVENESS={}", config_.liveness),
-        fmt::format("MOB_CREDIT={}", role.credit),
+        fmt::format("MOB_CREDIT={}", role.options.credit),
         fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
     });
     auto pid = spawn(req);
@@ -144,8 +144,8 @@ void supervisor::start_or_schedule(const role_spec& role, std::uint32_t quick_de
 }
 
 std::chrono::milliseconds supervisor::backoff(const role_spec& role, std::uint32_t level) {
-    auto cap = static_cast<double>(role.backoff_max.count());
-    auto base = std::min(std::ldexp(static_cast<double>(role.backoff_initial.count()),
+    auto cap = static_cast<double>(role.options.backoff_max.count());
+    auto base = std::min(std::ldexp(static_cast<double>(role.options.backoff_initial.count()),
                                     static_cast<int>(std::min(level, 60u))),
                          cap);
     std::uniform_real_distribution<double> spread{1.0 - jitter, 1.0 + jitter};
@@ -174,12 +174,13 @@ supervisor::restart_plan supervisor::plan_restart(const child& c, int status,
     }
     bool exited = WIFEXITED(status);
     int code = exited ? WEXITSTATUS(status) : -1;
-    if (r->restart == restart_policy::temporary) {
+    if (r->options.restart == restart_policy::temporary) {
         plan.why_not = "a temporary role";
-    } else if (exited && std::find(r->no_restart_codes.begin(), r->no_restart_codes.end(), code) !=
-                             r->no_restart_codes.end()) {
+    } else if (exited &&
+               std::find(r->options.no_restart_codes.begin(), r->options.no_restart_codes.end(),
+                         code) != r->options.no_restart_codes.end()) {
         plan.why_not = fmt::format("exit code {} means do not restart", code);
-    } else if (r->restart == restart_policy::transient && exited && code == 0) {
+    } else if (r->options.restart == restart_policy::transient && exited && code == 0) {
         plan.why_not = "a transient role that ended normally";
     }
     if (!plan.why_not.empty()) {
@@ -188,14 +189,14 @@ supervisor::restart_plan supervisor::plan_restart(const child& c, int status,
             --t;
         return plan;
     }
-    bool stayed_up = c.ready_at && now - *c.ready_at >= r->min_uptime;
+    bool stayed_up = c.ready_at && now - *c.ready_at >= r->options.min_uptime;
     if (stayed_up) {
         plan.what = restart_plan::action::now;
         return plan;
     }
     plan.what = restart_plan::action::later;
     plan.delay = backoff(*r, c.quick_deaths);
-    plan.crash_loop = c.quick_deaths + 1 >= r->crash_loop_after;
+    plan.crash_loop = c.quick_deaths + 1 >= r->options.crash_loop_after;
     return plan;
 }
 
@@ -241,11 +242,12 @@ void supervisor::tick(clock::time_point now) {
         if (c.quick_deaths == 0 || c.retiring || !c.ready_at)
             continue;
         const auto* r = spec(c.role);
-        if (r != nullptr && now - *c.ready_at >= r->min_uptime) {
+        if (r != nullptr && now - *c.ready_at >= r->options.min_uptime) {
             log::info(
                 "{} worker pid {} has stayed up {} ms after {} quick ends in a row: its "
                 "back-off starts again from {} ms",
-                c.role, pid, as_ms(now - c.started), c.quick_deaths, r->backoff_initial.count());
+                c.role, pid, as_ms(now - c.started), c.quick_deaths,
+                r->options.backoff_initial.count());
             c.quick_deaths = 0;
         }
     }
@@ -411,7 +413,7 @@ std::optional<supervisor::clock::time_point> supervisor::next_deadline() const {
             earlier(c.retire_deadline);
         if (c.quick_deaths > 0 && !c.retiring && c.ready_at) {
             if (const auto* r = spec(c.role))
-                earlier(*c.ready_at + r->min_uptime);
+                earlier(*c.ready_at + r->options.min_uptime);
         }
     }
     if (!stopping_) {

@@ -156,7 +156,7 @@ TEST_F(rpc, least_recently_used_with_credit_gives_a_slow_worker_fewer_calls) {
     ASSERT_NO_FATAL_FAILURE(start());
     auto backs = c().ready_pids("back");
     auto slow = *backs.begin();
-    w().pid(slow).send("be_slow", 40);
+    w().pid(slow).send("be_slow", 100);
     // The be_slow message reaches the worker before any call below (same path, in order).
     auto back = w().require("back");
     // Keep 8 calls in flight: each completion starts the next, until 200 are done.
@@ -191,11 +191,12 @@ TEST_F(rpc, least_recently_used_with_credit_gives_a_slow_worker_fewer_calls) {
         if (pid != slow)
             others += n;
     }
-    // Each fast worker serves several calls for every one the slow worker serves.
+    // Each fast worker serves at least twice what the slow one does (in fact some 10 to
+    // 50 times; the margin is for a loaded machine).
     std::string spread;
     for (auto [pid, n] : served)
         spread += fmt::format(" {}{}:{}", pid, pid == slow ? "(slow)" : "", n);
-    EXPECT_LT(served[slow] * 3, others / 3) << "served:" << spread;
+    EXPECT_LT(served[slow] * 2, others / 3) << "served:" << spread;
 }
 
 TEST_F(rpc, a_worker_never_holds_more_calls_than_its_credit) {

@@ -76,19 +76,13 @@ struct role_options {
     std::uint32_t crash_loop_after = 3;
 };
 
-/// A role as the app knows it, after checking.
+/// A role as the app knows it, after checking: its counts resolved from the options.
 struct role_spec {
     std::string name;
     std::variant<role_main, program> entry;
     std::uint32_t min = 1;
     std::uint32_t max = 1;
-    std::uint32_t credit = 1;
-    restart_policy restart = restart_policy::permanent;
-    std::vector<int> no_restart_codes{};
-    std::chrono::milliseconds min_uptime{1000};
-    std::chrono::milliseconds backoff_initial{100};
-    std::chrono::milliseconds backoff_max{30000};
-    std::uint32_t crash_loop_after = 3;
+    role_options options;
 };
 
 class app {
