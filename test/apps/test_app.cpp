@@ -54,9 +54,9 @@ std::atomic<int> extra_delay_ms{0};
 std::atomic<int> holding{0};
 std::atomic<int> most_held{0};
 
-// allowed-sleep: these functions stand for work that takes time.
+// These functions stand for work that takes time.
 void work_for(int ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{ms});
+    std::this_thread::sleep_for(std::chrono::milliseconds{ms});  // allowed-sleep: simulated work
 }
 
 void export_functions(mob::worker& w) {
@@ -200,8 +200,8 @@ mob::role_options crashy_options() {
 
 void late_main(mob::worker& w) {
     common_main(w);
-    // allowed-sleep: this role stands for a worker whose set-up takes a while.
-    std::this_thread::sleep_for(std::chrono::milliseconds{env_int("TEST_LATE_MS", 0)});
+    // This role stands for a worker whose set-up takes a while.
+    work_for(env_int("TEST_LATE_MS", 0));
 }
 
 }  // namespace
