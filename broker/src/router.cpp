@@ -33,7 +33,6 @@ router::router(zmq::socket_ref socket, const kingpin_config& config, hooks h)
       host_(local_hostname()),
       next_heartbeat_(clock::now() + config.heartbeat) {
     for (const auto& spec : config.roles) {
-        role_index_.emplace(spec.name, roles_.size());
         auto& r = roles_.emplace_back();
         r.name = spec.name;
         r.target = spec.min;
@@ -41,8 +40,13 @@ router::router(zmq::socket_ref socket, const kingpin_config& config, hooks h)
 }
 
 role_entry* router::find_role(std::string_view name) {
-    auto it = role_index_.find(std::string{name});
-    return it == role_index_.end() ? nullptr : &roles_[it->second];
+    // A handful of roles: a scan compares in place, where a hash map would first copy
+    // the name into a std::string on every message.
+    for (auto& r : roles_) {
+        if (r.name == name)
+            return &r;
+    }
+    return nullptr;
 }
 
 void router::handle_incoming() {
@@ -571,11 +575,11 @@ void router::set_target(const std::string& role, std::uint32_t target) {
 }
 
 bool router::role_full(const std::string& name) const {
-    auto it = role_index_.find(name);
-    if (it == role_index_.end())
-        return false;
-    const auto& r = roles_[it->second];
-    return r.ready.size() >= r.target;
+    for (const auto& r : roles_) {
+        if (r.name == name)
+            return r.ready.size() >= r.target;
+    }
+    return false;
 }
 
 bool router::all_full() const {

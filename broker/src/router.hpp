@@ -156,7 +156,6 @@ class router {
     std::unordered_map<std::string, worker_entry> workers_;
     std::unordered_multimap<std::int64_t, std::string> by_pid_;
     std::deque<role_entry> roles_;  // a deque: entries never move
-    std::unordered_map<std::string, std::size_t> role_index_;
     router_stats stats_;
     clock::time_point next_heartbeat_;
     clock::time_point last_tick_;
