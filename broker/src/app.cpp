@@ -2,6 +2,7 @@
 
 #include "config.hpp"
 #include "kingpin.hpp"
+#include "listeners.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
@@ -115,6 +116,7 @@ role_spec app::check(const pending_role& r) const {
     if (o.credit == 0)
         throw error(fmt::format("role '{}': credit must be at least 1", r.name));
     check_restart_options(r.name, o);
+    detail::check_listen_options(r.name, o.listen);
     if (o.workers && (o.min || o.max)) {
         throw error(fmt::format("role '{}': give either workers or min/max, not both", r.name));
     }

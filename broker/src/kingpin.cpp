@@ -2,6 +2,7 @@
 
 #include "control_server.hpp"
 #include "event_log.hpp"
+#include "listeners.hpp"
 #include "mob/control.hpp"
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
@@ -70,6 +71,7 @@ class kingpin {
           socket_(context_, zmq::socket_type::router),
           monitor_(context_, socket_, "broker"),
           control_(context_, dir_.ipc_endpoint(control::socket_name)),
+          listeners_(config.roles),
           workers_(config, endpoint_),
           broker_(socket_, config, make_hooks()) {
         socket_.set(zmq::sockopt::router_mandatory, true);
@@ -82,6 +84,7 @@ class kingpin {
             throw error(fmt::format("cannot bind {}: {}", endpoint_, e.what()));
         }
         log::info("kingpin of '{}' on {}", config.app, endpoint_);
+        workers_.share_listeners(listeners_);
     }
 
     int run();
@@ -107,6 +110,7 @@ class kingpin {
     event_log events_;
     socket_monitor monitor_;
     control_server control_;
+    listener_set listeners_;  ///< bound once, open for the kingpin's whole life
     supervisor workers_;
     router broker_;
     clock::time_point started_ = clock::now();

@@ -2,6 +2,7 @@
 
 #include "mob/error.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <string.h>
@@ -16,6 +17,26 @@ extern char** environ;
 
 namespace mob::detail {
 
+namespace {
+/// Writes `n` in decimal and a NUL at `out` (room for 20 digits): safe after fork.
+void write_decimal(char* out, long n) {
+    char digits[24];
+    int len = 0;
+    do {
+        digits[len++] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n > 0 && len < 20);
+    for (int i = 0; i < len; ++i)
+        out[i] = digits[len - 1 - i];
+    out[len] = '\0';
+}
+
+bool is_listen_variable(const char* e) {
+    return std::strncmp(e, "LISTEN_FDS=", 11) == 0 || std::strncmp(e, "LISTEN_PID=", 11) == 0 ||
+           std::strncmp(e, "LISTEN_FDNAMES=", 15) == 0;
+}
+}  // namespace
+
 pid_t spawn(const spawn_request& request) {
     // Everything the child needs is laid out before fork: after it, only
     // async-signal-safe calls.
@@ -26,6 +47,22 @@ pid_t spawn(const spawn_request& request) {
     std::vector<char*> envp;
     for (const auto& e : request.env)
         envp.push_back(const_cast<char*>(e.c_str()));
+    // systemd's socket activation: the child's own pid is only known after fork, so
+    // LISTEN_PID gets room for it here and the child writes it in.
+    const int passed = static_cast<int>(request.listen.size());
+    std::string listen_fds;
+    std::string listen_names;
+    std::string listen_pid;
+    std::vector<int> moved(request.listen.size(), -1);
+    if (passed > 0) {
+        listen_fds = fmt::format("LISTEN_FDS={}", passed);
+        listen_names = "LISTEN_FDNAMES=";
+        for (std::size_t i = 0; i < request.listen.size(); ++i)
+            listen_names += (i == 0 ? "" : ":") + request.listen[i].name;
+        listen_pid = "LISTEN_PID=" + std::string(24, '0');
+        for (auto* e : {&listen_fds, &listen_names, &listen_pid})
+            envp.push_back(e->data());
+    }
     envp.push_back(nullptr);
     const pid_t parent = ::getpid();
 
@@ -41,7 +78,22 @@ pid_t spawn(const spawn_request& request) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent)
         ::_exit(126);  // the kingpin died before prctl
-    ::close_range(3, UINT_MAX, 0);
+    if (passed > 0) {
+        write_decimal(listen_pid.data() + 11, ::getpid());
+        // Out of the way first (above 3..3+n-1), then into place: dup2 leaves the
+        // copies without CLOEXEC, so they (and only they) cross exec.
+        for (int i = 0; i < passed; ++i) {
+            moved[static_cast<std::size_t>(i)] = ::fcntl(
+                request.listen[static_cast<std::size_t>(i)].fd, F_DUPFD_CLOEXEC, 3 + passed);
+            if (moved[static_cast<std::size_t>(i)] < 0)
+                ::_exit(126);
+        }
+        for (int i = 0; i < passed; ++i) {
+            if (::dup2(moved[static_cast<std::size_t>(i)], 3 + i) < 0)
+                ::_exit(126);
+        }
+    }
+    ::close_range(3 + static_cast<unsigned>(passed), UINT_MAX, 0);
     ::execve(request.exe.c_str(), argv.data(), envp.data());
     ::_exit(127);
 }
@@ -53,6 +105,9 @@ std::vector<std::string> worker_environment(const std::vector<std::string>& extr
             std::strncmp(*e, "MOB_RUNTIME_DIR=", 16) != 0) {
             continue;
         }
+        if (is_listen_variable(*e))
+            continue;  // the kingpin's own, if systemd started it: not the workers'
+
         env.emplace_back(*e);
     }
     env.insert(env.end(), extra.begin(), extra.end());

@@ -9,18 +9,28 @@
 
 namespace mob::detail {
 
+/// A descriptor a child inherits, under a name (a shared listening socket).
+struct passed_fd {
+    std::string name;
+    int fd = -1;
+};
+
 struct spawn_request {
     std::string exe;                ///< what to exec, e.g. "/proc/self/exe"
     std::vector<std::string> argv;  ///< argv[0] included
     std::vector<std::string> env;   ///< "NAME=value", the whole environment
+    /// Descriptors the child gets as 3, 4, ..., with LISTEN_FDS, LISTEN_PID (its own
+    /// pid) and LISTEN_FDNAMES set as systemd's socket activation does.
+    std::vector<passed_fd> listen;
 };
 
 /// Forks and execs. In the child, before exec: signals unblocked, PR_SET_PDEATHSIG
-/// (SIGKILL) so it never outlives the kingpin, and every descriptor above 2 closed.
+/// (SIGKILL) so it never outlives the kingpin, and every descriptor above 2 closed but
+/// the `listen` ones, moved to 3, 4, ...
 /// Returns the child's pid; throws mob::error if fork fails.
 pid_t spawn(const spawn_request& request);
 
-/// The current environment less every MOB_* variable, plus `extra`.
+/// The current environment less every MOB_* and LISTEN_* variable, plus `extra`.
 std::vector<std::string> worker_environment(const std::vector<std::string>& extra);
 
 /// "exit code 3", "SIGKILL", ... from a waitpid status.

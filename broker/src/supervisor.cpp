@@ -1,5 +1,6 @@
 #include "supervisor.hpp"
 
+#include "listeners.hpp"
 #include "mob/error.hpp"
 #include "mob/log.hpp"
 #include "spawn.hpp"
@@ -114,6 +115,8 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
         fmt::format("MOB_CREDIT={}", role.options.credit),
         fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
     });
+    if (listeners_ != nullptr)
+        req.listen = listeners_->for_role(role.name);
     auto pid = spawn(req);
     child c;
     c.pid = pid;

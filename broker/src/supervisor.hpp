@@ -23,6 +23,8 @@
 
 namespace mob::detail {
 
+class listener_set;
+
 class supervisor {
   public:
     using clock = std::chrono::steady_clock;
@@ -60,6 +62,10 @@ class supervisor {
     };
 
     supervisor(const kingpin_config& config, std::string endpoint);
+
+    /// Every worker started from now on inherits its role's shared listening sockets
+    /// from `listeners` (which must outlive this supervisor).
+    void share_listeners(const listener_set& listeners) { listeners_ = &listeners; }
 
     /// Starts every role's initial workers.
     void start_all();
@@ -134,6 +140,7 @@ class supervisor {
 
     const kingpin_config& config_;
     std::string endpoint_;
+    const listener_set* listeners_ = nullptr;
     bool stopping_ = false;
     std::unordered_map<pid_t, child> children_;
     std::map<std::string, role_stats> stats_;

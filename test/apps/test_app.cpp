@@ -13,6 +13,11 @@
 // (permanent, transient, temporary), TEST_NO_RESTART_CODES ("42,43"),
 // TEST_CRASHY_MIN_UPTIME_MS, TEST_BACKOFF_INITIAL_MS, TEST_BACKOFF_MAX_MS and
 // TEST_CRASH_LOOP_AFTER; unset, the defaults.
+//
+// TEST_LISTEN="line=127.0.0.1:0,..." adds role "web" (TEST_WEB workers, default 2)
+// with those shared listeners; each web worker reports what it inherited and serves
+// the line protocol of line_server.hpp on listener TEST_LISTEN_SERVE (default "line").
+// TEST_EXEC_LISTEN gives the "ext" role (TEST_EXEC) listeners the same way.
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
@@ -26,6 +31,9 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include "line_server.hpp"
 
 namespace {
 
@@ -204,6 +212,25 @@ void late_main(mob::worker& w) {
     work_for(env_int("TEST_LATE_MS", 0));
 }
 
+std::vector<std::string> env_list(const char* name) {
+    std::vector<std::string> out;
+    if (const char* v = std::getenv(name)) {
+        std::istringstream in{v};
+        for (std::string item; std::getline(in, item, ',');)
+            out.push_back(item);
+    }
+    return out;
+}
+
+void web_main(mob::worker& w) {
+    common_main(w);
+    const char* serve = std::getenv("TEST_LISTEN_SERVE");
+    const std::string name = serve != nullptr ? serve : "line";
+    int fd = w.listener(name);
+    mob::test::report_listener(w, name, fd);
+    mob::test::serve_lines(w, fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -218,7 +245,14 @@ int main(int argc, char** argv) {
     if (env_int("TEST_LATE_MS", 0) > 0)
         app.role("late", late_main, {.workers = 1});
     if (const char* exe = std::getenv("TEST_EXEC"); exe != nullptr)
-        app.role("ext", mob::exec(exe, {"from-the-kingpin"}), {.workers = 2});
+        app.role("ext", mob::exec(exe, {"from-the-kingpin"}),
+                 {.workers = 2, .listen = env_list("TEST_EXEC_LISTEN")});
+    if (std::getenv("TEST_LISTEN") != nullptr) {
+        app.role("web", web_main,
+                 {.workers = static_cast<std::uint32_t>(env_int("TEST_WEB", 2)),
+                  .min_uptime = up,
+                  .listen = env_list("TEST_LISTEN")});
+    }
     if (env_int("TEST_RANGE", 0) > 0)
         app.role("range", common_main, {.min = 1, .max = 3});
     if (env_int("TEST_POOL", 0) > 0) {

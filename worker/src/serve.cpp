@@ -1,6 +1,7 @@
 // The life of a mobster process: join, run the role function, serve until told to
 // stop. Shared by the kingpin's forked workers (mob::app) and by programs that link
 // libmob-worker (mob::exec, or started by hand).
+#include "mob/detail/listen_fds.hpp"
 #include "mob/log.hpp"
 #include "mob/worker.hpp"
 
@@ -75,6 +76,9 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // Shared listeners from the kingpin: taken (and their variables unset) before any
+    // thread starts.
+    (void)detail::inherited_listen_fds();
 
     auto role = options.role;
     worker w{std::move(options)};

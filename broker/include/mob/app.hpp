@@ -74,6 +74,13 @@ struct role_options {
     /// Quick ends in a row after which the role is in a crash loop (logged as such,
     /// and shown in its status). The kingpin still restarts it.
     std::uint32_t crash_loop_after = 3;
+    /// Shared listening sockets, "name=host:port" (numeric IPv4, or IPv6 in brackets;
+    /// port 0 picks a free one): the kingpin binds each once, at start, and hands it to
+    /// every worker of the role, which gets it with w.listener("name"). The kernel
+    /// spreads connections over the workers; a worker restart never closes the port.
+    ///
+    ///     .role("front", front_main, {.workers = 2, .listen = {"http=127.0.0.1:8080"}})
+    std::vector<std::string> listen{};
 };
 
 /// A role as the app knows it, after checking: its counts resolved from the options.
@@ -110,11 +117,13 @@ class app {
     /// Throws mob::error for the first bad role: a bad or duplicate name, a zero
     /// count, min > max, workers together with min/max, a program that does not exist,
     /// a restart setting out of range (a negative min_uptime, a back-off below 1 ms or
-    /// a maximum below it, an exit code outside 0..255, crash_loop_after 0).
+    /// a maximum below it, an exit code outside 0..255, crash_loop_after 0), a `listen`
+    /// entry that is not name=host:port or names a listener twice.
     void validate() const;
 
     /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
-    /// a clean SIGINT/SIGTERM stop, 2 for a set-up error (logged). Throws nothing.
+    /// a clean SIGINT/SIGTERM stop, 2 for a set-up error (logged; a listen address that
+    /// cannot be bound is one). Throws nothing.
     int run(int argc, char** argv);
 
     const std::string& name() const { return name_; }

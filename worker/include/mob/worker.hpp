@@ -158,6 +158,14 @@ class worker {
     /// "disconnected", "handshake_succeeded", ...); empty unless options.monitor.
     std::map<std::string, std::uint64_t> monitor_counts() const;
 
+    /// The listening socket `name` the kingpin shares with every worker of this role (the
+    /// role's `listen` option, "name=host:port"): accept() on it, and the kernel spreads
+    /// connections over the workers. The same descriptor on every call; it is CLOEXEC.
+    /// Throws mob::error naming `name` and the listeners there are if it is not one.
+    ///
+    ///     int fd = w.listener("http");
+    int listener(std::string_view name) const;
+
     /// Calls waiting for a result, and callbacks made here waiting to be called back.
     std::size_t pending_calls() const;
     std::size_t pending_callbacks() const;
