@@ -1,10 +1,10 @@
-// http-server.js: every front worker serves "Hello World" on 127.0.0.1:1337 (or
-// $HELLO_PORT) and, for each request, calls the back role through its proxy.
+// http-server.js: every front worker serves "Hello World" on the socket the kingpin
+// bound for the role (127.0.0.1:1337, or $HELLO_PORT: see main.cpp) and, for each
+// request, calls the back role through its proxy.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 
 #include "http.hpp"
 #include "roles.hpp"
@@ -12,8 +12,9 @@
 using namespace std::chrono_literals;
 
 void front_main(mob::worker& w) {
-    const char* env_port = std::getenv("HELLO_PORT");
-    const int port = env_port != nullptr ? std::atoi(env_port) : 1337;
+    // "all http-server processes share the same server handle": the listening socket
+    // the kingpin bound for this role (.listen in main.cpp), the same in every front.
+    const int listener = w.listener("http");
 
     // A remoting proxy to the 'back' role's exports.
     auto back = w.require("back");
@@ -45,9 +46,10 @@ void front_main(mob::worker& w) {
     };
 
     hello::serve_http(
-        "127.0.0.1", port, [&w] { return w.stopping(); }, handle,
-        [&w, port] {
-            fmt::print("Server {} running at http://127.0.0.1:{}/\n", w.pid(), port);
+        listener, [&w] { return w.stopping(); }, handle,
+        [&w, listener] {
+            fmt::print("Server {} running at http://{}/\n", w.pid(),
+                       hello::local_address(listener));
             std::fflush(stdout);
             w.ready();
         });

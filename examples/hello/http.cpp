@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -42,34 +43,30 @@ std::string read_request_path(int fd) {
 }
 }  // namespace
 
-void serve_http(const std::string& host, int port, const std::function<bool()>& stopping,
+std::string local_address(int listener) {
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    char host[INET_ADDRSTRLEN] = "?";
+    if (::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+        ::inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
+    return fmt::format("{}:{}", host, ntohs(addr.sin_port));
+}
+
+void serve_http(int listener, const std::function<bool()>& stopping,
                 const std::function<std::string(const std::string& path)>& handle,
                 const std::function<void()>& listening) {
-    fd_guard listener{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    if (listener.fd < 0)
-        throw std::runtime_error(fmt::format("socket: {}", std::strerror(errno)));
-    int one = 1;
-    ::setsockopt(listener.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    ::setsockopt(listener.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-        throw std::runtime_error(fmt::format("bad listen address {}", host));
-    }
-    if (::bind(listener.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener.fd, 128) != 0) {
-        throw std::runtime_error(
-            fmt::format("cannot listen on {}:{}: {}", host, port, std::strerror(errno)));
-    }
+    // Non-blocking, so a front woken with the others for one connection does not wait
+    // in accept() when another took it. (The flag is shared by every front: all set it.)
+    if (::fcntl(listener, F_SETFL, ::fcntl(listener, F_GETFL) | O_NONBLOCK) != 0)
+        throw std::runtime_error(fmt::format("fcntl: {}", std::strerror(errno)));
     listening();
     while (!stopping()) {
-        pollfd p{listener.fd, POLLIN, 0};
+        pollfd p{listener, POLLIN, 0};
         if (::poll(&p, 1, 100) <= 0)
             continue;
-        fd_guard conn{::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC)};
+        fd_guard conn{::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC)};
         if (conn.fd < 0)
-            continue;
+            continue;  // EAGAIN: another front took it
         auto body = handle(read_request_path(conn.fd));
         auto answer = fmt::format(
             "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n"

@@ -6,11 +6,14 @@
 
 namespace hello {
 
-/// Listens on host:port (SO_REUSEPORT, so every front worker binds the same port and
-/// the kernel spreads connections) and serves until `stopping()` is true. `handle`
-/// gets the request path and returns the body of a 200 text/plain answer.
-void serve_http(const std::string& host, int port, const std::function<bool()>& stopping,
+/// Serves on `listener`, a listening socket shared by every front worker (the kingpin
+/// bound it), until `stopping()` is true. `handle` gets the request path and returns
+/// the body of a 200 text/plain answer; `listening` is called once before the loop.
+void serve_http(int listener, const std::function<bool()>& stopping,
                 const std::function<std::string(const std::string& path)>& handle,
                 const std::function<void()>& listening);
+
+/// "127.0.0.1:1337": the address `listener` is bound to.
+std::string local_address(int listener);
 
 }  // namespace hello
