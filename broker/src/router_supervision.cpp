@@ -41,6 +41,7 @@ void router::on_scale(worker_entry& from, frames& f) {
                          fmt::format("scale {}: the kingpin is stopping", role));
         return;
     }
+    auto caller = from.id;  // `from` may be forgotten while the kingpin scales
     scale_answer answer;
     if (hooks_.on_scale) {
         answer = hooks_.on_scale(role, *delta);
@@ -48,7 +49,6 @@ void router::on_scale(worker_entry& from, frames& f) {
         answer.code = errc::unknown_role;
         answer.text = fmt::format("scale: role '{}' is not run by this broker", role);
     }
-    auto caller = from.id;  // `from` may be forgotten while the kingpin scales
     if (answer.code != errc::ok) {
         send_call_result(caller, *id, answer.code, answer.text);
         return;
