@@ -106,6 +106,11 @@ app& app::queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeo
     return *this;
 }
 
+app& app::env_file(fs::path path) {
+    env_file_ = std::move(path);
+    return *this;
+}
+
 role_spec app::check(const pending_role& r) const {
     if (!valid_role_name(r.name)) {
         throw error(
@@ -214,6 +219,8 @@ int app::run_kingpin(int argc, char** argv) {
         config.kill_timeout = kill_timeout_;
         config.max_queued_per_role = max_queued_;
         config.queue_timeout = queue_timeout_;
+        if (!env_file_.empty())
+            config.env_file = fs::absolute(env_file_);
         detail::set_process_title(argc, argv, fmt::format("{} (kingpin)", name_));
         detail::block_kingpin_signals();
         return detail::run_kingpin(config);

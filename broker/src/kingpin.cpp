@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -97,6 +98,10 @@ class kingpin {
     void check_full();
     void begin_stop(std::string_view why);
     void retire(pid_t pid, std::string_view why);
+    /// Sets `role`'s count (within its bounds) and retires what is now too many.
+    void apply_scale(const std::string& role, std::uint32_t count, std::string_view who);
+    scale_answer scale_by(const std::string& role, std::int32_t delta);
+    bool reload(std::string_view why, std::string* refusal = nullptr);
     void tick(clock::time_point now);
     control_server::answer on_control(std::string_view verb, std::string_view json);
     control::app_status status() const;
@@ -143,7 +148,65 @@ router::hooks kingpin::make_hooks() {
             }
             full_ = full_ && broker_.all_full();
         },
+        [this](const std::string& role, std::int32_t delta) { return scale_by(role, delta); },
     };
+}
+
+void kingpin::apply_scale(const std::string& role, std::uint32_t count, std::string_view who) {
+    auto extra = workers_.scale(role, count);  // throws for a count out of bounds
+    broker_.set_target(role, count);
+    events_.add("kingpin", "scale", "", fmt::format("{} to {} ({})", role, count, who));
+    log::info("scaling {} to {} ({})", role, count, who);
+    for (auto pid : extra)
+        retire(pid, fmt::format("scaling {} to {}", role, count));
+    full_ = false;
+    check_full();
+}
+
+scale_answer kingpin::scale_by(const std::string& role, std::int32_t delta) {
+    scale_answer a;
+    const auto* spec = workers_.spec(role);
+    if (spec == nullptr) {
+        a.code = errc::unknown_role;
+        a.text = fmt::format("scale: app '{}' has no role '{}'", config_.app, role);
+        return a;
+    }
+    auto& r = a.result;
+    r.role = role;
+    r.min = spec->min;
+    r.max = spec->max;
+    r.before = workers_.target(role);
+    auto wanted = static_cast<std::int64_t>(r.before) + delta;
+    auto count = std::clamp<std::int64_t>(wanted, spec->min, spec->max);
+    r.clamped = count != wanted;
+    r.target = static_cast<std::uint32_t>(count);
+    if (r.clamped) {
+        log::info("scale {}{:+} asked by a worker: role '{}' takes {} to {} workers, so {}", role,
+                  delta, role, spec->min, spec->max, r.target);
+    }
+    if (r.target != r.before)
+        apply_scale(role, r.target, fmt::format("{:+} asked by a worker", delta));
+    return a;
+}
+
+bool kingpin::reload(std::string_view why, std::string* refusal) {
+    if (workers_.reloading()) {
+        if (refusal != nullptr)
+            *refusal = "a reload is already running";
+        return false;
+    }
+    try {
+        workers_.reload_environment();
+    } catch (const mob::error& e) {
+        log::error("reload refused: {}; the workers stay as they are", e.what());
+        if (refusal != nullptr)
+            *refusal = e.what();
+        return false;
+    }
+    if (!workers_.begin_reload(clock::now()))
+        return false;
+    events_.add("kingpin", "reload", "", std::string{why});
+    return true;
 }
 
 void kingpin::check_full() {
@@ -189,15 +252,17 @@ void kingpin::on_child_exit(const supervisor::child& c, int status,
         events_.add("kingpin", "worker_died", "",
                     fmt::format("{} pid {}: {}; {}", c.role, c.pid, how, next));
     }
-    broker_.process_exited(c.pid);
+    broker_.process_exited(c.pid, WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 void kingpin::retire(pid_t pid, std::string_view why) {
     log::info("stopping worker pid {}: {}", pid, why);
     events_.add("kingpin", "worker_retired", "", fmt::format("pid {}: {}", pid, why));
     workers_.retire(pid, clock::now() + config_.kill_timeout);
-    broker_.stop_worker(pid);
-    ::kill(pid, SIGTERM);
+    // STOP comes after every call already sent to it, so it serves them all before it
+    // leaves; a signal could overtake them. Only a worker that never said hello gets one.
+    if (!broker_.stop_worker(pid))
+        ::kill(pid, SIGTERM);
 }
 
 void kingpin::begin_stop(std::string_view why) {
@@ -211,7 +276,11 @@ void kingpin::begin_stop(std::string_view why) {
     events_.add("kingpin", "stopping", "", std::string{why});
     workers_.stop_reviving();
     broker_.stop_all();
-    workers_.signal_all(SIGTERM);
+    // Known workers got STOP (after the calls already sent to them); the rest a signal.
+    for (const auto& [pid, c] : workers_.children()) {
+        if (!broker_.knows_pid(pid))
+            ::kill(pid, SIGTERM);
+    }
     stop_deadline_ = clock::now() + config_.kill_timeout;
 }
 
@@ -225,8 +294,7 @@ void kingpin::on_signal(int sig) {
     } else if (sig == SIGINT || sig == SIGTERM) {
         begin_stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
     } else if (sig == SIGHUP && !stopping_) {
-        if (workers_.begin_reload(clock::now()))
-            events_.add("kingpin", "reload", "", "SIGHUP");
+        reload("SIGHUP");
     }
 }
 
@@ -250,7 +318,7 @@ void kingpin::tick(clock::time_point now) {
 
 int kingpin::run() {
     workers_.start_all();
-    while (!(stopping_ && workers_.empty())) {
+    while (!(stopping_ && workers_.empty() && !broker_.lingering())) {
         auto now = clock::now();
         auto next = std::min(broker_.next_deadline(), stop_deadline_);
         if (auto d = workers_.next_deadline())
@@ -288,6 +356,9 @@ int kingpin::run() {
         }
         tick(clock::now());
     }
+    // Whatever is still held is failed to its caller, and given a moment to leave.
+    broker_.shutdown();
+    socket_.set(zmq::sockopt::linger, 1000);
     log::info("stopped");
     return 0;
 }
@@ -315,9 +386,9 @@ control_server::answer kingpin::on_control(std::string_view verb, std::string_vi
         return done(fmt::format("stopping app '{}'", config_.app));
     }
     if (verb == "reload") {
-        if (!workers_.begin_reload(clock::now()))
-            return refuse("busy", "a reload is already running");
-        events_.add("kingpin", "reload", "", "mobctl");
+        std::string why;
+        if (!reload("mobctl", &why))
+            return refuse(workers_.reloading() ? "busy" : "bad_env_file", why);
         return done(fmt::format("reloading app '{}', one worker at a time", config_.app));
     }
     if (verb == "scale") {
@@ -326,18 +397,11 @@ control_server::answer kingpin::on_control(std::string_view verb, std::string_vi
             return refuse("unknown_role",
                           fmt::format("app '{}' has no role '{}'", config_.app, req.role));
         }
-        std::vector<pid_t> extra;
         try {
-            extra = workers_.scale(req.role, req.count);
+            apply_scale(req.role, req.count, "mobctl");
         } catch (const mob::error& e) {
             return refuse("out_of_range", e.what());
         }
-        broker_.set_target(req.role, req.count);
-        events_.add("kingpin", "scale", "", fmt::format("{} to {}", req.role, req.count));
-        for (auto pid : extra)
-            retire(pid, fmt::format("scaling {} to {}", req.role, req.count));
-        full_ = false;
-        check_full();
         return done(fmt::format("role '{}' scaled to {}", req.role, req.count));
     }
     return refuse("bad_request", fmt::format("unknown verb '{}'", verb));

@@ -98,7 +98,7 @@ void router::handle(frames& f) {
         if (env.cmd == proto::command::send || env.cmd == proto::command::invoke) {
             send_error(from, first, errc::not_registered,
                        "the broker does not know this worker: say HELLO first");
-        } else if (env.cmd == proto::command::call) {
+        } else if (env.cmd == proto::command::call || env.cmd == proto::command::scale) {
             send_call_result(from, first, errc::not_registered,
                              "the broker does not know this worker: say HELLO first",
                              /*known_only=*/false);
@@ -142,6 +142,9 @@ void router::handle(frames& f) {
             return;
         case proto::command::release:
             on_release(w, f);
+            return;
+        case proto::command::scale:
+            on_scale(w, f);
             return;
         case proto::command::goodbye:
             forget(from, "said goodbye");
@@ -421,7 +424,7 @@ void router::on_reject(frames& f) {
         ++stats_.errors_sent;
 }
 
-void router::process_exited(std::int64_t pid) {
+void router::process_exited(std::int64_t pid, bool clean) {
     auto [b, e] = by_pid_.equal_range(pid);
     std::vector<std::string> ids;
     for (auto it = b; it != e; ++it) {
@@ -429,8 +432,16 @@ void router::process_exited(std::int64_t pid) {
         if (w != workers_.end() && w->second.local_child)
             ids.push_back(it->second);
     }
-    for (const auto& id : ids)
+    for (const auto& id : ids) {
+        auto& w = workers_.at(id);
+        if (clean && !w.in_flight.empty()) {
+            // Its REPLYs and GOODBYE may still be in the pipe: give them a moment.
+            unroute(w);
+            exited_.emplace_back(id, clock::now() + exit_grace);
+            continue;
+        }
         forget(id, "process exited");
+    }
 }
 
 void router::forget(const std::string& id, std::string_view why) {
@@ -470,6 +481,14 @@ void router::tick(clock::time_point now) {
             w.last_heard = now;
     }
     last_tick_ = now;
+    std::erase_if(exited_, [&](const auto& e) {
+        if (workers_.count(e.first) == 0)
+            return true;  // it said goodbye
+        if (e.second > now)
+            return false;
+        forget(e.first, "process exited");
+        return true;
+    });
     bool sweep = now >= next_heartbeat_;
     if (now >= next_heartbeat_) {
         next_heartbeat_ = now + config_.heartbeat;
@@ -518,6 +537,8 @@ void router::tick(clock::time_point now) {
 
 clock::time_point router::next_deadline() const {
     auto next = next_heartbeat_;
+    for (const auto& e : exited_)
+        next = std::min(next, e.second);
     for (const auto& role : roles_) {
         if (!role.queue.empty())
             next = std::min(next, role.queue.front().deadline);
@@ -543,30 +564,29 @@ void router::stop_all() {
         role.calls.clear();
     }
     std::vector<std::string> ids;
-    for (const auto& [id, w] : workers_)
+    for (auto& [id, w] : workers_) {
+        unroute(w);  // nothing new goes to it, not even a call re-run after a death
         ids.push_back(id);
+    }
     for (const auto& id : ids)
         send_command(id, proto::command::stop);
 }
 
-void router::stop_worker(std::int64_t pid) {
+bool router::stop_worker(std::int64_t pid) {
     auto [b, e] = by_pid_.equal_range(pid);
     std::vector<std::string> ids;
     for (auto it = b; it != e; ++it)
         ids.push_back(it->second);
+    bool told = false;
     for (const auto& id : ids) {
         auto& w = workers_.at(id);
         if (!w.local_child)
             continue;
-        w.ready = false;
-        w.stopping = true;
-        if (auto* role = find_role(w.role)) {
-            role->ready.remove(id);
-            role->free.remove(id);
-            refresh_exports(*role);
-        }
+        unroute(w);
         send_command(id, proto::command::stop);
+        told = true;
     }
+    return told;
 }
 
 void router::set_target(const std::string& role, std::uint32_t target) {

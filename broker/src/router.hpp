@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "lru_queue.hpp"
 #include "mob/protocol.hpp"
+#include "mob/scale_result.hpp"
 
 #include <zmq.hpp>
 
@@ -76,6 +77,13 @@ struct role_entry {
     std::uint64_t calls_failed = 0;
 };
 
+/// The kingpin's answer to a worker's SCALE: ok with the outcome, or an error code and text.
+struct scale_answer {
+    errc code = errc::ok;
+    std::string text;
+    scale_result result;
+};
+
 struct router_stats {
     std::uint64_t received = 0;
     std::uint64_t routed = 0;
@@ -91,6 +99,8 @@ class router {
         /// A worker became ready, or is gone (disconnected, silent, or its process died).
         std::function<void(const worker_entry&)> on_ready;
         std::function<void(const worker_entry&, std::string_view why)> on_gone;
+        /// A worker asked to grow or shrink `role` by `delta` (SCALE).
+        std::function<scale_answer(const std::string& role, std::int32_t delta)> on_scale;
     };
 
     router(zmq::socket_ref socket, const kingpin_config& config, hooks h);
@@ -101,15 +111,25 @@ class router {
     void tick(clock::time_point now);
     clock::time_point next_deadline() const;
 
-    /// The local process `pid` has exited: forget its worker.
-    void process_exited(std::int64_t pid);
+    /// The local process `pid` has exited: forget its worker. After a clean exit (`clean`:
+    /// exit code 0) with calls in flight, the worker is kept a short while (until its
+    /// GOODBYE, or exit_grace), so replies it sent just before it exited still go through.
+    void process_exited(std::int64_t pid, bool clean = false);
+    /// Workers whose process exited but whose last messages may still be on the way.
+    bool lingering() const { return !exited_.empty(); }
+    /// The kingpin is about to exit: fail every call still held or in flight
+    /// (shutting_down), so no caller is left waiting.
+    void shutdown();
     /// Stop routing, fail what waits, and tell every worker to STOP.
     void stop_all();
     /// Tell the local worker `pid` to STOP; it gets nothing new and finishes its calls.
-    void stop_worker(std::int64_t pid);
+    /// False if no worker of that pid has said hello (there is nobody to tell).
+    bool stop_worker(std::int64_t pid);
     /// The count of ready workers that makes `role` full.
     void set_target(const std::string& role, std::uint32_t target);
 
+    /// Whether a worker of process `pid` has said hello.
+    bool knows_pid(std::int64_t pid) const { return by_pid_.count(pid) != 0; }
     bool role_full(const std::string& role) const;
     bool all_full() const;
     const std::unordered_map<std::string, worker_entry>& workers() const { return workers_; }
@@ -128,6 +148,8 @@ class router {
     void on_reply(worker_entry& from, frames& f);
     void on_invoke(worker_entry& from, frames& f);
     void on_release(worker_entry&, frames& f);
+    void on_scale(worker_entry& from, frames& f);
+    void unroute(worker_entry& w);
     void dispatch_calls(role_entry& role);
     bool dispatch(role_entry& role, held_call& call);
     void send_call_result(const std::string& caller, std::uint64_t call_id, errc code,
@@ -160,6 +182,10 @@ class router {
     clock::time_point next_heartbeat_;
     clock::time_point last_tick_;
     bool drained_ = true;  ///< the last handle_incoming() read everything there was
+    /// Exited workers kept until their GOODBYE or the deadline (see process_exited).
+    std::vector<std::pair<std::string, clock::time_point>> exited_;
+    /// How long an exited worker with calls in flight is kept for its last REPLYs.
+    static constexpr std::chrono::milliseconds exit_grace{500};
 };
 
 }  // namespace mob::detail

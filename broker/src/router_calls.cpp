@@ -198,6 +198,15 @@ void router::on_reply(worker_entry& from, frames& f) {
 void router::fail_in_flight(worker_entry& w) {
     auto* role = find_role(w.role);
     for (auto& [key, call] : w.in_flight) {
+        if (stopping_) {
+            // No worker takes anything new now: a re-run would only wait to be failed.
+            ++role->calls_failed;
+            send_call_result(call.caller, call.call_id, errc::shutting_down,
+                             fmt::format("{}.{}: the kingpin is stopping and worker {} ended "
+                                         "before it answered",
+                                         w.role, call.method, w.id));
+            continue;
+        }
         if (!call.request.empty() && !call.retried && workers_.count(call.caller) != 0) {
             log::info("{}.{} from {} was in flight at {}: running it again elsewhere", w.role,
                       call.method, call.caller, w.id);

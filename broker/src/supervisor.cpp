@@ -1,5 +1,6 @@
 #include "supervisor.hpp"
 
+#include "env_file.hpp"
 #include "listeners.hpp"
 #include "mob/error.hpp"
 #include "mob/log.hpp"
@@ -30,6 +31,15 @@ supervisor::supervisor(const kingpin_config& config, std::string endpoint)
     : config_(config), endpoint_(std::move(endpoint)) {
     for (const auto& role : config_.roles)
         targets_[role.name] = role.min;
+    if (!config_.env_file.empty())
+        env_overrides_ = read_env_file(config_.env_file);
+}
+
+void supervisor::reload_environment() {
+    if (config_.env_file.empty())
+        return;
+    env_overrides_ = read_env_file(config_.env_file);
+    log::info("reload: {} variables from {}", env_overrides_.size(), config_.env_file.string());
 }
 
 const role_spec* supervisor::spec(const std::string& role) const {
@@ -105,16 +115,17 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
         req.exe = "/proc/self/exe";
         req.argv = config_.argv;
     }
-    req.env = worker_environment({
-        "MOB_APP=" + config_.app,
-        "MOB_ROLE=" + role.name,
-        "MOB_ENDPOINT=" + endpoint_,
-        "MOB_SPAWNED=1",
-        fmt::format("MOB_HEARTBEAT_MS={}", config_.heartbeat.count()),
-        fmt::format("MOB_LIVENESS={}", config_.liveness),
-        fmt::format("MOB_CREDIT={}", role.options.credit),
-        fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
-    });
+    req.env = merge_environment(worker_environment({
+                                    "MOB_APP=" + config_.app,
+                                    "MOB_ROLE=" + role.name,
+                                    "MOB_ENDPOINT=" + endpoint_,
+                                    "MOB_SPAWNED=1",
+                                    fmt::format("MOB_HEARTBEAT_MS={}", config_.heartbeat.count()),
+                                    fmt::format("MOB_LIVENESS={}", config_.liveness),
+                                    fmt::format("MOB_CREDIT={}", role.options.credit),
+                                    fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
+                                }),
+                                env_overrides_);
     if (listeners_ != nullptr)
         req.listen = listeners_->for_role(role.name);
     auto pid = spawn(req);

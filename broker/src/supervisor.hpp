@@ -91,6 +91,9 @@ class supervisor {
 
     /// Starts a rolling reload; false if one is already running.
     bool begin_reload(clock::time_point now);
+    /// Reads the app's env file again (for a reload); throws mob::error if it is bad,
+    /// and the workers keep the environment they had.
+    void reload_environment();
     /// A worker said it is ready (for the back-off: a worker that ends before it is
     /// ready ended quickly).
     void mark_ready(pid_t pid, clock::time_point now);
@@ -148,6 +151,7 @@ class supervisor {
     std::vector<scheduled_restart> scheduled_;
     std::map<std::string, std::deque<clock::time_point>> recent_deaths_;
     std::mt19937_64 random_{std::random_device{}()};
+    std::vector<std::string> env_overrides_;  ///< from the env file, "KEY=VALUE"
 
     struct reload_state {
         bool active = false;

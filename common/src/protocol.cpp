@@ -38,6 +38,8 @@ std::string_view to_string(command c) noexcept {
             return "INVOKE";
         case command::release:
             return "RELEASE";
+        case command::scale:
+            return "SCALE";
         case command::request:
             return "REQUEST";
         case command::result:
@@ -129,6 +131,24 @@ std::optional<std::uint64_t> parse_seq(std::string_view frame) {
     return seq;
 }
 
+std::string encode_delta(std::int32_t delta) {
+    auto v = static_cast<std::uint32_t>(delta);
+    std::string out(4, '\0');
+    for (int i = 0; i < 4; ++i)
+        out[static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
+    return out;
+}
+
+std::optional<std::int32_t> parse_delta(std::string_view frame) {
+    if (frame.size() != 4)
+        return std::nullopt;
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i)
+        v |= std::uint32_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(i)])}
+             << (8 * i);
+    return static_cast<std::int32_t>(v);
+}
+
 std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts) {
     std::vector<zmq::message_t> frames;
     frames.reserve(2 + parts.size());
@@ -208,6 +228,8 @@ std::size_t body_frames(command c) noexcept {
             return 5;
         case command::release:
             return 2;
+        case command::scale:
+            return 3;
         case command::request:
             return 6;
         case command::result:
@@ -233,6 +255,7 @@ bool from_worker(command c) {
         case command::reply:
         case command::invoke:
         case command::release:
+        case command::scale:
             return true;
         default:
             return false;

@@ -18,6 +18,10 @@
 // with those shared listeners; each web worker reports what it inherited and serves
 // the line protocol of line_server.hpp on listener TEST_LISTEN_SERVE (default "line").
 // TEST_EXEC_LISTEN gives the "ext" role (TEST_EXEC) listeners the same way.
+// Supervision: TEST_KILL_TIMEOUT_MS sets app::kill_timeout, TEST_ENV_FILE app::env_file;
+// every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
+// shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
+// running then, so 0 once its calls in flight are done).
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
@@ -61,6 +65,7 @@ struct ack {
 std::atomic<int> extra_delay_ms{0};
 std::atomic<int> holding{0};
 std::atomic<int> most_held{0};
+std::atomic<int> busy{0};
 
 // These functions stand for work that takes time.
 void work_for(int ms) {
@@ -75,10 +80,25 @@ void export_functions(mob::worker& w) {
         return w.pid();
     });
     w.export_fn("slow_echo", [&w](int ms, int v) {
+        ++busy;
         say(fmt::format("EVENT working {} {} {}", w.role(), w.pid(), v));
         work_for(ms);
+        --busy;
         return v;
     });
+    w.export_fn("getenv", [](std::string name) {
+        const char* v = std::getenv(name.c_str());
+        return std::string{v != nullptr ? v : "(unset)"};
+    });
+    // Scales `role` from inside this worker; returns the new target, or -1 and the error.
+    w.export_fn("scale", [&w](std::string role, int delta) {
+        auto r = role.empty() ? w.scale(delta).get() : w.scale(role, delta).get();
+        if (!r)
+            return fmt::format("error {} {}", mob::to_string(r.error().code), r.error().message);
+        return fmt::format("{} {} {}", r.value().before, r.value().target, r.value().clamped);
+    });
+    w.on_shutdown(
+        [&w] { say(fmt::format("EVENT shutdown {} {} busy={}", w.role(), w.pid(), busy.load())); });
     w.export_fn("boom", []() -> int { throw std::runtime_error("kaboom"); });
     w.export_fn("note", [&w](std::string text) {
         say(fmt::format("EVENT note {} {} {}", w.role(), w.pid(), text));
@@ -276,5 +296,9 @@ int main(int argc, char** argv) {
     }
     if (auto ms = env_int("TEST_HEARTBEAT_MS", 0); ms > 0)
         app.heartbeat(std::chrono::milliseconds{ms});
+    if (auto ms = env_int("TEST_KILL_TIMEOUT_MS", 0); ms > 0)
+        app.kill_timeout(std::chrono::milliseconds{ms});
+    if (const char* file = std::getenv("TEST_ENV_FILE"); file != nullptr)
+        app.env_file(file);
     return app.run(argc, argv);
 }

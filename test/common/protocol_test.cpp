@@ -39,17 +39,19 @@ zmq::message_t text_frame(std::string_view s) {
     return zmq::message_t{s.data(), s.size()};
 }
 
-const std::vector<command> worker_commands{
-    command::hello,   command::ready, command::heartbeat, command::send,   command::reject,
-    command::goodbye, command::call,  command::reply,     command::invoke, command::release};
+const std::vector<command> worker_commands{command::hello,   command::ready,  command::heartbeat,
+                                           command::send,    command::reject, command::goodbye,
+                                           command::call,    command::reply,  command::invoke,
+                                           command::release, command::scale};
 const std::vector<command> broker_commands{
     command::welcome,     command::deliver, command::error,  command::heartbeat, command::stop,
     command::hello_again, command::request, command::result, command::invoked,   command::released};
 // Every command once (HEARTBEAT goes both ways).
 const std::vector<command> all_commands{
-    command::hello,   command::ready,   command::heartbeat, command::send,    command::reject,
-    command::goodbye, command::call,    command::reply,     command::invoke,  command::release,
-    command::welcome, command::deliver, command::error,     command::stop,    command::hello_again,
+    command::hello,   command::ready,   command::heartbeat, command::send,
+    command::reject,  command::goodbye, command::call,      command::reply,
+    command::invoke,  command::release, command::scale,     command::welcome,
+    command::deliver, command::error,   command::stop,      command::hello_again,
     command::request, command::result,  command::invoked,   command::released};
 
 // Routing ids of the sample peers.
@@ -171,6 +173,11 @@ frames build(command c) {
         case command::release:  // [origin][callback]
             f.push_back(text_frame(client_id));
             f.push_back(text_frame(proto::encode_seq(sample_callback_id)));
+            break;
+        case command::scale:  // [call][role][delta]
+            f.push_back(text_frame(proto::encode_seq(7)));
+            f.push_back(text_frame("billing"));
+            f.push_back(text_frame(proto::encode_delta(-2)));
             break;
         case command::welcome:
             push_body(f, sample_welcome());
@@ -516,6 +523,21 @@ TEST(protocol, released_round_trips_its_holder_and_callback) {
     EXPECT_EQ(proto::parse_seq(proto::view(f[3])), sample_callback_id);
 }
 
+TEST(protocol, scale_round_trips_its_call_id_role_and_signed_delta) {
+    auto f = build(command::scale);
+    ASSERT_TRUE(proto::check_envelope(f, false).ok());
+    EXPECT_FALSE(proto::check_envelope(f, true).ok());  // worker -> broker only
+    EXPECT_EQ(proto::parse_seq(proto::view(f[2])), 7u);
+    EXPECT_EQ(proto::view(f[3]), "billing");
+    EXPECT_EQ(proto::parse_delta(proto::view(f[4])), -2);
+    EXPECT_EQ(proto::encode_delta(-1), std::string(4, '\xff'));
+    EXPECT_EQ(proto::encode_delta(258), (std::string{'\x02', '\x01', '\0', '\0'}));
+    for (std::int32_t d : {0, 1, -1, 3, -3, INT32_MAX, INT32_MIN})
+        EXPECT_EQ(proto::parse_delta(proto::encode_delta(d)), d);
+    EXPECT_FALSE(proto::parse_delta("abc"));
+    EXPECT_FALSE(proto::parse_delta("abcde"));
+}
+
 // ---- what the broker forwards ----
 
 TEST(protocol, a_call_becomes_a_request_with_the_callers_id_instead_of_the_role) {
@@ -553,6 +575,7 @@ TEST(protocol, body_frames_match_the_documented_table) {
     EXPECT_EQ(proto::body_frames(command::reply), 5u);
     EXPECT_EQ(proto::body_frames(command::invoke), 5u);
     EXPECT_EQ(proto::body_frames(command::release), 2u);
+    EXPECT_EQ(proto::body_frames(command::scale), 3u);
     EXPECT_EQ(proto::body_frames(command::welcome), 1u);
     EXPECT_EQ(proto::body_frames(command::deliver), 5u);
     EXPECT_EQ(proto::body_frames(command::error), 2u);
@@ -576,6 +599,7 @@ TEST(protocol, command_bytes_are_the_ones_protocol_v1_fixed) {
     EXPECT_EQ(byte(command::reply), 0x08u);
     EXPECT_EQ(byte(command::invoke), 0x09u);
     EXPECT_EQ(byte(command::release), 0x0au);
+    EXPECT_EQ(byte(command::scale), 0x0bu);
     EXPECT_EQ(byte(command::welcome), 0x81u);
     EXPECT_EQ(byte(command::deliver), 0x82u);
     EXPECT_EQ(byte(command::error), 0x83u);
@@ -610,7 +634,7 @@ TEST(protocol, every_command_has_its_own_name) {
 
 TEST(protocol, the_command_lists_of_this_test_hold_every_command) {
     // 19 commands; only HEARTBEAT is in both directions.
-    EXPECT_EQ(all_commands.size(), 19u);
+    EXPECT_EQ(all_commands.size(), 20u);
     EXPECT_EQ(worker_commands.size() + broker_commands.size(), all_commands.size() + 1);
     for (auto c : all_commands) {
         bool from_worker = false;

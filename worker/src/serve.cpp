@@ -4,6 +4,7 @@
 #include "mob/detail/listen_fds.hpp"
 #include "mob/log.hpp"
 #include "mob/worker.hpp"
+#include "worker_core.hpp"
 
 #include <cxxabi.h>
 #include <pthread.h>
@@ -90,6 +91,7 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
             entry(w);
             w.ready();
             w.wait_until_stopping();
+            w.core_->finish();  // calls in flight, then the shutdown hook
             if (w.refused())
                 code = 2;
         } catch (const std::exception& e) {

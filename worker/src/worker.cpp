@@ -128,6 +128,15 @@ bool worker::wait_until_stopping(std::chrono::milliseconds timeout) {
 void worker::request_stop() {
     core_->request_stop("requested by the application");
 }
+void worker::on_shutdown(std::function<void()> hook) {
+    core_->on_shutdown(std::move(hook));
+}
+call_future<scale_result> worker::scale(int delta) {
+    return scale(role(), delta);
+}
+call_future<scale_result> worker::scale(std::string_view role, int delta) {
+    return call_future<scale_result>{core_->start_scale(std::string{role}, delta)};
+}
 bool worker::welcomed() const noexcept {
     return core_->welcomed();
 }

@@ -51,7 +51,10 @@ worker_core::worker_core(worker_options options)
 
 worker_core::~worker_core() {
     // Finish the calls and messages already here while the I/O thread still sends their
-    // replies; then flush and say goodbye.
+    // replies (and run the shutdown hook if the worker was told to stop); then flush and
+    // say goodbye.
+    if (stopping_)
+        finish();
     dispatcher_.stop();
     {
         // From here on, callbacks and replies the application still holds find no worker.

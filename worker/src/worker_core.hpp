@@ -74,6 +74,13 @@ class worker_core {
     std::map<std::string, std::uint64_t> monitor_counts() const;
     std::size_t pending_callbacks() const;
 
+    // Supervision (supervision.cpp).
+    std::shared_ptr<call_state> start_scale(const std::string& role, std::int32_t delta);
+    void on_shutdown(std::function<void()> hook);
+    /// Handles what was received (the dispatcher runs its queue out), then runs the
+    /// shutdown hook once. The I/O thread goes on, so replies still leave.
+    void finish();
+
   private:
     struct typed_handler {
         std::string type;
@@ -180,6 +187,10 @@ class worker_core {
     std::deque<frames> backlog_;           // what the socket would not take yet, in order
     std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed
     std::uint32_t liveness_;
+
+    std::mutex shutdown_mutex_;
+    std::function<void()> shutdown_hook_;
+    bool shutdown_done_ = false;
 
     dispatcher dispatcher_;
     std::thread io_thread_;  // last: starts once everything above exists

@@ -113,6 +113,10 @@ class app {
     /// (default 10000), and for how long (default 30 s); past either, the sender gets an
     /// error (queue_full, expired).
     app& queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout);
+    /// A file of KEY=VALUE lines (blank lines and # comments skipped) added to every
+    /// worker's environment; read at start (a bad file is a set-up error) and again at
+    /// each reload (a bad file stops the reload; the workers keep what they had).
+    app& env_file(std::filesystem::path path);
 
     /// Throws mob::error for the first bad role: a bad or duplicate name, a zero
     /// count, min > max, workers together with min/max, a program that does not exist,
@@ -146,6 +150,7 @@ class app {
     std::chrono::milliseconds kill_timeout_{5000};
     std::size_t max_queued_ = 10000;
     std::chrono::milliseconds queue_timeout_{30000};
+    std::filesystem::path env_file_;
     std::vector<pending_role> pending_;
     std::vector<role_spec> roles_;
 };

@@ -18,13 +18,14 @@
 //   INVOKE     [seq][origin][callback][types][args]
 //                                             INVOKED     [invoker][seq][callback][types][args]
 //   RELEASE    [origin][callback]             RELEASED    [holder][callback]
+//   SCALE      [call][role][delta]            (answered with RESULT)
 //
 // [seq], [call] and [callback] are 8 bytes, unsigned little-endian; [code] is 2 bytes
 // little-endian (an errc, 0 for success); [options] is 1 flag byte and a 4-byte
-// little-endian timeout in ms; [target] is one kind byte and a UTF-8 value; [hello],
-// [welcome], [ready] and [error] are cereal portable-binary bodies; [topic], [type],
-// [types], [sender], [caller], [origin], [role] and [method] are UTF-8 text; [payload],
-// [args] and [body] are opaque to the broker.
+// little-endian timeout in ms; [delta] is 4 bytes, signed little-endian; [target] is one kind byte
+// and a UTF-8 value; [hello], [welcome], [ready] and [error] are cereal portable-binary bodies;
+// [topic], [type], [types], [sender], [caller], [origin], [role] and [method] are UTF-8 text;
+// [payload], [args] and [body] are opaque to the broker.
 #pragma once
 
 #include "mob/error.hpp"
@@ -56,6 +57,7 @@ enum class command : std::uint8_t {
     reply = 0x08,
     invoke = 0x09,
     release = 0x0a,
+    scale = 0x0b,
     welcome = 0x81,
     deliver = 0x82,
     error = 0x83,
@@ -159,6 +161,10 @@ struct error_body {
     }
     friend bool operator==(const error_body&, const error_body&) = default;
 };
+
+/// SCALE's [delta] frame: a signed 32-bit count, little-endian.
+std::string encode_delta(std::int32_t delta);
+std::optional<std::int32_t> parse_delta(std::string_view frame);
 
 std::string encode_seq(std::uint64_t seq);
 std::optional<std::uint64_t> parse_seq(std::string_view frame);

@@ -17,6 +17,7 @@
 #include "mob/protocol.hpp"
 #include "mob/proxy.hpp"
 #include "mob/reply.hpp"
+#include "mob/scale_result.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -179,6 +180,21 @@ class worker {
     bool wait_until_stopping(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
     /// Asks this worker to stop (as the kingpin's STOP does).
     void request_stop();
+    /// Runs `hook` once when this worker stops (the kingpin's STOP, a scale-down, a
+    /// reload, SIGTERM/SIGINT), after the calls and messages it had received were
+    /// handled, before the process exits; on the thread that called serve(). Replaces
+    /// an earlier hook. Not run when the role function throws or the process is killed.
+    void on_shutdown(std::function<void()> hook);
+
+    /// Asks the kingpin to grow (delta > 0) or shrink (delta < 0) this worker's role, or
+    /// `role`, as the original's scale(+n)/scale(-n). The kingpin keeps the role within
+    /// its min..max: the result says the count before and after, and whether the request
+    /// was cut at a bound. Shrinking stops the role's newest workers, each after the calls
+    /// it holds are done. An unknown role fails with errc::unknown_role.
+    ///
+    ///     auto r = w.scale(+1).value(5s);   // r.target: the role's worker count now
+    call_future<scale_result> scale(int delta);
+    call_future<scale_result> scale(std::string_view role, int delta);
     /// True after the broker's WELCOME (the worker is registered).
     bool welcomed() const noexcept;
     bool wait_until_welcomed(std::chrono::milliseconds timeout);
@@ -190,6 +206,7 @@ class worker {
                            std::string payload);
 
   private:
+    friend int serve(worker_options options, const std::function<void(worker&)>& entry);
     using raw_handler = std::function<void(const message&)>;
     void on_raw(std::string topic, std::string type, raw_handler handler);
     void add_export(std::string name, std::string types,
