@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -91,6 +92,8 @@ class router {
         /// A worker became ready, or is gone (disconnected, silent, or its process died).
         std::function<void(const worker_entry&)> on_ready;
         std::function<void(const worker_entry&, std::string_view why)> on_gone;
+        /// The crash report a local child gets in WELCOME (its predecessor's); may be empty.
+        std::function<std::optional<crash_report>(std::int64_t pid)> last_error;
     };
 
     router(zmq::socket_ref socket, const kingpin_config& config, hooks h);

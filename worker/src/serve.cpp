@@ -1,6 +1,7 @@
 // The life of a mobster process: join, run the role function, serve until told to
 // stop. Shared by the kingpin's forked workers (mob::app) and by programs that link
 // libmob-worker (mob::exec, or started by hand).
+#include "crash_reporter.hpp"
 #include "mob/log.hpp"
 #include "mob/worker.hpp"
 
@@ -75,6 +76,8 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // Before any thread starts: an exception escaping one of them reaches the kingpin.
+    detail::install_crash_reporter(options.crash_fd);
 
     auto role = options.role;
     worker w{std::move(options)};
@@ -91,9 +94,11 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
         } catch (const std::exception& e) {
             log::error("uncaught exception in role '{}': {}: {}", role, current_exception_type(),
                        e.what());
+            detail::report_current_exception("the role function");
             code = 1;
         } catch (...) {
             log::error("uncaught exception in role '{}': {}", role, current_exception_type());
+            detail::report_current_exception("the role function");
             code = 1;
         }
     }

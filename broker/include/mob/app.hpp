@@ -13,6 +13,7 @@
 // instead of becoming a kingpin.
 #pragma once
 
+#include "mob/crash_report.hpp"
 #include "mob/worker.hpp"
 
 #include <chrono>
@@ -74,6 +75,11 @@ struct role_options {
     /// Quick ends in a row after which the role is in a crash loop (logged as such,
     /// and shown in its status). The kingpin still restarts it.
     std::uint32_t crash_loop_after = 3;
+    /// A worker not ready this long after it was started (its role function has not
+    /// returned, nor called w.ready()) is killed with SIGKILL; that counts as a quick
+    /// end, so it is restarted after a back-off. Also how long a reload waits for a
+    /// replacement.
+    std::chrono::milliseconds ready_timeout{10000};
 };
 
 /// A role as the app knows it, after checking: its counts resolved from the options.
@@ -107,10 +113,25 @@ class app {
     /// error (queue_full, expired).
     app& queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout);
 
+    /// Observers, for logging and alerting: they run in the kingpin's loop, so they must
+    /// be quick and must not do application work (that belongs in mobsters). An
+    /// exception they throw is logged and otherwise ignored. Registering again replaces.
+    ///
+    ///     app.on_full([] { notify("myapp is up"); })
+    ///        .on_death([](const mob::death_info& d) { alert(d.report.summary()); });
+    ///
+    /// on_full: every role has its target count of ready workers; called again each
+    /// time it is back to full after it dropped below.
+    app& on_full(std::function<void()> observer);
+    /// on_death: a worker died without being asked to (scale, reload and stop are not
+    /// deaths): who, how, its crash report, and whether and when it is restarted.
+    app& on_death(std::function<void(const death_info&)> observer);
+
     /// Throws mob::error for the first bad role: a bad or duplicate name, a zero
     /// count, min > max, workers together with min/max, a program that does not exist,
     /// a restart setting out of range (a negative min_uptime, a back-off below 1 ms or
-    /// a maximum below it, an exit code outside 0..255, crash_loop_after 0).
+    /// a maximum below it, an exit code outside 0..255, crash_loop_after 0, a
+    /// ready_timeout that is not positive).
     void validate() const;
 
     /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
@@ -137,6 +158,8 @@ class app {
     std::chrono::milliseconds kill_timeout_{5000};
     std::size_t max_queued_ = 10000;
     std::chrono::milliseconds queue_timeout_{30000};
+    std::function<void()> on_full_;
+    std::function<void(const death_info&)> on_death_;
     std::vector<pending_role> pending_;
     std::vector<role_spec> roles_;
 };
