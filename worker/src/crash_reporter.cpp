@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -91,6 +92,7 @@ void describe(char* type, std::size_t type_cap, char* what, std::size_t what_cap
 }  // namespace
 
 void install_crash_reporter(int fd) {
+    ::unsetenv("MOB_CRASH_FD");  // a program this worker starts must not write into it
     if (fd >= 0 && ::fcntl(fd, F_GETFD) >= 0) {
         ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not for programs this worker starts
         crash_fd = fd;

@@ -6,7 +6,8 @@
 namespace mob::detail {
 
 /// Takes over `fd` (the crash pipe; -1 for none: reports are then dropped), marks it
-/// close-on-exec and installs the terminate handler. Call once, before any thread.
+/// close-on-exec, unsets MOB_CRASH_FD and installs the terminate handler. Call once, before any
+/// thread.
 void install_crash_reporter(int fd);
 
 /// Writes a report of the exception being handled (call it inside a catch block);
