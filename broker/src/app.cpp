@@ -27,7 +27,7 @@ fs::path program_dir() {
 void clear_mob_environment() {
     for (const char* name :
          {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED", "MOB_HEARTBEAT_MS", "MOB_LIVENESS",
-          "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS"}) {
+          "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS", "MOB_CRASH_FD"}) {
         ::unsetenv(name);
     }
 }
@@ -70,6 +70,10 @@ void check_restart_options(const std::string& role, const role_options& o) {
     }
     if (o.crash_loop_after == 0)
         throw error(fmt::format("role '{}': crash_loop_after must be at least 1", role));
+    if (o.ready_timeout.count() <= 0) {
+        throw error(fmt::format("role '{}': ready_timeout ({} ms) must be above 0", role,
+                                o.ready_timeout.count()));
+    }
 }
 }  // namespace
 
@@ -108,6 +112,14 @@ app& app::queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeo
 
 app& app::env_file(fs::path path) {
     env_file_ = std::move(path);
+    return *this;
+}
+app& app::on_full(std::function<void()> observer) {
+    on_full_ = std::move(observer);
+    return *this;
+}
+app& app::on_death(std::function<void(const death_info&)> observer) {
+    on_death_ = std::move(observer);
     return *this;
 }
 
@@ -221,6 +233,8 @@ int app::run_kingpin(int argc, char** argv) {
         config.queue_timeout = queue_timeout_;
         if (!env_file_.empty())
             config.env_file = fs::absolute(env_file_);
+        config.on_full = on_full_;
+        config.on_death = on_death_;
         detail::set_process_title(argc, argv, fmt::format("{} (kingpin)", name_));
         detail::block_kingpin_signals();
         return detail::run_kingpin(config);

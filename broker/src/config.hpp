@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct kingpin_config {
     std::size_t max_queued_per_role = 10000;
     std::chrono::milliseconds queue_timeout{30000};
     std::filesystem::path env_file;  ///< KEY=VALUE lines for the workers (empty: none)
+    std::function<void()> on_full;   ///< app::on_full, may be empty
+    std::function<void(const death_info&)> on_death;  ///< app::on_death, may be empty
 };
 
 }  // namespace mob::detail

@@ -3,6 +3,7 @@
 #include "control_server.hpp"
 #include "event_log.hpp"
 #include "listeners.hpp"
+#include "mob/codec.hpp"
 #include "mob/control.hpp"
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
@@ -19,6 +20,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <typeinfo>
 
 namespace mob::detail {
 using namespace std::chrono_literals;
@@ -96,6 +98,9 @@ class kingpin {
     void on_child_exit(const supervisor::child& c, int status,
                        const supervisor::restart_plan& plan);
     void check_full();
+    /// Runs an app observer; whatever it throws is logged, never let through.
+    template <typename F>
+    void observe(std::string_view which, F&& call);
     void begin_stop(std::string_view why);
     void retire(pid_t pid, std::string_view why);
     /// Sets `role`'s count (within its bounds) and retires what is now too many.
@@ -144,11 +149,13 @@ router::hooks kingpin::make_hooks() {
             events_.add("kingpin", "worker_gone", "", fmt::format("{} ({})", w.id, why));
             if (w.local_child && why == "missed heartbeats") {
                 log::warn("{} worker pid {} missed heartbeats: killing it", w.role, w.pid);
+                workers_.note_kill(static_cast<pid_t>(w.pid), "killed: missed heartbeats");
                 ::kill(static_cast<pid_t>(w.pid), SIGKILL);
             }
             full_ = full_ && broker_.all_full();
         },
         [this](const std::string& role, std::int32_t delta) { return scale_by(role, delta); },
+        [this](std::int64_t pid) { return workers_.predecessor_report(static_cast<pid_t>(pid)); },
     };
 }
 
@@ -209,6 +216,18 @@ bool kingpin::reload(std::string_view why, std::string* refusal) {
     return true;
 }
 
+template <typename F>
+void kingpin::observe(std::string_view which, F&& call) {
+    try {
+        call();
+    } catch (const std::exception& e) {
+        log::error("the app's {} observer threw {}: {} (ignored)", which,
+                   mob::detail::demangle(typeid(e).name()), e.what());
+    } catch (...) {
+        log::error("the app's {} observer threw a non-exception (ignored)", which);
+    }
+}
+
 void kingpin::check_full() {
     bool now_full = broker_.all_full();
     if (now_full && !full_ && !stopping_) {
@@ -219,6 +238,8 @@ void kingpin::check_full() {
         }
         log::info("full: every role has its workers ({})", counts);
         events_.add("kingpin", "full", "", counts);
+        if (config_.on_full)
+            observe("on_full", [&] { config_.on_full(); });
     }
     full_ = now_full;
 }
@@ -251,6 +272,25 @@ void kingpin::on_child_exit(const supervisor::child& c, int status,
             log::warn("{}", line);
         events_.add("kingpin", "worker_died", "",
                     fmt::format("{} pid {}: {}; {}", c.role, c.pid, how, next));
+        if (c.report.has_exception() || !c.report.note.empty()) {
+            log::error("crash report: {}", c.report.summary());
+            events_.add("kingpin", "crash_report", "", c.report.summary());
+        }
+        if (config_.on_death) {
+            death_info d;
+            d.role = c.role;
+            d.pid = c.pid;
+            if (auto it = workers_.stats().find(c.role); it != workers_.stats().end())
+                d.deaths = it->second.deaths;
+            d.exit_code = c.report.exit_code;
+            d.signal = c.report.signal;
+            d.signal_name = c.report.signal_name;
+            d.report = c.report;
+            d.restart = plan.what != action::none;
+            d.restart_in = plan.what == action::later ? plan.delay : std::chrono::milliseconds{0};
+            d.why_not = plan.why_not;
+            observe("on_death", [&] { config_.on_death(d); });
+        }
     }
     broker_.process_exited(c.pid, WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
@@ -303,6 +343,15 @@ void kingpin::tick(clock::time_point now) {
     workers_.tick(now);
     if (auto failed = workers_.check_reload(now))
         retire(*failed, "not ready in time for the reload");
+    for (auto pid : workers_.take_unready(now)) {
+        const auto& c = workers_.children().at(pid);
+        auto timeout = workers_.spec(c.role)->options.ready_timeout.count();
+        log::error("{} worker pid {} not ready after {} ms: killing it", c.role, pid, timeout);
+        events_.add("kingpin", "worker_not_ready", "",
+                    fmt::format("{} pid {}: not ready after {} ms", c.role, pid, timeout));
+        workers_.note_kill(pid, fmt::format("killed: not ready after {} ms", timeout));
+        ::kill(pid, SIGKILL);
+    }
     for (auto pid : workers_.overdue(now)) {
         log::warn("worker pid {} did not stop within {} ms: SIGKILL", pid,
                   config_.kill_timeout.count());
@@ -427,6 +476,8 @@ control::app_status kingpin::status() const {
         if (auto it = workers_.stats().find(r.name); it != workers_.stats().end()) {
             rs.restarts = it->second.deaths;
             rs.last_exit = it->second.last_exit;
+            if (it->second.last_report)
+                rs.last_error = it->second.last_report->summary();
         }
         rs.queued_calls = r.calls.size();
         rs.queued_messages = r.queue.size();
@@ -456,6 +507,8 @@ control::app_status kingpin::status() const {
             w.local_child && c != workers_.children().end()) {
             ws.restarts = c->second.restarts;
             ws.last_exit = c->second.predecessor_exit;
+            if (c->second.predecessor_report)
+                ws.last_error = c->second.predecessor_report->summary();
         }
         s.workers.push_back(std::move(ws));
     }

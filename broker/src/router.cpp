@@ -187,6 +187,7 @@ void router::on_hello(frames& f) {
     w.host = h.host;
     w.local_child =
         h.spawned && h.host == host_ && hooks_.is_local_child && hooks_.is_local_child(h.pid);
+    const bool local_child = w.local_child;
     w.joined = w.last_heard = now;
     by_pid_.emplace(w.pid, from);
     ++role->members;
@@ -200,6 +201,8 @@ void router::on_hello(frames& f) {
     wel.liveness = config_.liveness;
     for (const auto& r : roles_)
         wel.roles.push_back(r.name);
+    if (local_child && hooks_.last_error)
+        wel.last_error = hooks_.last_error(h.pid);
     auto out = proto::make_message(proto::command::welcome, {});
     auto body = encode(wel);
     out.emplace_back(body.data(), body.size());

@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -101,6 +102,8 @@ class router {
         std::function<void(const worker_entry&, std::string_view why)> on_gone;
         /// A worker asked to grow or shrink `role` by `delta` (SCALE).
         std::function<scale_answer(const std::string& role, std::int32_t delta)> on_scale;
+        /// The crash report a local child gets in WELCOME (its predecessor's); may be empty.
+        std::function<std::optional<crash_report>(std::int64_t pid)> last_error;
     };
 
     router(zmq::socket_ref socket, const kingpin_config& config, hooks h);

@@ -93,7 +93,17 @@ pid_t spawn(const spawn_request& request) {
                 ::_exit(126);
         }
     }
-    ::close_range(3 + static_cast<unsigned>(passed), UINT_MAX, 0);
+    const int first_free = 3 + passed;
+    if (request.crash_fd >= first_free) {
+        int flags = ::fcntl(request.crash_fd, F_GETFD);
+        ::fcntl(request.crash_fd, F_SETFD, flags & ~FD_CLOEXEC);
+        if (request.crash_fd > first_free)
+            ::close_range(static_cast<unsigned>(first_free),
+                          static_cast<unsigned>(request.crash_fd) - 1, 0);
+        ::close_range(static_cast<unsigned>(request.crash_fd) + 1, UINT_MAX, 0);
+    } else {
+        ::close_range(static_cast<unsigned>(first_free), UINT_MAX, 0);
+    }
     ::execve(request.exe.c_str(), argv.data(), envp.data());
     ::_exit(127);
 }
@@ -112,6 +122,19 @@ std::vector<std::string> worker_environment(const std::vector<std::string>& extr
     }
     env.insert(env.end(), extra.begin(), extra.end());
     return env;
+}
+
+crash_pipe make_crash_pipe() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+        return {};
+    int high = ::fcntl(fds[1], F_DUPFD_CLOEXEC, 64);
+    ::close(fds[1]);
+    if (high < 0) {
+        ::close(fds[0]);
+        return {};
+    }
+    return {fds[0], high};
 }
 
 std::string describe_exit(int status) {

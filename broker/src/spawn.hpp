@@ -22,11 +22,12 @@ struct spawn_request {
     /// Descriptors the child gets as 3, 4, ..., with LISTEN_FDS, LISTEN_PID (its own
     /// pid) and LISTEN_FDNAMES set as systemd's socket activation does.
     std::vector<passed_fd> listen;
+    int crash_fd = -1;  ///< a descriptor above the listeners the child keeps, at the same number
 };
 
 /// Forks and execs. In the child, before exec: signals unblocked, PR_SET_PDEATHSIG
 /// (SIGKILL) so it never outlives the kingpin, and every descriptor above 2 closed but
-/// the `listen` ones, moved to 3, 4, ...
+/// the `listen` ones, moved to 3, 4, ..., and `crash_fd`.
 /// Returns the child's pid; throws mob::error if fork fails.
 pid_t spawn(const spawn_request& request);
 
@@ -35,5 +36,14 @@ std::vector<std::string> worker_environment(const std::vector<std::string>& extr
 
 /// "exit code 3", "SIGKILL", ... from a waitpid status.
 std::string describe_exit(int status);
+
+/// A pipe for a child's crash report: the kingpin keeps the read end, the child gets
+/// the write end at a number of 64 or more (clear of systemd-style LISTEN_FDS from 3).
+/// Both ends are non-blocking and close-on-exec. fds of -1 if it cannot be made.
+struct crash_pipe {
+    int read = -1;
+    int write = -1;
+};
+crash_pipe make_crash_pipe();
 
 }  // namespace mob::detail

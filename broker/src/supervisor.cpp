@@ -2,6 +2,7 @@
 
 #include "env_file.hpp"
 #include "listeners.hpp"
+#include "mob/detail/crash_record.hpp"
 #include "mob/error.hpp"
 #include "mob/log.hpp"
 #include "spawn.hpp"
@@ -12,12 +13,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 namespace mob::detail {
 
 namespace {
-constexpr std::chrono::seconds readiness_timeout{10};
 /// The window of the "deaths in the last minute" count.
 constexpr std::chrono::minutes death_window{1};
 constexpr double jitter = 0.2;  // +-20%
@@ -26,6 +28,19 @@ long long as_ms(supervisor::clock::duration d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 }  // namespace
+
+unique_fd& unique_fd::operator=(unique_fd&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0)
+            ::close(fd_);
+        fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+}
+unique_fd::~unique_fd() {
+    if (fd_ >= 0)
+        ::close(fd_);
+}
 
 supervisor::supervisor(const kingpin_config& config, std::string endpoint)
     : config_(config), endpoint_(std::move(endpoint)) {
@@ -105,7 +120,8 @@ void supervisor::start_all() {
 }
 
 pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t quick_deaths,
-                        std::uint32_t restarts, std::string predecessor_exit) {
+                        std::uint32_t restarts, std::string predecessor_exit,
+                        std::optional<crash_report> predecessor_report) {
     spawn_request req;
     if (const auto* prog = std::get_if<program>(&role.entry)) {
         req.exe = prog->path.string();
@@ -128,8 +144,20 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
                                 env_overrides_);
     if (listeners_ != nullptr)
         req.listen = listeners_->for_role(role.name);
+    auto pipe = make_crash_pipe();
+    unique_fd crash_read{pipe.read};
+    unique_fd crash_write{pipe.write};  // the child's end: closed here once it is forked
+    if (pipe.write >= 0) {
+        req.crash_fd = pipe.write;
+        req.env.push_back(fmt::format("MOB_CRASH_FD={}", pipe.write));
+    } else {
+        log::warn("no crash pipe for a {} worker ({}): its crash report will lack exceptions",
+                  role.name, std::strerror(errno));
+    }
     auto pid = spawn(req);
     child c;
+    c.crash_pipe = std::move(crash_read);
+    c.predecessor_report = std::move(predecessor_report);
     c.pid = pid;
     c.role = role.name;
     c.started = clock::now();
@@ -145,16 +173,54 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
 
 void supervisor::start_or_schedule(const role_spec& role, std::uint32_t quick_deaths,
                                    clock::time_point now, std::uint32_t restarts,
-                                   std::string predecessor_exit) {
+                                   std::string predecessor_exit,
+                                   std::optional<crash_report> predecessor_report) {
     try {
-        start(role, 0, quick_deaths, restarts, predecessor_exit);
+        start(role, 0, quick_deaths, restarts, predecessor_exit, predecessor_report);
     } catch (const std::exception& e) {
         auto delay = backoff(role, quick_deaths);
         log::error("could not start a {} worker: {}; trying again in {} ms", role.name, e.what(),
                    delay.count());
-        scheduled_.push_back(
-            {role.name, now + delay, quick_deaths + 1, restarts, std::move(predecessor_exit)});
+        scheduled_.push_back({role.name, now + delay, quick_deaths + 1, restarts,
+                              std::move(predecessor_exit), std::move(predecessor_report)});
     }
+}
+
+crash_report supervisor::make_report(child& c, int status) const {
+    crash_report r;
+    r.role = c.role;
+    r.pid = c.pid;
+    if (WIFEXITED(status)) {
+        r.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        r.signal = WTERMSIG(status);
+        r.signal_name = signal_name(WTERMSIG(status));
+    }
+    r.note = c.kill_note;
+    r.time = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+    if (c.crash_pipe.get() >= 0) {
+        // The process is gone: whatever it wrote is in the pipe, and read() never blocks.
+        std::string bytes;
+        char buf[4096];
+        for (;;) {
+            auto n = ::read(c.crash_pipe.get(), buf, sizeof buf);
+            if (n <= 0 || bytes.size() > 4 * detail::crash_record_max)
+                break;
+            bytes.append(buf, static_cast<std::size_t>(n));
+        }
+        c.crash_pipe = unique_fd{};
+        if (auto record = detail::parse_crash_record(bytes)) {
+            r.exception_where = std::move(record->where);
+            r.exception_type = std::move(record->type);
+            r.exception_what = std::move(record->what);
+        } else if (!bytes.empty()) {
+            log::warn("{} worker pid {} left an unreadable crash record ({} bytes)", c.role, c.pid,
+                      bytes.size());
+        }
+    }
+    return r;
 }
 
 std::chrono::milliseconds supervisor::backoff(const role_spec& role, std::uint32_t level) {
@@ -227,8 +293,11 @@ void supervisor::reap(
         auto c = std::move(it->second);
         children_.erase(it);
         auto& st = stats_[c.role];
-        if (!c.retiring)
+        c.report = make_report(c, status);
+        if (!c.retiring) {
             ++st.deaths;
+            st.last_report = c.report;
+        }
         st.last_exit = describe_exit(status);
         auto now = clock::now();
         restart_plan plan;
@@ -241,10 +310,10 @@ void supervisor::reap(
                             c.role, pid, st.last_exit));
         }
         if (plan.what == restart_plan::action::now) {
-            start_or_schedule(*spec(c.role), 0, now, c.restarts + 1, st.last_exit);
+            start_or_schedule(*spec(c.role), 0, now, c.restarts + 1, st.last_exit, c.report);
         } else if (plan.what == restart_plan::action::later) {
-            scheduled_.push_back(
-                {c.role, now + plan.delay, c.quick_deaths + 1, c.restarts + 1, st.last_exit});
+            scheduled_.push_back({c.role, now + plan.delay, c.quick_deaths + 1, c.restarts + 1,
+                                  st.last_exit, c.report});
         }
     }
 }
@@ -274,7 +343,8 @@ void supervisor::tick(clock::time_point now) {
         const auto* r = spec(s.role);
         if (r == nullptr || planned(s.role) >= target(s.role))
             continue;
-        start_or_schedule(*r, s.quick_deaths, now, s.restarts, s.predecessor_exit);
+        start_or_schedule(*r, s.quick_deaths, now, s.restarts, s.predecessor_exit,
+                          s.predecessor_report);
     }
 }
 
@@ -337,6 +407,32 @@ void supervisor::retire(pid_t pid, clock::time_point deadline) {
     it->second.retire_deadline = deadline;
 }
 
+std::vector<pid_t> supervisor::take_unready(clock::time_point now) {
+    std::vector<pid_t> out;
+    for (auto& [pid, c] : children_) {
+        if (c.ready_at || c.retiring || c.not_ready_killed || stopping_)
+            continue;
+        if (reload_.active && pid == reload_.replacement)
+            continue;  // check_reload() handles it: the reload stops, the old worker stays
+        const auto* r = spec(c.role);
+        if (r != nullptr && now - c.started >= r->options.ready_timeout) {
+            c.not_ready_killed = true;
+            out.push_back(pid);
+        }
+    }
+    return out;
+}
+
+void supervisor::note_kill(pid_t pid, std::string why) {
+    if (auto it = children_.find(pid); it != children_.end())
+        it->second.kill_note = std::move(why);
+}
+
+std::optional<crash_report> supervisor::predecessor_report(pid_t pid) const {
+    auto it = children_.find(pid);
+    return it == children_.end() ? std::nullopt : it->second.predecessor_report;
+}
+
 std::vector<pid_t> supervisor::overdue(clock::time_point now) const {
     std::vector<pid_t> out;
     for (const auto& [pid, c] : children_) {
@@ -384,8 +480,9 @@ void supervisor::next_reload_step(clock::time_point now) {
         return;
     }
     const auto& old = children_.at(reload_.old.front());
-    reload_.replacement = start(*spec(old.role), old.pid);
-    reload_.deadline = now + readiness_timeout;
+    const auto* role = spec(old.role);
+    reload_.replacement = start(*role, old.pid);
+    reload_.deadline = now + role->options.ready_timeout;
 }
 
 std::optional<pid_t> supervisor::on_ready(pid_t pid, clock::time_point now) {
@@ -404,8 +501,10 @@ std::optional<pid_t> supervisor::check_reload(clock::time_point now) {
     if (!reload_.active || reload_.replacement == 0 || now < reload_.deadline)
         return std::nullopt;
     auto failed = reload_.replacement;
-    abort_reload(fmt::format("the replacement worker pid {} was not ready within {} s", failed,
-                             readiness_timeout.count()));
+    std::string role = is_child(failed) ? children_.at(failed).role : "?";
+    const auto* r = spec(role);
+    abort_reload(fmt::format("the replacement {} worker pid {} was not ready within {} ms", role,
+                             failed, r != nullptr ? r->options.ready_timeout.count() : 0));
     return failed;
 }
 
@@ -425,6 +524,10 @@ std::optional<supervisor::clock::time_point> supervisor::next_deadline() const {
     for (const auto& [pid, c] : children_) {
         if (c.retiring)
             earlier(c.retire_deadline);
+        if (!c.ready_at && !c.retiring && !c.not_ready_killed && !stopping_) {
+            if (const auto* r = spec(c.role))
+                earlier(c.started + r->options.ready_timeout);
+        }
         if (c.quick_deaths > 0 && !c.retiring && c.ready_at) {
             if (const auto* r = spec(c.role))
                 earlier(*c.ready_at + r->options.min_uptime);

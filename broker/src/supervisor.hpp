@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "mob/crash_report.hpp"
 
 #include <sys/types.h>
 
@@ -19,11 +20,25 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace mob::detail {
 
 class listener_set;
+/// Owns a file descriptor: closed when dropped.
+class unique_fd {
+  public:
+    unique_fd() = default;
+    explicit unique_fd(int fd) : fd_(fd) {}
+    unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    unique_fd& operator=(unique_fd&& o) noexcept;
+    ~unique_fd();
+    int get() const { return fd_; }
+
+  private:
+    int fd_ = -1;
+};
 
 class supervisor {
   public:
@@ -41,6 +56,11 @@ class supervisor {
         std::uint32_t quick_deaths = 0;
         std::uint32_t restarts = 0;    ///< workers of this slot that died before this one
         std::string predecessor_exit;  ///< how the last of them ended
+        std::optional<crash_report> predecessor_report;  ///< why it ended (for WELCOME)
+        unique_fd crash_pipe;                            ///< read end of its crash pipe
+        bool not_ready_killed = false;  ///< SIGKILLed for missing its readiness timeout
+        std::string kill_note;          ///< why the kingpin killed it, for its report
+        crash_report report;            ///< how it ended; filled when it is reaped
     };
     /// What reap() does about a worker that ended on its own.
     struct restart_plan {
@@ -59,6 +79,7 @@ class supervisor {
         std::uint64_t started = 0;
         std::uint64_t deaths = 0;
         std::string last_exit;
+        std::optional<crash_report> last_report;  ///< of the last death not asked for
     };
 
     supervisor(const kingpin_config& config, std::string endpoint);
@@ -88,6 +109,13 @@ class supervisor {
     void retire(pid_t pid, clock::time_point deadline);
     /// Children past their retire deadline (to SIGKILL).
     std::vector<pid_t> overdue(clock::time_point now) const;
+    /// Children not ready within their role's ready_timeout, each returned once: the
+    /// caller SIGKILLs them, and their end counts as a quick one for the back-off.
+    std::vector<pid_t> take_unready(clock::time_point now);
+    /// Notes why the kingpin killed `pid` (in its crash report).
+    void note_kill(pid_t pid, std::string why);
+    /// The crash report the worker `pid` gets in WELCOME: its predecessor's.
+    std::optional<crash_report> predecessor_report(pid_t pid) const;
 
     /// Starts a rolling reload; false if one is already running.
     bool begin_reload(clock::time_point now);
@@ -128,13 +156,17 @@ class supervisor {
         std::uint32_t quick_deaths = 0;  ///< for the worker it starts
         std::uint32_t restarts = 0;
         std::string predecessor_exit;
+        std::optional<crash_report> predecessor_report;
     };
 
     pid_t start(const role_spec& role, pid_t replaces = 0, std::uint32_t quick_deaths = 0,
-                std::uint32_t restarts = 0, std::string predecessor_exit = {});
+                std::uint32_t restarts = 0, std::string predecessor_exit = {},
+                std::optional<crash_report> predecessor_report = {});
     /// start(), or if that fails, a restart scheduled after a back-off.
     void start_or_schedule(const role_spec& role, std::uint32_t quick_deaths, clock::time_point now,
-                           std::uint32_t restarts = 0, std::string predecessor_exit = {});
+                           std::uint32_t restarts = 0, std::string predecessor_exit = {},
+                           std::optional<crash_report> predecessor_report = {});
+    crash_report make_report(child& c, int status) const;
     restart_plan plan_restart(const child& c, int status, clock::time_point now);
     std::chrono::milliseconds backoff(const role_spec& role, std::uint32_t level);
     std::uint32_t planned(const std::string& role) const { return alive(role) + scheduled(role); }

@@ -22,6 +22,15 @@
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
 // running then, so 0 once its calls in flight are done).
+// TEST_CRASH_LOOP_AFTER; unset, the defaults. TEST_CRASH_HOW says how it crashes:
+// "exit" (the default, with TEST_CRASH_CODE), "throw" (a testapp::disk_full escapes the
+// role function), "thread" (a std::logic_error escapes a thread), or "hang" (it never
+// becomes ready; TEST_READY_TIMEOUT_MS sets the role's ready_timeout).
+//
+// TEST_LAST_ERROR=1: every worker prints what w.last_error() says at start
+// ("EVENT last_error <role> <pid> none" or the report's fields).
+// TEST_OBSERVERS=1 (or "throw": they also throw) registers on_full and on_death
+// observers on the kingpin that print "EVENT observer ..." lines.
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
@@ -31,6 +40,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -50,6 +60,39 @@ void say(const std::string& line) {
     auto text = line + "\n";
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+}
+
+}  // namespace
+
+namespace testapp {
+/// An application's own exception type, for the crash report's demangled name.
+struct disk_full : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+}  // namespace testapp
+
+namespace {
+
+std::string or_dash(const std::string& s) {
+    return s.empty() ? "-" : s;
+}
+template <typename T>
+std::string or_dash(const std::optional<T>& v) {
+    return v ? fmt::format("{}", *v) : "-";
+}
+
+void print_last_error(mob::worker& w) {
+    auto r = w.last_error();
+    if (!r) {
+        say(fmt::format("EVENT last_error {} {} none", w.role(), w.pid()));
+        return;
+    }
+    say(fmt::format(
+        "EVENT last_error {} {} role={} pid={} exit={} signal={} name={} type={} where={} "
+        "note={} what={} | {}",
+        w.role(), w.pid(), r->role, r->pid, or_dash(r->exit_code), or_dash(r->signal),
+        or_dash(r->signal_name), or_dash(r->exception_type), or_dash(r->exception_where),
+        or_dash(r->note), or_dash(r->exception_what), *r));
 }
 
 struct ack {
@@ -156,6 +199,8 @@ void export_functions(mob::worker& w) {
 
 void common_main(mob::worker& w) {
     say(fmt::format("EVENT start {} {}", w.role(), w.pid()));
+    if (env_int("TEST_LAST_ERROR", 0) == 1)
+        print_last_error(w);
     export_functions(w);
     w.on<int>("probe", [&w](const int& value, const mob::message& m) {
         say(fmt::format("EVENT got {} {} probe {} from {}", w.role(), w.pid(), value, m.sender));
@@ -190,7 +235,18 @@ bool crash_this_start() {
 void crashy_main(mob::worker& w) {
     if (crash_this_start()) {
         int code = env_int("TEST_CRASH_CODE", 1);
+        const std::string how =
+            std::getenv("TEST_CRASH_HOW") != nullptr ? std::getenv("TEST_CRASH_HOW") : "exit";
         say(fmt::format("EVENT crash_at_start {} {} {}", w.role(), w.pid(), code));
+        if (how == "throw")
+            throw testapp::disk_full("no space left on /var");
+        if (how == "thread") {
+            std::thread([] { throw std::logic_error("a thread gave up"); }).join();
+        }
+        if (how == "hang") {
+            w.wait_until_stopping();  // never ready: the kingpin kills it
+            return;
+        }
         std::_Exit(code);
     }
     common_main(w);
@@ -223,6 +279,8 @@ mob::role_options crashy_options() {
     o.backoff_max = ms{env_int("TEST_BACKOFF_MAX_MS", static_cast<int>(o.backoff_max.count()))};
     o.crash_loop_after = static_cast<std::uint32_t>(
         env_int("TEST_CRASH_LOOP_AFTER", static_cast<int>(o.crash_loop_after)));
+    o.ready_timeout =
+        ms{env_int("TEST_READY_TIMEOUT_MS", static_cast<int>(o.ready_timeout.count()))};
     return o;
 }
 
@@ -300,5 +358,23 @@ int main(int argc, char** argv) {
         app.kill_timeout(std::chrono::milliseconds{ms});
     if (const char* file = std::getenv("TEST_ENV_FILE"); file != nullptr)
         app.env_file(file);
+    if (const char* obs = std::getenv("TEST_OBSERVERS"); obs != nullptr) {
+        const bool throws = std::string_view{obs} == "throw";
+        app.on_full([throws] {
+            say("EVENT observer full");
+            if (throws)
+                throw std::runtime_error("the full observer fails");
+        });
+        app.on_death([throws](const mob::death_info& d) {
+            say(fmt::format(
+                "EVENT observer death role={} pid={} deaths={} exit={} signal={} name={} "
+                "restart={} in={} why_not={} report={}",
+                d.role, d.pid, d.deaths, or_dash(d.exit_code), or_dash(d.signal),
+                or_dash(d.signal_name), d.restart ? "yes" : "no", d.restart_in.count(),
+                or_dash(d.why_not), d.report));
+            if (throws)
+                throw testapp::disk_full("the death observer fails");
+        });
+    }
     return app.run(argc, argv);
 }

@@ -1,6 +1,7 @@
 // The life of a mobster process: join, run the role function, serve until told to
 // stop. Shared by the kingpin's forked workers (mob::app) and by programs that link
 // libmob-worker (mob::exec, or started by hand).
+#include "crash_reporter.hpp"
 #include "mob/detail/listen_fds.hpp"
 #include "mob/log.hpp"
 #include "mob/worker.hpp"
@@ -80,6 +81,8 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
     // Shared listeners from the kingpin: taken (and their variables unset) before any
     // thread starts.
     (void)detail::inherited_listen_fds();
+    // Before any thread starts: an exception escaping one of them reaches the kingpin.
+    detail::install_crash_reporter(options.crash_fd);
 
     auto role = options.role;
     worker w{std::move(options)};
@@ -97,9 +100,11 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
         } catch (const std::exception& e) {
             log::error("uncaught exception in role '{}': {}: {}", role, current_exception_type(),
                        e.what());
+            detail::report_current_exception("the role function");
             code = 1;
         } catch (...) {
             log::error("uncaught exception in role '{}': {}", role, current_exception_type());
+            detail::report_current_exception("the role function");
             code = 1;
         }
     }

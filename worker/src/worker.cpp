@@ -60,6 +60,13 @@ worker_options worker::options_from_env() {
     o.call_timeout = std::chrono::milliseconds{env_number("MOB_CALL_TIMEOUT_MS", 30000)};
     const char* monitor = std::getenv("MOB_MONITOR");
     o.monitor = monitor != nullptr && std::string_view{monitor} == "1";
+    if (const char* fd = std::getenv("MOB_CRASH_FD")) {
+        std::string_view s{fd};
+        int n = -1;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec == std::errc{} && end == s.data() + s.size() && n > 2)
+            o.crash_fd = n;
+    }
     return o;
 }
 
@@ -142,6 +149,11 @@ bool worker::welcomed() const noexcept {
 }
 bool worker::refused() const noexcept {
     return core_->refused();
+}
+std::optional<crash_report> worker::last_error() const {
+    if (!core_->welcomed() && !core_->refused())
+        core_->wait_until_welcomed(core_->options().heartbeat * core_->options().liveness);
+    return core_->last_error();
 }
 bool worker::wait_until_welcomed(std::chrono::milliseconds timeout) {
     return core_->wait_until_welcomed(timeout);

@@ -173,6 +173,11 @@ bool worker_core::wait_until_stopping(std::chrono::milliseconds timeout) {
     return state_cv_.wait_for(lock, timeout, [this] { return stopping_.load(); });
 }
 
+std::optional<crash_report> worker_core::last_error() const {
+    std::lock_guard lock{state_mutex_};
+    return last_error_;
+}
+
 bool worker_core::wait_until_welcomed(std::chrono::milliseconds timeout) {
     std::unique_lock lock{state_mutex_};
     return state_cv_.wait_for(lock, timeout, [this] { return welcomed_.load(); });
@@ -365,6 +370,11 @@ void worker_core::handle(frames& f) {
                 {
                     std::lock_guard lock{state_mutex_};
                     welcomed_ = true;
+                    // A later WELCOME (after HELLO_AGAIN) comes from a broker that may
+                    // not know our predecessor: the first one says why we are here.
+                    if (first_welcome_)
+                        last_error_ = std::move(w.last_error);
+                    first_welcome_ = false;
                 }
                 state_cv_.notify_all();
                 log::debug("welcomed by app '{}' as {}", w.app, w.worker_id);

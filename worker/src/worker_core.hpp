@@ -54,6 +54,8 @@ class worker_core {
     bool welcomed() const noexcept { return welcomed_.load(); }
     bool refused() const noexcept { return refused_.load(); }
     bool wait_until_welcomed(std::chrono::milliseconds timeout);
+    /// The predecessor's crash report from the first WELCOME.
+    std::optional<crash_report> last_error() const;
 
     // RPC, from any thread.
     const std::shared_ptr<core_link>& link() const { return link_; }
@@ -172,11 +174,13 @@ class worker_core {
 
     std::shared_ptr<core_link> link_;
 
-    std::mutex state_mutex_;
+    mutable std::mutex state_mutex_;
     std::condition_variable state_cv_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> welcomed_{false};
     std::atomic<bool> refused_{false};
+    std::optional<crash_report> last_error_;  // state_mutex_; set by the first WELCOME
+    bool first_welcome_ = true;               // I/O thread only
 
     // I/O thread only.
     bool ready_sent_ = false;

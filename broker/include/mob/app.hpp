@@ -13,6 +13,7 @@
 // instead of becoming a kingpin.
 #pragma once
 
+#include "mob/crash_report.hpp"
 #include "mob/worker.hpp"
 
 #include <chrono>
@@ -81,6 +82,11 @@ struct role_options {
     ///
     ///     .role("front", front_main, {.workers = 2, .listen = {"http=127.0.0.1:8080"}})
     std::vector<std::string> listen{};
+    /// A worker not ready this long after it was started (its role function has not
+    /// returned, nor called w.ready()) is killed with SIGKILL; that counts as a quick
+    /// end, so it is restarted after a back-off. Also how long a reload waits for a
+    /// replacement.
+    std::chrono::milliseconds ready_timeout{10000};
 };
 
 /// A role as the app knows it, after checking: its counts resolved from the options.
@@ -118,11 +124,26 @@ class app {
     /// each reload (a bad file stops the reload; the workers keep what they had).
     app& env_file(std::filesystem::path path);
 
+    /// Observers, for logging and alerting: they run in the kingpin's loop, so they must
+    /// be quick and must not do application work (that belongs in mobsters). An
+    /// exception they throw is logged and otherwise ignored. Registering again replaces.
+    ///
+    ///     app.on_full([] { notify("myapp is up"); })
+    ///        .on_death([](const mob::death_info& d) { alert(d.report.summary()); });
+    ///
+    /// on_full: every role has its target count of ready workers; called again each
+    /// time it is back to full after it dropped below.
+    app& on_full(std::function<void()> observer);
+    /// on_death: a worker died without being asked to (scale, reload and stop are not
+    /// deaths): who, how, its crash report, and whether and when it is restarted.
+    app& on_death(std::function<void(const death_info&)> observer);
+
     /// Throws mob::error for the first bad role: a bad or duplicate name, a zero
     /// count, min > max, workers together with min/max, a program that does not exist,
     /// a restart setting out of range (a negative min_uptime, a back-off below 1 ms or
-    /// a maximum below it, an exit code outside 0..255, crash_loop_after 0), a `listen`
-    /// entry that is not name=host:port or names a listener twice.
+    /// a maximum below it, an exit code outside 0..255, crash_loop_after 0, a
+    /// ready_timeout that is not positive), a `listen` entry that is not name=host:port or
+    /// names a listener twice.
     void validate() const;
 
     /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
@@ -151,6 +172,8 @@ class app {
     std::size_t max_queued_ = 10000;
     std::chrono::milliseconds queue_timeout_{30000};
     std::filesystem::path env_file_;
+    std::function<void()> on_full_;
+    std::function<void(const death_info&)> on_death_;
     std::vector<pending_role> pending_;
     std::vector<role_spec> roles_;
 };

@@ -44,13 +44,14 @@ struct worker_status {
     double last_heartbeat_s = 0;  ///< seconds since the broker last heard from it
     std::uint32_t restarts = 0;   ///< workers of its slot that died before it (local workers)
     std::string last_exit;        ///< how the last of them ended, "" if none
+    std::string last_error;       ///< the last one's crash report summary, "" if none
 
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(id), CEREAL_NVP(pid), CEREAL_NVP(host), CEREAL_NVP(role), CEREAL_NVP(state),
            CEREAL_NVP(local), CEREAL_NVP(uptime_s), CEREAL_NVP(credit), CEREAL_NVP(in_flight),
            CEREAL_NVP(served), CEREAL_NVP(delivered), CEREAL_NVP(last_heartbeat_s),
-           CEREAL_NVP(restarts), CEREAL_NVP(last_exit));
+           CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error));
     }
 };
 
@@ -72,6 +73,7 @@ struct role_status {
     std::uint64_t messages_failed = 0;
     bool crash_loop = false;        ///< its workers keep dying quickly
     double next_restart_in_s = -1;  ///< seconds to the next scheduled restart, -1 if none
+    std::string last_error;  ///< crash report summary of the last death not asked for, "" if none
 
     template <class A>
     void serialize(A& ar) {
@@ -79,7 +81,7 @@ struct role_status {
            CEREAL_NVP(alive), CEREAL_NVP(ready), CEREAL_NVP(restarts), CEREAL_NVP(last_exit),
            CEREAL_NVP(queued_calls), CEREAL_NVP(queued_messages), CEREAL_NVP(calls_routed),
            CEREAL_NVP(calls_failed), CEREAL_NVP(messages_routed), CEREAL_NVP(messages_failed),
-           CEREAL_NVP(crash_loop), CEREAL_NVP(next_restart_in_s));
+           CEREAL_NVP(crash_loop), CEREAL_NVP(next_restart_in_s), CEREAL_NVP(last_error));
     }
 };
 

@@ -28,6 +28,7 @@
 // [payload], [args] and [body] are opaque to the broker.
 #pragma once
 
+#include "mob/crash_report.hpp"
 #include "mob/error.hpp"
 
 #include <zmq.hpp>
@@ -129,10 +130,28 @@ struct welcome {
     std::uint32_t heartbeat_ms = 1000;
     std::uint32_t liveness = 3;  ///< heartbeats missed before the peer counts as dead
     std::vector<std::string> roles;
+    /// Why the worker this one succeeds died (nullopt: it is the first of its slot).
+    /// Written as a bool then, if true, a crash report; a body that ends after `roles`
+    /// (from a broker without this field) decodes as nullopt.
+    std::optional<crash_report> last_error;
 
     template <class Archive>
     void serialize(Archive& ar) {
         ar(app, worker_id, heartbeat_ms, liveness, roles);
+        if constexpr (Archive::is_loading::value) {
+            last_error.reset();
+            if constexpr (requires { ar.remaining(); }) {
+                if (ar.remaining() == 0)
+                    return;
+            }
+        }
+        bool has_last_error = last_error.has_value();
+        ar(has_last_error);
+        if (has_last_error) {
+            if constexpr (Archive::is_loading::value)
+                last_error.emplace();
+            ar(*last_error);
+        }
     }
     friend bool operator==(const welcome&, const welcome&) = default;
 };

@@ -12,6 +12,7 @@
 #include "mob/call_future.hpp"
 #include "mob/callback.hpp"
 #include "mob/codec.hpp"
+#include "mob/crash_report.hpp"
 #include "mob/detail/function_traits.hpp"
 #include "mob/message.hpp"
 #include "mob/protocol.hpp"
@@ -62,6 +63,7 @@ struct worker_options {
     std::uint32_t liveness = 3;
     std::size_t max_outgoing = 100000;  ///< messages queued locally before send() throws
     bool monitor = false;               ///< watch the DEALER with a ZeroMQ monitor (MOB_MONITOR=1)
+    int crash_fd = -1;  ///< the kingpin's crash pipe (MOB_CRASH_FD), for serve()'s crash reports
 };
 
 /// A set of receivers: all(role), any(role), pid(p), id(worker id).
@@ -200,6 +202,16 @@ class worker {
     bool wait_until_welcomed(std::chrono::milliseconds timeout);
     /// True if the broker refused this worker (wrong app, unknown role, other version).
     bool refused() const noexcept;
+
+    /// Why the worker this one replaces died: exit code or signal and, if the worker
+    /// runtime caught one, the uncaught exception's type and what(). nullopt for the
+    /// first worker of its slot, or a worker the kingpin did not spawn. The kingpin
+    /// sends it in WELCOME: called before that came, it waits for it (at most
+    /// heartbeat x liveness).
+    ///
+    ///     if (auto why = w.last_error())
+    ///         mob::log::warn("restarted after: {}", why->summary());
+    std::optional<crash_report> last_error() const;
 
     /// Sends raw bytes; the typed forms above are built on it.
     std::uint64_t send_raw(protocol::target to, std::string_view topic, std::string_view type,
