@@ -69,7 +69,7 @@ class worker_core {
                     std::string_view type, std::string body);
     void post(std::function<void()> task) { dispatcher_.post(std::move(task)); }
     void add_export(std::string name, std::string types,
-                    std::function<void(const incoming_call&)> fn);
+                    std::function<void(const incoming_call&)> fn, bool on_io_thread = false);
     std::size_t pending_calls() const;
     std::map<std::string, std::uint64_t> monitor_counts() const;
     std::size_t pending_callbacks() const;
@@ -139,7 +139,10 @@ class worker_core {
     struct export_entry {
         std::string types;
         std::function<void(const incoming_call&)> fn;
+        bool on_io_thread = false;  ///< export_options::inline_call
     };
+    std::shared_ptr<export_entry> find_export(std::string_view name);
+    void serve_request(frames& f, std::uint64_t id, std::shared_ptr<export_entry> entry);
     mutable std::mutex exports_mutex_;
     std::map<std::string, std::shared_ptr<export_entry>> exports_;
     std::atomic<bool> exports_changed_{false};
