@@ -344,11 +344,11 @@ int run(int argc, char** argv) {
         auto mb_lat = mb.latency();
         auto md_lat = md.latency();
         auto r50 = mb_lat.p50_us / fl_lat.p50_us;
-        rows.push_back({fmt::format("{}, latency p50", who), us(mb_lat.p50_us),
-                        us(md_lat.p50_us), us(fl_lat.p50_us), r50, md_lat.p50_us / fl_lat.p50_us,
+        rows.push_back({fmt::format("{}, latency p50", who), us(mb_lat.p50_us), us(md_lat.p50_us),
+                        us(fl_lat.p50_us), r50, md_lat.p50_us / fl_lat.p50_us,
                         fmt::format("<= {}x", latency_goal), r50 <= latency_goal});
-        rows.push_back({fmt::format("{}, latency p99", who), us(mb_lat.p99_us),
-                        us(md_lat.p99_us), us(fl_lat.p99_us), mb_lat.p99_us / fl_lat.p99_us,
+        rows.push_back({fmt::format("{}, latency p99", who), us(mb_lat.p99_us), us(md_lat.p99_us),
+                        us(fl_lat.p99_us), mb_lat.p99_us / fl_lat.p99_us,
                         md_lat.p99_us / fl_lat.p99_us, "", true});
         for (std::size_t i = 0; i < std::size(windows); ++i) {
             auto r = mb.rate(i) / fl.rate(i);
@@ -370,10 +370,10 @@ int run(int argc, char** argv) {
             met += r.met ? 1 : 0;
             verdict = r.met ? "ok" : "MISSED";
         }
-        std::printf("%-28s %11s %11s %11s %10s %10s  %-8s %s\n", r.scenario.c_str(),
-                    r.mob.c_str(), r.mob_default.c_str(), r.floor.c_str(),
-                    ratio_text(r.ratio).c_str(), ratio_text(r.ratio_default).c_str(),
-                    r.goal.empty() ? "-" : r.goal.c_str(), verdict.c_str());
+        std::printf("%-28s %11s %11s %11s %10s %10s  %-8s %s\n", r.scenario.c_str(), r.mob.c_str(),
+                    r.mob_default.c_str(), r.floor.c_str(), ratio_text(r.ratio).c_str(),
+                    ratio_text(r.ratio_default).c_str(), r.goal.empty() ? "-" : r.goal.c_str(),
+                    verdict.c_str());
     }
     std::printf("\ngoals met (mob with inline exports): %d of %d\n", met, goals);
     return 0;

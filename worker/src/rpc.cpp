@@ -166,8 +166,9 @@ void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result 
             return;
         state->result = std::move(r);
         continuation = std::move(state->continuation);
-        state->cv.notify_all();
     }
+    // After unlocking: a woken waiter does not then block on the mutex still held here.
+    state->cv.notify_all();
     if (continuation) {
         dispatcher_.post(
             [continuation = std::move(continuation), state] { continuation(*state->result); });
@@ -358,8 +359,8 @@ void worker_core::serve_request(frames& fr, std::uint64_t id, std::shared_ptr<ex
     try {
         entry->fn(in);
     } catch (...) {
-        send_reply(caller, id, errc::handler_failed,
-                   {}, what + ": " + describe_current_exception());
+        send_reply(caller, id, errc::handler_failed, {},
+                   what + ": " + describe_current_exception());
     }
     serving_inline_for = nullptr;
 }
