@@ -1,7 +1,7 @@
 // The I/O thread's sleep: one poll(2) of the DEALER's, the wake-up eventfd's and the
-// monitor's file descriptors. zmq_poll() would ask the ZeroMQ sockets for their events
-// before and after sleeping, two system calls each; the worker sleeps and wakes about
-// once per call, so that was most of its system calls.
+// monitor's file descriptors (the monitor is read to the end just before). zmq_poll()
+// would ask each ZeroMQ socket for its events before and after sleeping, two system
+// calls each; the worker sleeps and wakes about once per call.
 #include "worker_core.hpp"
 
 #include <poll.h>
@@ -9,13 +9,16 @@
 
 namespace mob::detail {
 
-void worker_core::wait_for_io(std::chrono::milliseconds wait) {
-    // A ZeroMQ socket's descriptor only says that something changed since it was last
-    // looked at (edge-triggered): what a send took in on the way may already be readable,
-    // so ask once before sleeping. The monitor was read to the end just before.
-    auto events = socket_.get(zmq::sockopt::events);
-    if ((events & ZMQ_POLLIN) != 0 || (!backlog_.empty() && (events & ZMQ_POLLOUT) != 0))
-        return;
+void worker_core::wait_for_io(std::chrono::milliseconds wait, bool sent_since_read) {
+    // A ZeroMQ socket's descriptor only says that something changed since the socket
+    // last looked at its commands (edge-triggered). The loop sleeps only after a read
+    // that found nothing, which looked; a send since may have taken in new messages
+    // on its way, and a wait to send needs the socket's word: then ask once more.
+    if (sent_since_read || !backlog_.empty()) {
+        auto events = socket_.get(zmq::sockopt::events);
+        if ((events & ZMQ_POLLIN) != 0 || (!backlog_.empty() && (events & ZMQ_POLLOUT) != 0))
+            return;
+    }
     pollfd fds[] = {
         {socket_.get(zmq::sockopt::fd), POLLIN, 0},
         {wake_fd_, POLLIN, 0},

@@ -224,7 +224,7 @@ void worker_core::io_loop() {
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
         if (wait < 0ms)
             wait = 0ms;
-        wait_for_io(wait);
+        wait_for_io(wait, /*sent_since_read=*/last_sent_ >= now);
         io_sleeping_.store(false);
     }
     // Leaving: flush what the application sent, then say goodbye.

@@ -84,7 +84,7 @@ class worker_core {
     void wake();
     bool has_outgoing();
     void io_loop();
-    void wait_for_io(std::chrono::milliseconds wait);
+    void wait_for_io(std::chrono::milliseconds wait, bool sent_since_read);
     void drain_outgoing();
     bool send_now(frames& f);
     void send_or_keep(frames f, bool first = false);
