@@ -351,13 +351,14 @@ TEST_F(rpc, an_inline_export_is_served_while_the_dispatcher_is_busy) {
     ASSERT_NO_FATAL_FAILURE(
         start({{"TEST_POOL", "1"}, {"TEST_POOL_CREDIT", "2"}, {"TEST_POOL_INLINE", "1"}}));
     auto pool = w().require("pool");
-    // Both calls reach the one worker in this order; the first holds its dispatcher 3 s.
-    auto busy = pool.call<int>("busy_dispatcher", 3000);
-    auto quick = pool.call<int>("add", 1, 2).get(2s);
+    // Both calls reach the one worker in this order; the first holds its dispatcher 4 s,
+    // so an answer to the second within 3 s (slow sanitizer builds included) came first.
+    auto busy = pool.call<int>("busy_dispatcher", 4000);
+    auto quick = pool.call<int>("add", 1, 2).get(3s);
     ASSERT_TRUE(quick.ok()) << quick.error().message;
     EXPECT_EQ(*quick, 3);
     EXPECT_FALSE(busy.ready()) << "the inline call did not wait for the dispatcher";
-    EXPECT_EQ(busy.value(10s), 3000);
+    EXPECT_EQ(busy.value(10s), 4000);
 }
 
 TEST_F(rpc, waiting_for_a_result_inside_an_inline_export_fails_at_once_instead_of_hanging) {
