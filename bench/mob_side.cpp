@@ -8,9 +8,15 @@
 
 namespace bench {
 
-int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_t credit) {
+int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_t credit,
+                 serve_mode mode) {
+    const bool on_io_thread = mode == serve_mode::inline_call;
     return mob::app{mob_app_name}
-        .role("echo", [](mob::worker& w) { w.export_fn("echo", [](std::string s) { return s; }); },
+        .role("echo",
+              [on_io_thread](mob::worker& w) {
+                  w.export_fn("echo", [](std::string s) { return s; },
+                              {.inline_call = on_io_thread});
+              },
               {.workers = echo_workers, .credit = credit})
         .role("client", [](mob::worker&) {}, {.workers = 1})
         .run(argc, argv);

@@ -1,6 +1,8 @@
 // The mob side: an app with a role "echo" that exports echo(std::string) and a role
 // "client" whose one spawned worker idles; the benchmark joins the kingpin from
-// outside as one more worker of "client" and calls echo through it.
+// outside as one more worker of "client" and calls echo through it. The echo is
+// exported inline (served on the worker's I/O thread) or, mob's default, run on the
+// worker's dispatcher thread.
 #pragma once
 
 #include "measure.hpp"
@@ -16,8 +18,12 @@ namespace bench {
 
 inline constexpr const char* mob_app_name = "mobbench";
 
+/// How the echo workers serve: export_options::inline_call, or the default.
+enum class serve_mode { inline_call, dispatcher };
+
 /// The app's main: the kingpin, or (MOB_ROLE set) one of its workers.
-int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_t credit);
+int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_t credit,
+                 serve_mode mode);
 
 /// The benchmark joined to a running kingpin as a worker of role "client".
 class mob_client {

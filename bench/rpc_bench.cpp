@@ -2,12 +2,15 @@
 // cppzmq sockets doing the same three hops (client -> broker -> worker and back).
 //
 //     mob-rpc-bench [--quick] [--calls N] [--rounds R] [--credit C] [--payload B]
-//                   [--only mob|floor]
+//                   [--only mob|floor] [--serve inline|dispatcher|both]
 //
 // For 1 and 4 echo workers it measures the round trip with one call in flight (p50,
 // p99; credit 1 per worker) and the throughput with 64 and 256 calls in flight (credit
 // C per worker, default 64), for mob and for the floor, and prints mob/floor ratios
 // against the goals: p50 within 1.5x the floor, throughput at least 0.6x the floor.
+// mob is measured twice: with echo exported inline (export_options::inline_call, run
+// on the serving worker's I/O thread), which the goals are checked on, and in mob's
+// default mode (run on the worker's dispatcher thread), shown next to it.
 // Both systems run side by side and are measured in alternation for R rounds (default
 // 5), so a change in the machine's load hits both: latency percentiles are over every
 // round's calls, throughput is the median round.
@@ -48,9 +51,14 @@ constexpr std::size_t worker_counts[] = {1, 4};
 struct options {
     plan what;
     bool floor = true;          ///< measure the floor
-    bool mob = true;            ///< measure mob
+    bool mob = true;            ///< measure mob with inline exports
+    bool mob_default = true;    ///< measure mob in its default mode (dispatcher thread)
     std::uint32_t credit = 64;  ///< per worker, for the windowed runs
 };
+
+const char* mode_arg(serve_mode m) {
+    return m == serve_mode::inline_call ? "inline" : "dispatcher";
+}
 
 std::size_t parse_count(std::string_view flag, const char* text) {
     char* end = nullptr;
@@ -65,13 +73,15 @@ std::size_t parse_count(std::string_view flag, const char* text) {
 void usage() {
     std::fputs(
         "usage: mob-rpc-bench [--quick] [--calls N] [--rounds R] [--credit C] [--payload B]\n"
-        "                     [--only mob|floor]\n"
+        "                     [--only mob|floor] [--serve inline|dispatcher|both]\n"
         "  --quick      fewer calls (1000 for latency, 10000 per throughput run), 1 round\n"
         "  --calls N    calls per latency run (N) and per throughput run (10 N); default 2000\n"
         "  --rounds R   runs of each measurement, mob and floor in alternation (default 5)\n"
         "  --credit C   credit per worker in the throughput runs (default 64)\n"
         "  --payload B  size of the echoed string (default 64)\n"
-        "  --only S     measure one side only, mob or floor (to profile it)\n",
+        "  --only S     measure one side only, mob or floor (to profile it)\n"
+        "  --serve M    how mob's echo workers serve: inline (on the I/O thread), dispatcher\n"
+        "               (mob's default), or both (default)\n",
         stderr);
 }
 
@@ -100,7 +110,15 @@ options parse_options(int argc, char** argv) {
                 throw std::invalid_argument("--only wants mob or floor");
             }
             o.floor = which == "floor";
-            o.mob = which == "mob";
+            o.mob = o.mob && which == "mob";
+            o.mob_default = o.mob_default && which == "mob";
+        } else if (a == "--serve") {
+            std::string_view which = value();
+            if (which != "inline" && which != "dispatcher" && which != "both") {
+                throw std::invalid_argument("--serve wants inline, dispatcher or both");
+            }
+            o.mob = o.mob && which != "dispatcher";
+            o.mob_default = o.mob_default && which != "inline";
         } else if (a == "--credit") {
             o.credit = static_cast<std::uint32_t>(parse_count(a, value()));
         } else if (a == "--payload") {
@@ -152,8 +170,9 @@ class floor_rig {
 /// the benchmark joined to it as a worker of role "client".
 class mob_rig {
   public:
-    mob_rig(std::size_t workers, std::uint32_t credit, const plan& p)
-        : kingpin_({program_name, "--mob-app", std::to_string(workers), std::to_string(credit)},
+    mob_rig(std::size_t workers, std::uint32_t credit, const plan& p, serve_mode mode)
+        : kingpin_({program_name, "--mob-app", std::to_string(workers), std::to_string(credit),
+                    mode_arg(mode)},
                    {"MOB_RUNTIME_DIR=" + dir_.path(), "MOB_LOG=info"},
                    /*capture_stderr=*/true) {
         if (!kingpin_.wait_for_line("full: every role has its workers", std::chrono::seconds{15})) {
@@ -183,21 +202,27 @@ struct side {
     std::vector<double> latency_us;          // every measured round trip, all rounds
     std::vector<std::vector<double>> rates;  // per window, calls/s of each round
     latency_summary latency() const { return summarize(latency_us); }
-    double rate(std::size_t window) const { return median(rates[window]); }
+    double rate(std::size_t window) const {
+        return window < rates.size() ? median(rates[window]) : 0;
+    }
     bool empty() const { return latency_us.empty(); }
 };
 
 /// Both systems up side by side (the idle one blocks or sleeps), measured in
 /// alternation, round after round, so a change in the machine's load hits both.
-void measure_latency(std::size_t workers, const options& o, side& fl, side& mb) {
+void measure_latency(std::size_t workers, const options& o, side& fl, side& mb, side& md) {
     const auto& p = o.what;
     std::optional<floor_rig> f;
     std::optional<mob_rig> m;
+    std::optional<mob_rig> d;
     if (o.floor) {
         f.emplace(workers, 1, p);
     }
     if (o.mob) {
-        m.emplace(workers, 1, p);
+        m.emplace(workers, 1, p, serve_mode::inline_call);
+    }
+    if (o.mob_default) {
+        d.emplace(workers, 1, p, serve_mode::dispatcher);
     }
     for (std::size_t r = 0; r < p.rounds; ++r) {
         std::string line = fmt::format("{} worker(s), round {}: p50", workers, r + 1);
@@ -211,22 +236,32 @@ void measure_latency(std::size_t workers, const options& o, side& fl, side& mb) 
             mb.latency_us.insert(mb.latency_us.end(), b.begin(), b.end());
             line += fmt::format(" mob {:.1f} us", summarize(b).p50_us);
         }
+        if (d) {
+            auto b = d->client().latency(p.latency_warmup, p.latency_calls);
+            md.latency_us.insert(md.latency_us.end(), b.begin(), b.end());
+            line += fmt::format(" mob-default {:.1f} us", summarize(b).p50_us);
+        }
         progress(line);
     }
 }
 
-void measure_throughput(std::size_t workers, const options& o, side& fl, side& mb) {
+void measure_throughput(std::size_t workers, const options& o, side& fl, side& mb, side& md) {
     const auto& p = o.what;
     std::optional<floor_rig> f;
     std::optional<mob_rig> m;
+    std::optional<mob_rig> d;
     if (o.floor) {
         f.emplace(workers, o.credit, p);
     }
     if (o.mob) {
-        m.emplace(workers, o.credit, p);
+        m.emplace(workers, o.credit, p, serve_mode::inline_call);
+    }
+    if (o.mob_default) {
+        d.emplace(workers, o.credit, p, serve_mode::dispatcher);
     }
     fl.rates.assign(std::size(windows), {});
     mb.rates.assign(std::size(windows), {});
+    md.rates.assign(std::size(windows), {});
     for (std::size_t r = 0; r < p.rounds; ++r) {
         for (std::size_t i = 0; i < std::size(windows); ++i) {
             std::string line =
@@ -243,6 +278,12 @@ void measure_throughput(std::size_t workers, const options& o, side& fl, side& m
                 mb.rates[i].push_back(b);
                 line += fmt::format(" mob {:.1f} k/s", b / 1000);
             }
+            if (d) {
+                auto b =
+                    d->client().throughput(windows[i], p.throughput_warmup, p.throughput_calls);
+                md.rates[i].push_back(b);
+                line += fmt::format(" mob-default {:.1f} k/s", b / 1000);
+            }
             progress(line);
         }
     }
@@ -258,11 +299,17 @@ std::string rate(double v) {
 struct row {
     std::string scenario;
     std::string mob;
+    std::string mob_default;
     std::string floor;
-    double ratio = 0;
-    std::string goal;  // empty: informational
+    double ratio = 0;          // mob (inline) / floor
+    double ratio_default = 0;  // mob (default) / floor
+    std::string goal;          // empty: informational
     bool met = true;
 };
+
+std::string ratio_text(double r) {
+    return std::isfinite(r) && r > 0 ? fmt::format("{:.2f}x", r) : "-";
+}
 
 int run(int argc, char** argv) {
     auto o = parse_options(argc, argv);
@@ -279,50 +326,56 @@ int run(int argc, char** argv) {
         "  throughput: %zu calls after %zu warm-up per round and window, credit %u per "
         "worker (median round)\n",
         p.throughput_calls, p.throughput_warmup, o.credit);
+    std::printf(
+        "  mob: echo exported with {.inline_call = true} (run on the worker's I/O thread; the "
+        "goals are checked on it)\n"
+        "  mob default: echo exported plainly (run on the worker's dispatcher thread)\n");
     std::fflush(stdout);
 
     std::vector<row> rows;
     for (auto n : worker_counts) {
         side fl;
         side mb;
-        measure_latency(n, o, fl, mb);
-        measure_throughput(n, o, fl, mb);
+        side md;
+        measure_latency(n, o, fl, mb, md);
+        measure_throughput(n, o, fl, mb, md);
         const auto who = fmt::format("{} worker{}", n, n == 1 ? "" : "s");
         auto fl_lat = fl.latency();
         auto mb_lat = mb.latency();
+        auto md_lat = md.latency();
         auto r50 = mb_lat.p50_us / fl_lat.p50_us;
-        rows.push_back({fmt::format("{}, latency p50", who), us(mb_lat.p50_us), us(fl_lat.p50_us),
-                        r50, fmt::format("<= {}x", latency_goal), r50 <= latency_goal});
-        rows.push_back({fmt::format("{}, latency p99", who), us(mb_lat.p99_us), us(fl_lat.p99_us),
-                        mb_lat.p99_us / fl_lat.p99_us, "", true});
+        rows.push_back({fmt::format("{}, latency p50", who), us(mb_lat.p50_us), us(md_lat.p50_us),
+                        us(fl_lat.p50_us), r50, md_lat.p50_us / fl_lat.p50_us,
+                        fmt::format("<= {}x", latency_goal), r50 <= latency_goal});
+        rows.push_back({fmt::format("{}, latency p99", who), us(mb_lat.p99_us), us(md_lat.p99_us),
+                        us(fl_lat.p99_us), mb_lat.p99_us / fl_lat.p99_us,
+                        md_lat.p99_us / fl_lat.p99_us, "", true});
         for (std::size_t i = 0; i < std::size(windows); ++i) {
             auto r = mb.rate(i) / fl.rate(i);
             rows.push_back({fmt::format("{}, throughput w={}", who, windows[i]), rate(mb.rate(i)),
-                            rate(fl.rate(i)), r, fmt::format(">= {}x", throughput_goal),
-                            r >= throughput_goal});
+                            rate(md.rate(i)), rate(fl.rate(i)), r, md.rate(i) / fl.rate(i),
+                            fmt::format(">= {}x", throughput_goal), r >= throughput_goal});
         }
     }
 
-    std::printf("\n%-32s %12s %12s %10s  %-8s\n", "scenario", "mob", "floor", "mob/floor", "goal");
+    std::printf("\n%-28s %11s %11s %11s %10s %10s  %-8s\n", "scenario", "mob", "mob default",
+                "floor", "mob/floor", "default/fl", "goal");
     int goals = 0;
     int met = 0;
     for (const auto& r : rows) {
-        if (!std::isfinite(r.ratio) || r.ratio <= 0) {
-            std::printf("%-32s %12s %12s %10s\n", r.scenario.c_str(), r.mob.c_str(),
-                        r.floor.c_str(), "-");
-            continue;
-        }
         std::string verdict;
-        if (!r.goal.empty()) {
+        const bool measured = std::isfinite(r.ratio) && r.ratio > 0;
+        if (!r.goal.empty() && measured) {
             ++goals;
             met += r.met ? 1 : 0;
             verdict = r.met ? "ok" : "MISSED";
         }
-        std::printf("%-32s %12s %12s %9.2fx  %-8s %s\n", r.scenario.c_str(), r.mob.c_str(),
-                    r.floor.c_str(), r.ratio, r.goal.empty() ? "-" : r.goal.c_str(),
+        std::printf("%-28s %11s %11s %11s %10s %10s  %-8s %s\n", r.scenario.c_str(), r.mob.c_str(),
+                    r.mob_default.c_str(), r.floor.c_str(), ratio_text(r.ratio).c_str(),
+                    ratio_text(r.ratio_default).c_str(), r.goal.empty() ? "-" : r.goal.c_str(),
                     verdict.c_str());
     }
-    std::printf("\ngoals met: %d of %d\n", met, goals);
+    std::printf("\ngoals met (mob with inline exports): %d of %d\n", met, goals);
     return 0;
 }
 
@@ -340,8 +393,10 @@ int main(int argc, char** argv) {
         // the same argv, and mob::app tells them apart by MOB_ROLE.
         if (argc >= 2) {
             std::string_view mode = argv[1];
-            if (mode == "--mob-app" && argc == 4) {
-                return mob_app_main(argc, argv, parse_u32(argv[2]), parse_u32(argv[3]));
+            if (mode == "--mob-app" && argc == 5) {
+                auto serve = std::string_view{argv[4]} == "inline" ? serve_mode::inline_call
+                                                                   : serve_mode::dispatcher;
+                return mob_app_main(argc, argv, parse_u32(argv[2]), parse_u32(argv[3]), serve);
             }
             if (mode == "--floor-broker" && argc == 3) {
                 return floor_broker_main(argv[2]);

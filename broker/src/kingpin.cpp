@@ -13,6 +13,7 @@
 #include "supervisor.hpp"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -365,45 +366,75 @@ void kingpin::tick(clock::time_point now) {
     }
 }
 
+namespace {
+/// Whether a ZeroMQ socket has a message to read now. Its ZMQ_FD only tells that
+/// something changed (edge-triggered), so this is asked before sleeping on the fd.
+bool has_message(zmq::socket_ref s) {
+    return (s.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+}
+}  // namespace
+
 int kingpin::run() {
     workers_.start_all();
+    // One poll(2) of the sockets' file descriptors, not zmq_poll(): zmq_poll asks every
+    // socket for its events twice per wake, two system calls each, and the kingpin
+    // wakes once or twice per call it routes. A socket is read until it has nothing
+    // (or asked, if it sent since), so its descriptor signals anything new.
+    const int router_fd = socket_.get(zmq::sockopt::fd);
+    const int control_fd = control_.socket().get(zmq::sockopt::fd);
+    const int monitor_fd = monitor_.pair().get(zmq::sockopt::fd);
+    bool router_ready = true;
+    bool control_ready = true;
+    bool monitor_ready = true;
+    bool signals_ready = true;
     while (!(stopping_ && workers_.empty() && !broker_.lingering())) {
+        if (signals_ready) {
+            while (int sig = signals_.next())
+                on_signal(sig);
+        }
+        if (router_ready)
+            broker_.handle_incoming();
+        if (monitor_ready) {
+            while (auto e = monitor_.next()) {
+                log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
+                events_.add("monitor", e->kind, e->endpoint, fmt::format("value {}", e->value));
+            }
+        }
+        if (control_ready) {
+            control_.handle_incoming([this](std::string_view verb, std::string_view json) {
+                return on_control(verb, json);
+            });
+        }
+        tick(clock::now());
+        if (stopping_ && workers_.empty() && !broker_.lingering())
+            break;
+
+        // What is already readable needs no sleep. The router sends from every handler
+        // and tick(); the control socket answers what it reads.
+        router_ready = has_message(socket_);
+        control_ready = control_ready && has_message(control_.socket());
+        monitor_ready = false;
+        signals_ready = false;
+        if (router_ready || control_ready)
+            continue;
         auto now = clock::now();
         auto next = std::min(broker_.next_deadline(), stop_deadline_);
         if (auto d = workers_.next_deadline())
             next = std::min(next, *d);
         auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
                                0ms, 1000ms);
-        zmq::pollitem_t items[] = {
-            {socket_.handle(), 0, ZMQ_POLLIN, 0},
-            {nullptr, signals_.fd(), ZMQ_POLLIN, 0},
-            {control_.socket().handle(), 0, ZMQ_POLLIN, 0},
-            {monitor_.pair().handle(), 0, ZMQ_POLLIN, 0},
+        pollfd fds[] = {
+            {router_fd, POLLIN, 0},
+            {signals_.fd(), POLLIN, 0},
+            {control_fd, POLLIN, 0},
+            {monitor_fd, POLLIN, 0},
         };
-        try {
-            zmq::poll(items, 4, wait);
-        } catch (const zmq::error_t& e) {
-            if (e.num() != EINTR)
-                throw;
-        }
-        if (items[1].revents & ZMQ_POLLIN) {
-            while (int sig = signals_.next())
-                on_signal(sig);
-        }
-        if (items[0].revents & ZMQ_POLLIN)
-            broker_.handle_incoming();
-        if (items[3].revents & ZMQ_POLLIN) {
-            while (auto e = monitor_.next()) {
-                log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
-                events_.add("monitor", e->kind, e->endpoint, fmt::format("value {}", e->value));
-            }
-        }
-        if (items[2].revents & ZMQ_POLLIN) {
-            control_.handle_incoming([this](std::string_view verb, std::string_view json) {
-                return on_control(verb, json);
-            });
-        }
-        tick(clock::now());
+        if (::poll(fds, 4, static_cast<int>(wait.count())) < 0 && errno != EINTR)
+            throw error(fmt::format("poll: {}", std::strerror(errno)));
+        router_ready = (fds[0].revents & POLLIN) != 0;
+        signals_ready = (fds[1].revents & POLLIN) != 0;
+        control_ready = (fds[2].revents & POLLIN) != 0;
+        monitor_ready = (fds[3].revents & POLLIN) != 0;
     }
     // Whatever is still held is failed to its caller, and given a moment to leave.
     broker_.shutdown();

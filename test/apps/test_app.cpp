@@ -284,6 +284,70 @@ mob::role_options crashy_options() {
     return o;
 }
 
+// TEST_POOL_INLINE=1: the pool serves these functions on its I/O thread
+// (export_options::inline_call), in place of the dispatcher-thread ones above.
+void export_inline(mob::worker& w) {
+    const mob::export_options on_io{.inline_call = true};
+    w.export_fn(
+        "add", [](int a, int b) { return a + b; }, on_io);
+    w.export_fn(
+        "whoami", [&w] { return w.pid(); }, on_io);
+    w.export_fn(
+        "boom", []() -> int { throw std::runtime_error("kaboom"); }, on_io);
+    w.export_fn(
+        "work",
+        [&w](int ms) {
+            work_for(ms);
+            return w.pid();
+        },
+        on_io);
+    w.export_fn(
+        "count_words",
+        [](std::string text, mob::callback<void(int)> done) {
+            std::istringstream in{text};
+            int words = 0;
+            for (std::string word; in >> word;)
+                ++words;
+            done(words);
+        },
+        on_io);
+    w.export_fn(
+        "hold",
+        [](mob::reply<int> r, int ms) {
+            int now = ++holding;
+            int seen = most_held.load();
+            while (now > seen && !most_held.compare_exchange_weak(seen, now)) {
+            }
+            std::thread([r, ms] {
+                work_for(ms);
+                --holding;
+                r.send(most_held.load());
+            }).detach();
+        },
+        on_io);
+    // Waits for a call's result where it runs: refused on the I/O thread.
+    w.export_fn(
+        "nested_get",
+        [&w] {
+            auto r = w.require("back").call<int>("add", 1, 2).get(std::chrono::seconds{5});
+            return r.ok()
+                       ? fmt::format("ok {}", *r)
+                       : fmt::format("{}: {}", mob::to_string(r.error().code), r.error().message);
+        },
+        on_io);
+    // On the dispatcher thread still: keeps it busy for `ms`.
+    w.export_fn("busy_dispatcher", [](int ms) {
+        work_for(ms);
+        return ms;
+    });
+}
+
+void pool_main(mob::worker& w) {
+    common_main(w);
+    if (env_int("TEST_POOL_INLINE", 0) > 0)
+        export_inline(w);
+}
+
 void late_main(mob::worker& w) {
     common_main(w);
     // This role stands for a worker whose set-up takes a while.
@@ -334,7 +398,7 @@ int main(int argc, char** argv) {
     if (env_int("TEST_RANGE", 0) > 0)
         app.role("range", common_main, {.min = 1, .max = 3});
     if (env_int("TEST_POOL", 0) > 0) {
-        app.role("pool", common_main,
+        app.role("pool", pool_main,
                  {.workers = static_cast<std::uint32_t>(env_int("TEST_POOL", 0)),
                   .credit = static_cast<std::uint32_t>(env_int("TEST_POOL_CREDIT", 1))});
     }

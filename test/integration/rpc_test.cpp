@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "cluster.hpp"
@@ -317,6 +318,112 @@ TEST_F(rpc, a_callback_whose_origin_is_gone_gives_the_receiver_an_error) {
     }  // the origin leaves before the callback is called
     EXPECT_TRUE(c().kingpin().wait_for(std::regex{"EVENT error \\d+ origin_gone"}, 5s, mark))
         << c().kingpin().output();
+}
+
+// ---- inline exports (export_options::inline_call: served on the I/O thread) ----
+
+TEST_F(rpc, inline_exports_return_results_errors_and_callbacks) {
+    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "1"}, {"TEST_POOL_INLINE", "1"}}));
+    auto pool = w().require("pool");
+    EXPECT_EQ(pool.call<int>("add", 40, 2).value(5s), 42);
+
+    auto thrown = pool.call<int>("boom").get(5s);
+    ASSERT_FALSE(thrown.ok());
+    EXPECT_EQ(thrown.error().code, errc::remote_exception);
+    EXPECT_NE(thrown.error().message.find("std::runtime_error: kaboom"), std::string::npos)
+        << thrown.error().message;
+
+    auto bad_args = pool.call<int>("add", std::string{"one"}, 2).get(5s);
+    ASSERT_FALSE(bad_args.ok());
+    EXPECT_EQ(bad_args.error().code, errc::bad_type);
+
+    std::promise<int> words;
+    pool.cast("count_words", "one two three",
+              callback<void(int)>{[&](int n) { words.set_value(n); }});
+    auto f = words.get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(f.get(), 3);
+    EXPECT_TRUE(eventually([&] { return w().pending_callbacks() == 0; }, 2s));
+    EXPECT_EQ(w().pending_calls(), 0u);
+}
+
+TEST_F(rpc, an_inline_export_is_served_while_the_dispatcher_is_busy) {
+    ASSERT_NO_FATAL_FAILURE(
+        start({{"TEST_POOL", "1"}, {"TEST_POOL_CREDIT", "2"}, {"TEST_POOL_INLINE", "1"}}));
+    auto pool = w().require("pool");
+    // Both calls reach the one worker in this order; the first holds its dispatcher 4 s,
+    // so an answer to the second within 3 s (slow sanitizer builds included) came first.
+    auto busy = pool.call<int>("busy_dispatcher", 4000);
+    auto quick = pool.call<int>("add", 1, 2).get(3s);
+    ASSERT_TRUE(quick.ok()) << quick.error().message;
+    EXPECT_EQ(*quick, 3);
+    EXPECT_FALSE(busy.ready()) << "the inline call did not wait for the dispatcher";
+    EXPECT_EQ(busy.value(10s), 4000);
+}
+
+TEST_F(rpc, waiting_for_a_result_inside_an_inline_export_fails_at_once_instead_of_hanging) {
+    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "1"}, {"TEST_POOL_INLINE", "1"}}));
+    auto answer = w().require("pool").call<std::string>("nested_get").value(10s);
+    EXPECT_NE(answer.find("handler_failed"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("get() cannot wait inside an inline export"), std::string::npos)
+        << answer;
+}
+
+TEST_F(rpc, inline_exports_keep_credit) {
+    ASSERT_NO_FATAL_FAILURE(
+        start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}, {"TEST_POOL_INLINE", "1"}}));
+    auto pool = w().require("pool");
+    std::vector<call_future<int>> calls;
+    for (int i = 0; i < 24; ++i)
+        calls.push_back(pool.call<int>("hold", 100));
+    int most = 0;
+    for (auto& f : calls)
+        most = std::max(most, f.value(10s));
+    EXPECT_EQ(most, 3) << "credit 3 is used, and never exceeded";
+}
+
+TEST_F(rpc, a_worker_whose_inline_export_runs_briefly_is_not_taken_for_dead) {
+    // Heartbeats every 200 ms, a worker is dead after 3 silent ones (600 ms); each call
+    // holds the I/O thread (which heartbeats) 250 ms.
+    ASSERT_NO_FATAL_FAILURE(
+        start({{"TEST_POOL", "1"}, {"TEST_POOL_INLINE", "1"}, {"TEST_HEARTBEAT_MS", "200"}}));
+    auto pool = w().require("pool");
+    auto mark = c().kingpin().line_count();
+    std::set<std::int64_t> pids;
+    for (int i = 0; i < 8; ++i) {
+        auto r = pool.call<std::int64_t>("work", 250).get(10s);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        pids.insert(*r);
+    }
+    EXPECT_EQ(pids.size(), 1u) << "the same worker served every call";
+    // Nor after: heartbeats flow again between calls (a second of them, without a loss).
+    EXPECT_FALSE(
+        c().kingpin().wait_for(std::regex{"missed heartbeats|pool worker pid \\d+ died"}, 1s, mark))
+        << c().kingpin().output();
+    EXPECT_EQ(pool.call<std::int64_t>("whoami").value(5s), *pids.begin());
+}
+
+TEST_F(rpc, many_pipelined_inline_calls_are_neither_lost_nor_duplicated) {
+    ASSERT_NO_FATAL_FAILURE(
+        start({{"TEST_POOL", "4"}, {"TEST_POOL_CREDIT", "64"}, {"TEST_POOL_INLINE", "1"}}));
+    auto pool = w().require("pool");
+    const int total = 20000 / load_divisor();
+    constexpr int window = 500;
+    std::vector<char> seen(static_cast<std::size_t>(total), 0);
+    for (int base = 0; base < total; base += window) {
+        std::vector<call_future<int>> batch;
+        for (int i = base; i < std::min(base + window, total); ++i)
+            batch.push_back(pool.call<int>("add", i, 0));
+        for (auto& f : batch) {
+            auto r = f.get(20s);
+            ASSERT_TRUE(r.ok()) << r.error().message;
+            ASSERT_GE(*r, 0);
+            ASSERT_LT(*r, total);
+            ++seen[static_cast<std::size_t>(*r)];
+        }
+    }
+    for (int i = 0; i < total; ++i)
+        ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << "value " << i;
 }
 
 }  // namespace

@@ -14,6 +14,8 @@ namespace {
 
 thread_local std::shared_ptr<core_link> current_codec_link;
 thread_local codec_scope* current_scope = nullptr;
+/// The worker whose inline export runs on this thread (its I/O thread), or null.
+thread_local const core_link* serving_inline_for = nullptr;
 
 /// Runs `fn(core)` if the worker behind `link` still exists.
 template <typename F>
@@ -29,6 +31,10 @@ bool with_core(const std::shared_ptr<core_link>& link, F&& fn) {
 }  // namespace
 
 // ---- free entry points for the templates ---------------------------------------
+
+bool waiting_would_deadlock(const core_link* link) noexcept {
+    return link != nullptr && link == serving_inline_for;
+}
 
 const std::shared_ptr<core_link>& codec_link() {
     return current_codec_link;
@@ -160,8 +166,9 @@ void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result 
             return;
         state->result = std::move(r);
         continuation = std::move(state->continuation);
-        state->cv.notify_all();
     }
+    // After unlocking: a woken waiter does not then block on the mutex still held here.
+    state->cv.notify_all();
     if (continuation) {
         dispatcher_.post(
             [continuation = std::move(continuation), state] { continuation(*state->result); });
@@ -267,11 +274,11 @@ std::size_t worker_core::pending_calls() const {
 // ---- calls this worker serves ---------------------------------------------------
 
 void worker_core::add_export(std::string name, std::string types,
-                             std::function<void(const incoming_call&)> fn) {
+                             std::function<void(const incoming_call&)> fn, bool on_io_thread) {
     {
         std::lock_guard lock{exports_mutex_};
-        exports_[std::move(name)] =
-            std::make_shared<export_entry>(export_entry{std::move(types), std::move(fn)});
+        exports_[std::move(name)] = std::make_shared<export_entry>(
+            export_entry{std::move(types), std::move(fn), on_io_thread});
     }
     exports_changed_ = true;
     wake();
@@ -291,6 +298,13 @@ void worker_core::send_ready() {
     send_or_keep(std::move(f));
 }
 
+std::shared_ptr<worker_core::export_entry> worker_core::find_export(std::string_view name) {
+    std::lock_guard lock{exports_mutex_};
+    if (auto it = exports_.find(std::string{name}); it != exports_.end())
+        return it->second;
+    return nullptr;
+}
+
 void worker_core::handle_request(frames& f) {
     // f: [MOB1][REQUEST][caller][call][method][options][types][args]
     auto id = proto::parse_seq(proto::view(f[3]));
@@ -298,40 +312,57 @@ void worker_core::handle_request(frames& f) {
         log::warn("dropped a REQUEST with a bad call id");
         return;
     }
+    auto entry = find_export(proto::view(f[4]));
+    if (entry && entry->on_io_thread) {
+        // An inline export: served here, and its reply sent before the next read.
+        serve_request(f, *id, std::move(entry));
+        drain_outgoing();
+        return;
+    }
     auto call = std::make_shared<frames>(std::move(f));
-    dispatcher_.post([this, call, id = *id] {
-        auto& fr = *call;
-        std::string caller{proto::view(fr[2])};
-        std::string method{proto::view(fr[4])};
-        std::string what = fmt::format("{}.{}", options_.role, method);
-        std::shared_ptr<export_entry> entry;
+    dispatcher_.post([this, call, id = *id, entry = std::move(entry)]() mutable {
+        serve_request(*call, id, std::move(entry));
+    });
+}
+
+void worker_core::serve_request(frames& fr, std::uint64_t id, std::shared_ptr<export_entry> entry) {
+    std::string caller{proto::view(fr[2])};
+    auto method = proto::view(fr[4]);
+    std::string what = fmt::format("{}.{}", options_.role, method);
+    if (!entry) {
+        std::string names;
         {
             std::lock_guard lock{exports_mutex_};
-            if (auto it = exports_.find(method); it != exports_.end())
-                entry = it->second;
+            for (const auto& [n, e] : exports_)
+                names += (names.empty() ? "" : ", ") + n;
         }
-        if (!entry) {
-            std::string names;
-            {
-                std::lock_guard lock{exports_mutex_};
-                for (const auto& [n, e] : exports_)
-                    names += (names.empty() ? "" : ", ") + n;
-            }
-            send_reply(caller, id, errc::unknown_method, {},
-                       fmt::format("role '{}' has no method '{}' (worker {} exports: {})",
-                                   options_.role, method, id_, names.empty() ? "nothing" : names));
-            return;
-        }
-        auto types = proto::view(fr[6]);
-        if (!types.empty() && types != entry->types) {
-            send_reply(caller, id, errc::bad_type, {},
-                       fmt::format("{} takes {}, not {}", what, entry->types, types));
-            return;
-        }
-        incoming_call in{link_, caller, id, what, proto::bytes(fr[7])};
-        codec_scope scope{link_};
+        send_reply(caller, id, errc::unknown_method, {},
+                   fmt::format("role '{}' has no method '{}' (worker {} exports: {})",
+                               options_.role, method, id_, names.empty() ? "nothing" : names));
+        return;
+    }
+    auto types = proto::view(fr[6]);
+    if (!types.empty() && types != entry->types) {
+        send_reply(caller, id, errc::bad_type, {},
+                   fmt::format("{} takes {}, not {}", what, entry->types, types));
+        return;
+    }
+    incoming_call in{link_, caller, id, what, proto::bytes(fr[7])};
+    codec_scope scope{link_};
+    if (!entry->on_io_thread) {
         entry->fn(in);
-    });
+        return;
+    }
+    // On the I/O thread: nothing may escape into the loop, and a wait for a result of
+    // this worker's would never end (this thread is the one that delivers it).
+    serving_inline_for = link_.get();
+    try {
+        entry->fn(in);
+    } catch (...) {
+        send_reply(caller, id, errc::handler_failed, {},
+                   what + ": " + describe_current_exception());
+    }
+    serving_inline_for = nullptr;
 }
 
 void worker_core::send_reply(const std::string& caller, std::uint64_t call_id, errc code,

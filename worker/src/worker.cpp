@@ -104,8 +104,9 @@ void worker::on_error(std::function<void(const send_error&)> handler) {
 }
 
 void worker::add_export(std::string name, std::string types,
-                        std::function<void(const detail::incoming_call&)> fn) {
-    core_->add_export(std::move(name), std::move(types), std::move(fn));
+                        std::function<void(const detail::incoming_call&)> fn,
+                        export_options options) {
+    core_->add_export(std::move(name), std::move(types), std::move(fn), options.inline_call);
 }
 proxy worker::require(std::string_view role, call_settings settings) {
     if (!valid_role_name(role)) {

@@ -228,22 +228,12 @@ void worker_core::io_loop() {
             io_sleeping_.store(false);
             continue;
         }
-        zmq::pollitem_t items[] = {
-            {socket_.handle(), 0,
-             static_cast<short>(ZMQ_POLLIN | (backlog_.empty() ? 0 : ZMQ_POLLOUT)), 0},
-            {nullptr, wake_fd_, ZMQ_POLLIN, 0},
-            {monitor_ ? monitor_->pair().handle() : nullptr, monitor_ ? 0 : -1, ZMQ_POLLIN, 0},
-        };
         auto next_beat = std::min({last_sent_ + heartbeat, next_call_deadline(), next_check});
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
         if (wait < 0ms)
             wait = 0ms;
-        zmq::poll(items, monitor_ ? 3 : 2, wait);
+        wait_for_io(wait, /*sent_since_read=*/last_sent_ >= now);
         io_sleeping_.store(false);
-        if (items[1].revents & ZMQ_POLLIN) {
-            std::uint64_t n = 0;
-            [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
-        }
     }
     // Leaving: flush what the application sent, then say goodbye.
     drain_outgoing();

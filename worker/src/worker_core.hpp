@@ -71,7 +71,7 @@ class worker_core {
                     std::string_view type, std::string body);
     void post(std::function<void()> task) { dispatcher_.post(std::move(task)); }
     void add_export(std::string name, std::string types,
-                    std::function<void(const incoming_call&)> fn);
+                    std::function<void(const incoming_call&)> fn, bool on_io_thread = false);
     std::size_t pending_calls() const;
     std::map<std::string, std::uint64_t> monitor_counts() const;
     std::size_t pending_callbacks() const;
@@ -93,6 +93,7 @@ class worker_core {
     void wake();
     bool has_outgoing();
     void io_loop();
+    void wait_for_io(std::chrono::milliseconds wait, bool sent_since_read);
     void drain_outgoing();
     bool send_now(frames& f);
     void send_or_keep(frames f, bool first = false);
@@ -148,7 +149,10 @@ class worker_core {
     struct export_entry {
         std::string types;
         std::function<void(const incoming_call&)> fn;
+        bool on_io_thread = false;  ///< export_options::inline_call
     };
+    std::shared_ptr<export_entry> find_export(std::string_view name);
+    void serve_request(frames& f, std::uint64_t id, std::shared_ptr<export_entry> entry);
     mutable std::mutex exports_mutex_;
     std::map<std::string, std::shared_ptr<export_entry>> exports_;
     std::atomic<bool> exports_changed_{false};

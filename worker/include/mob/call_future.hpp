@@ -25,6 +25,13 @@ class call_future {
     result<T> get(std::chrono::milliseconds wait = std::chrono::milliseconds::max()) const {
         std::unique_lock lock{state_->mutex};
         auto done = [this] { return state_->result.has_value(); };
+        if (!done() && detail::waiting_would_deadlock(state_->link.get())) {
+            return call_error{errc::handler_failed,
+                              state_->what +
+                                  ": get() cannot wait inside an inline export (it runs on the "
+                                  "worker's I/O thread, which delivers the result): use then() "
+                                  "or a callback"};
+        }
         if (wait == std::chrono::milliseconds::max()) {
             state_->cv.wait(lock, done);
         } else if (!state_->cv.wait_for(lock, wait, done)) {

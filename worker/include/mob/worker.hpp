@@ -66,6 +66,17 @@ struct worker_options {
     int crash_fd = -1;  ///< the kingpin's crash pipe (MOB_CRASH_FD), for serve()'s crash reports
 };
 
+/// How an exported function is served.
+struct export_options {
+    /// Run the function on the worker's I/O thread, as the request comes off the socket,
+    /// instead of handing it to the dispatcher thread and its reply back: two thread
+    /// hand-offs fewer per call (see docs/performance.md). For short functions only:
+    /// while it runs the worker reads, sends and heartbeats nothing, and it cannot
+    /// wait for a call's result (get() and value() there fail at once; use a callback
+    /// or then()). A function that waits on I/O takes a mob::reply<T> and returns.
+    bool inline_call = false;
+};
+
 /// A set of receivers: all(role), any(role), pid(p), id(worker id).
 class recipients {
   public:
@@ -147,11 +158,13 @@ class worker {
     /// Exports `fn` to the cluster under `name`; its argument and result types are
     /// deduced, and calls whose arguments are not those types fail with bad_type. A
     /// function whose first parameter is a mob::reply<T> answers through it, later and
-    /// from any thread. Functions run on the dispatcher thread.
+    /// from any thread. Functions run on the dispatcher thread, or with
+    /// `{.inline_call = true}` on the I/O thread (see export_options).
     ///
     ///     w.export_fn("add", [](int a, int b) { return a + b; });
+    ///     w.export_fn("echo", [](std::string s) { return s; }, {.inline_call = true});
     template <typename F>
-    void export_fn(std::string name, F fn);
+    void export_fn(std::string name, F fn, export_options options = {});
 
     /// A proxy to the functions `role` exports. Works whatever the order of roles:
     /// a call to a role with no worker up yet waits in the broker.
@@ -222,7 +235,8 @@ class worker {
     using raw_handler = std::function<void(const message&)>;
     void on_raw(std::string topic, std::string type, raw_handler handler);
     void add_export(std::string name, std::string types,
-                    std::function<void(const detail::incoming_call&)> fn);
+                    std::function<void(const detail::incoming_call&)> fn,
+                    export_options options = {});
     std::unique_ptr<detail::worker_core> core_;
 };
 
@@ -243,7 +257,7 @@ void worker::on(std::string topic, std::function<void(const T&, const message&)>
 }
 
 template <typename F>
-void worker::export_fn(std::string name, F fn) {
+void worker::export_fn(std::string name, F fn, export_options options) {
     using params = typename detail::function_traits<std::remove_cvref_t<F>>::args;
     using first = std::remove_cvref_t<typename detail::first_of<params>::type>;
     if constexpr (detail::is_reply<first>::value) {
@@ -264,7 +278,8 @@ void worker::export_fn(std::string name, F fn) {
                     r.fail(errc::remote_exception,
                            c.what + ": " + detail::describe_current_exception());
                 }
-            });
+            },
+            options);
     } else {
         using args_t = typename detail::decayed_tuple<params>::type;
         using R =
@@ -296,7 +311,8 @@ void worker::export_fn(std::string name, F fn) {
                     detail::send_reply(c.link, c.caller, c.call_id, errc::remote_exception, {},
                                        c.what + ": " + detail::describe_current_exception());
                 }
-            });
+            },
+            options);
     }
 }
 

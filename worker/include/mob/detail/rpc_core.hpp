@@ -106,6 +106,10 @@ void send_reply(const std::shared_ptr<core_link>& link, const std::string& calle
                 std::uint64_t call_id, errc code, std::string_view type, std::string body) noexcept;
 void post_to_dispatcher(const std::shared_ptr<core_link>& link, std::function<void()> task);
 
+/// Whether waiting here for a call of the worker behind `link` would never end: this
+/// thread is its I/O thread, running an inline export (export_options::inline_call).
+bool waiting_would_deadlock(const core_link* link) noexcept;
+
 /// A call as an exported function's wrapper sees it.
 struct incoming_call {
     std::shared_ptr<core_link> link;
