@@ -21,6 +21,7 @@ struct kingpin_config {
     std::chrono::milliseconds kill_timeout{5000};
     std::size_t max_queued_per_role = 10000;
     std::chrono::milliseconds queue_timeout{30000};
+    std::string tcp_endpoint;  ///< also bound by the broker when not empty (external workers)
 };
 
 }  // namespace mob::detail
