@@ -300,6 +300,9 @@ int kingpin::run() {
         }
         tick(clock::now());
     }
+    // The STOPs just queued for external workers (none of them is ours to wait for)
+    // still go out: a short linger instead of none.
+    socket_.set(zmq::sockopt::linger, 1000);
     log::info("stopped");
     return 0;
 }

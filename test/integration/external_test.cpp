@@ -191,6 +191,12 @@ TEST(mob_broker, gets_full_when_its_external_workers_join) {
     auto code = broker->wait_exit(10s);
     ASSERT_TRUE(code);
     EXPECT_TRUE(WIFEXITED(*code) && WEXITSTATUS(*code) == 0) << broker->output();
+    // A stopping kingpin tells its external workers to stop too.
+    for (auto* w : {b1.get(), b2.get(), f.get()}) {
+        auto end = w->wait_exit(10s);
+        ASSERT_TRUE(end) << w->output();
+        EXPECT_TRUE(WIFEXITED(*end) && WEXITSTATUS(*end) == 0) << w->output();
+    }
 }
 
 TEST(mob_broker, a_restarted_broker_gets_its_external_workers_back) {
