@@ -296,10 +296,11 @@ TEST(mob_broker, bad_command_lines_exit_2_with_a_message) {
 }
 
 TEST(external_worker, a_call_in_flight_fails_when_a_new_broker_asks_for_hello) {
-    // A long heartbeat (silence takes 3 x 2 s): the new broker's HELLO_AGAIN comes first.
+    // A long heartbeat (silence takes 3 x 3 s, at least 6 s after the kill): the new
+    // broker's HELLO_AGAIN comes first, at the worker's next heartbeat at the latest.
     temp_dir dir;
     const std::vector<std::string> args{"--tcp",  "tcp://127.0.0.1:0", "--role",         "back=1",
-                                        "--role", "front=1",           "--heartbeat-ms", "2000"};
+                                        "--role", "front=1",           "--heartbeat-ms", "3000"};
     auto broker = mob_broker(dir, args);
     auto endpoint = tcp_endpoint_of(*broker);
     ASSERT_FALSE(endpoint.empty()) << broker->output();
@@ -315,8 +316,8 @@ TEST(external_worker, a_call_in_flight_fails_when_a_new_broker_asks_for_hello) {
     broker->signal(SIGKILL);
     ASSERT_TRUE(broker->wait_exit(5s));
     auto again = mob_broker(dir, {"--tcp", endpoint, "--role", "back=1", "--role", "front=1",
-                                  "--heartbeat-ms", "2000"});
-    auto line = front->wait_for(std::regex{"EVENT call_result"}, 5500ms);
+                                  "--heartbeat-ms", "3000"});
+    auto line = front->wait_for(std::regex{"EVENT call_result"}, 8s);
     ASSERT_TRUE(line) << front->output() << again->output();
     EXPECT_NE(front->line(*line).find("EVENT call_result broker_lost back.slow: the broker at " +
                                       endpoint + " no longer knows this worker"),
