@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
         w.export_fn("tag", [&tag] { return tag; });
         w.export_fn("slow", [&w](int ms) {
             say(fmt::format("EVENT slow {} {}", w.role(), w.pid()));
-            std::this_thread::sleep_for(
-                std::chrono::milliseconds{ms});  // allowed-sleep: simulated work
+            const std::chrono::milliseconds pause{ms};
+            std::this_thread::sleep_for(pause);  // allowed-sleep: simulated work
             return w.pid();
         });
         if (const char* role = std::getenv("TEST_CALL_ROLE")) {
