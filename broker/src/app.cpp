@@ -27,7 +27,8 @@ fs::path program_dir() {
 void clear_mob_environment() {
     for (const char* name :
          {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED", "MOB_HEARTBEAT_MS", "MOB_LIVENESS",
-          "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS", "MOB_CRASH_FD"}) {
+          "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS", "MOB_CRASH_FD",
+          "MOB_TCP_ENDPOINT", "MOB_RECONNECT_MS", "MOB_RECONNECT_MAX_MS"}) {
         ::unsetenv(name);
     }
 }
@@ -92,6 +93,15 @@ app& app::role(std::string name, program entry, role_options options) {
     pending_.push_back({std::move(name), std::move(entry), options});
     return *this;
 }
+app& app::external_role(std::string name, role_options options) {
+    options.external = true;
+    pending_.push_back({std::move(name), role_main{}, options});
+    return *this;
+}
+app& app::listen_tcp(std::string endpoint) {
+    tcp_endpoint_ = std::move(endpoint);
+    return *this;
+}
 app& app::runtime_root(fs::path root) {
     runtime_root_ = std::move(root);
     return *this;
@@ -151,10 +161,10 @@ role_spec app::check(const pending_role& r) const {
                 fmt::format("role '{}': max ({}) is below min ({})", r.name, spec.max, spec.min));
         }
     }
-    if (auto* fn = std::get_if<role_main>(&spec.entry); fn != nullptr && !*fn) {
+    if (auto* fn = std::get_if<role_main>(&spec.entry); fn != nullptr && !*fn && !o.external) {
         throw error(fmt::format("role '{}': the role function is empty", r.name));
     }
-    if (auto* prog = std::get_if<program>(&spec.entry)) {
+    if (auto* prog = std::get_if<program>(&spec.entry); prog != nullptr && !o.external) {
         if (prog->path.is_relative())
             prog->path = base_ / prog->path;
         if (::access(prog->path.c_str(), X_OK) != 0) {
@@ -165,9 +175,18 @@ role_spec app::check(const pending_role& r) const {
     return spec;
 }
 
+std::string app::tcp_endpoint() const {
+    const char* env = std::getenv("MOB_TCP_ENDPOINT");
+    return env != nullptr && *env != '\0' ? std::string{env} : tcp_endpoint_;
+}
+
 void app::validate() const {
     if (!valid_role_name(name_)) {
         throw error(fmt::format("app name '{}' is not valid: use [A-Za-z0-9_.-]+", name_));
+    }
+    if (auto tcp = tcp_endpoint(); !tcp.empty() && tcp.rfind("tcp://", 0) != 0) {
+        throw error(fmt::format(
+            "TCP endpoint '{}' does not start with tcp:// (e.g. tcp://0.0.0.0:5555)", tcp));
     }
     if (pending_.empty())
         throw error(fmt::format("app '{}' has no roles", name_));
@@ -205,6 +224,12 @@ int app::run_worker(int argc, char** argv, const std::string& role) {
         if (entry == nullptr) {
             throw error(fmt::format("role '{}' is served by another program", role));
         }
+        if (!*entry) {
+            throw error(
+                fmt::format("role '{}' is external and this program has no function for "
+                            "it: start a program that calls mob::serve",
+                            role));
+        }
         detail::set_process_title(argc, argv, fmt::format("{} - {} (mobster)", name_, role));
         return serve(std::move(options), *entry);
     } catch (const std::exception& e) {
@@ -235,6 +260,7 @@ int app::run_kingpin(int argc, char** argv) {
             config.env_file = fs::absolute(env_file_);
         config.on_full = on_full_;
         config.on_death = on_death_;
+        config.tcp_endpoint = tcp_endpoint();
         detail::set_process_title(argc, argv, fmt::format("{} (kingpin)", name_));
         detail::block_kingpin_signals();
         return detail::run_kingpin(config);

@@ -89,11 +89,14 @@ class kingpin {
         }
         log::info("kingpin of '{}' on {}", config.app, endpoint_);
         workers_.share_listeners(listeners_);
+        if (!config.tcp_endpoint.empty())
+            bind_tcp(config.tcp_endpoint);
     }
 
     int run();
 
   private:
+    void bind_tcp(const std::string& endpoint);
     router::hooks make_hooks();
     void on_signal(int sig);
     void on_child_exit(const supervisor::child& c, int status,
@@ -115,6 +118,7 @@ class kingpin {
     const kingpin_config& config_;
     runtime_dir dir_;
     std::string endpoint_;
+    std::string tcp_endpoint_;  ///< as bound (port 0 resolved), "" if none
     signal_fd signals_;
     zmq::context_t context_{1};
     zmq::socket_t socket_;
@@ -129,6 +133,18 @@ class kingpin {
     bool full_ = false;
     clock::time_point stop_deadline_ = clock::time_point::max();
 };
+
+void kingpin::bind_tcp(const std::string& endpoint) {
+    // The same ROUTER binds twice: local and external workers are one set of peers.
+    try {
+        socket_.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw error(fmt::format("cannot bind {}: {}", endpoint, e.what()));
+    }
+    tcp_endpoint_ = socket_.get(zmq::sockopt::last_endpoint);  // port 0 becomes the real one
+    log::info("listening on {} for external workers (no authentication: trusted networks only)",
+              tcp_endpoint_);
+}
 
 router::hooks kingpin::make_hooks() {
     return router::hooks{
@@ -436,7 +452,9 @@ int kingpin::run() {
         control_ready = (fds[2].revents & POLLIN) != 0;
         monitor_ready = (fds[3].revents & POLLIN) != 0;
     }
-    // Whatever is still held is failed to its caller, and given a moment to leave.
+    // Whatever is still held is failed to its caller, and given a moment to leave; the
+    // STOPs just queued for external workers (none of them is ours to wait for) still
+    // go out too.
     broker_.shutdown();
     socket_.set(zmq::sockopt::linger, 1000);
     log::info("stopped");
@@ -493,6 +511,8 @@ control::app_status kingpin::status() const {
     s.kingpin_pid = ::getpid();
     s.uptime_s = seconds_since(started_);
     s.endpoints = {endpoint_};
+    if (!tcp_endpoint_.empty())
+        s.endpoints.push_back(tcp_endpoint_);
     s.reloading = workers_.reloading();
     for (const auto& r : broker_.roles()) {
         control::role_status rs;
@@ -518,6 +538,12 @@ control::app_status kingpin::status() const {
         rs.messages_failed = r.failed;
         rs.crash_loop = workers_.crash_loop(r.name);
         rs.next_restart_in_s = workers_.next_restart_in_s(r.name).value_or(-1.0);
+        if (const auto* spec = workers_.spec(r.name))
+            rs.external = spec->options.external;
+        for (const auto& [id, w] : broker_.workers()) {
+            if (w.role == r.name && !w.local_child)
+                ++rs.joined;
+        }
         s.roles.push_back(std::move(rs));
     }
     for (const auto& [id, w] : broker_.workers()) {

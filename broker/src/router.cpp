@@ -164,7 +164,8 @@ void router::on_hello(frames& f) {
         send_error(from, 0, errc::bad_frame, std::string{"undecodable HELLO: "} + e.what());
         return;
     }
-    if (h.app != config_.app) {
+    // An empty app joins whatever app this broker serves (a worker given only MOB_ENDPOINT).
+    if (!h.app.empty() && h.app != config_.app) {
         drop(from, "wrong_app", h.app);
         send_error(from, 0, errc::wrong_app,
                    fmt::format("this broker serves app '{}', not '{}'", config_.app, h.app));

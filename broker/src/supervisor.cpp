@@ -114,6 +114,8 @@ std::uint32_t supervisor::alive(const std::string& role) const {
 
 void supervisor::start_all() {
     for (const auto& role : config_.roles) {
+        if (role.options.external)
+            continue;  // its workers join from outside: none to start
         for (std::uint32_t i = 0; i < role.min; ++i)
             start(role);
     }
@@ -374,6 +376,8 @@ std::vector<pid_t> supervisor::scale(const std::string& role, std::uint32_t coun
             fmt::format("role '{}' takes {} to {} workers, not {}", role, r->min, r->max, count));
     }
     targets_[role] = count;
+    if (r->options.external)
+        return {};  // only the count expected from outside changes
     // Shrinking: drop scheduled restarts first (the latest first), then retire workers.
     while (planned(role) > count && scheduled(role) > 0) {
         auto latest = scheduled_.end();

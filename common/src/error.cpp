@@ -52,6 +52,8 @@ std::string_view to_string(errc code) noexcept {
             return "origin_gone";
         case errc::callback_expired:
             return "callback_expired";
+        case errc::broker_lost:
+            return "broker_lost";
     }
     return "unknown_error";
 }

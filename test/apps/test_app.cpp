@@ -6,6 +6,9 @@
 // "back" and "front" count as up as soon as they are ready (min_uptime 0, or
 // TEST_MIN_UPTIME_MS): the tests kill them right after and expect them revived at once.
 //
+// TEST_TCP=ENDPOINT binds the broker on that TCP endpoint too; TEST_REMOTE=N adds the
+// external role "remote" (N workers expected, none started).
+//
 // TEST_CRASHY=N adds role "crashy" (N workers; a range N..TEST_CRASHY_MAX if given)
 // that exits with TEST_CRASH_CODE (default 1) at start, before it is ready: on every
 // start, or only on its first TEST_CRASH_FIRST starts (counted in a file in
@@ -416,6 +419,11 @@ int main(int argc, char** argv) {
         app.queue_limits(static_cast<std::size_t>(env_int("TEST_QUEUE_MAX", 10000)),
                          std::chrono::milliseconds{ms});
     }
+    if (const char* tcp = std::getenv("TEST_TCP"); tcp != nullptr)
+        app.listen_tcp(tcp);
+    if (env_int("TEST_REMOTE", 0) > 0)
+        app.external_role("remote",
+                          {.workers = static_cast<std::uint32_t>(env_int("TEST_REMOTE", 0))});
     if (auto ms = env_int("TEST_HEARTBEAT_MS", 0); ms > 0)
         app.heartbeat(std::chrono::milliseconds{ms});
     if (auto ms = env_int("TEST_KILL_TIMEOUT_MS", 0); ms > 0)

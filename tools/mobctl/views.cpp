@@ -49,11 +49,14 @@ std::string status_view(const control::app_status& s) {
 
     std::vector<std::vector<std::string>> roles;
     for (const auto& r : s.roles) {
-        roles.push_back({r.name, fmt::format("{}/{}", r.ready, r.target),
-                         fmt::format("{}-{}", r.min, r.max), fmt::format("{}", r.alive),
-                         fmt::format("{}", r.restarts), fmt::format("{}", r.queued_calls),
-                         fmt::format("{}", r.calls_routed), fmt::format("{}", r.calls_failed),
-                         fmt::format("{}", r.messages_routed), last_exit(r)});
+        // An external role's workers are not ours to count as alive: show who joined.
+        roles.push_back(
+            {r.external ? r.name + " (external)" : r.name, fmt::format("{}/{}", r.ready, r.target),
+             fmt::format("{}-{}", r.min, r.max),
+             r.external ? fmt::format("{} joined", r.joined) : fmt::format("{}", r.alive),
+             fmt::format("{}", r.restarts), fmt::format("{}", r.queued_calls),
+             fmt::format("{}", r.calls_routed), fmt::format("{}", r.calls_failed),
+             fmt::format("{}", r.messages_routed), last_exit(r)});
     }
     out += "\n";
     out += table({{"ROLE"},

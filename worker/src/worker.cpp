@@ -14,8 +14,8 @@ std::string env_or_throw(const char* name) {
     const char* v = std::getenv(name);
     if (v == nullptr || *v == '\0') {
         throw error(std::string{"worker: "} + name +
-                    " is not set (a worker is started by its kingpin, or with MOB_ENDPOINT, "
-                    "MOB_APP and MOB_ROLE in its environment)");
+                    " is not set (a worker is started by its kingpin, or with MOB_ENDPOINT "
+                    "and MOB_ROLE in its environment)");
     }
     return v;
 }
@@ -50,7 +50,9 @@ std::int64_t message::sender_pid() const {
 worker_options worker::options_from_env() {
     worker_options o;
     o.endpoint = env_or_throw("MOB_ENDPOINT");
-    o.app = env_or_throw("MOB_APP");
+    // Without MOB_APP a worker joins whatever app the broker at MOB_ENDPOINT serves.
+    const char* app = std::getenv("MOB_APP");
+    o.app = app != nullptr ? app : "";
     o.role = env_or_throw("MOB_ROLE");
     const char* spawned = std::getenv("MOB_SPAWNED");
     o.spawned = spawned != nullptr && std::string_view{spawned} == "1";
@@ -58,6 +60,8 @@ worker_options worker::options_from_env() {
     o.liveness = env_number("MOB_LIVENESS", 3);
     o.credit = env_number("MOB_CREDIT", 1);
     o.call_timeout = std::chrono::milliseconds{env_number("MOB_CALL_TIMEOUT_MS", 30000)};
+    o.reconnect = std::chrono::milliseconds{env_number("MOB_RECONNECT_MS", 1000)};
+    o.reconnect_max = std::chrono::milliseconds{env_number("MOB_RECONNECT_MAX_MS", 32000)};
     const char* monitor = std::getenv("MOB_MONITOR");
     o.monitor = monitor != nullptr && std::string_view{monitor} == "1";
     if (const char* fd = std::getenv("MOB_CRASH_FD")) {

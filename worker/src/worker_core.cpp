@@ -5,6 +5,7 @@
 #include "mob/log.hpp"
 
 #include <cxxabi.h>
+#include <fmt/format.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -35,8 +36,16 @@ worker_core::worker_core(worker_options options)
     socket_.set(zmq::sockopt::linger, 1000);
     socket_.set(zmq::sockopt::sndhwm, 100000);
     socket_.set(zmq::sockopt::rcvhwm, 100000);
-    socket_.set(zmq::sockopt::reconnect_ivl, 100);
-    socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
+    // ZeroMQ retries a lost connection after reconnect_ivl, doubling up to the maximum.
+    socket_.set(zmq::sockopt::reconnect_ivl, static_cast<int>(options_.reconnect.count()));
+    socket_.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(options_.reconnect_max.count()));
+    if (options_.endpoint.rfind("tcp://", 0) == 0) {
+        // A TCP broker can vanish without closing the connection (host down, network cut):
+        // ZeroMQ's own pings close such a connection, so it reconnects like any other.
+        auto ivl = static_cast<int>(options_.heartbeat.count());
+        socket_.set(zmq::sockopt::heartbeat_ivl, ivl);
+        socket_.set(zmq::sockopt::heartbeat_timeout, ivl * static_cast<int>(options_.liveness));
+    }
     if (options_.monitor)
         monitor_.emplace(context_, socket_, "worker");
     socket_.connect(options_.endpoint);
@@ -252,10 +261,51 @@ void worker_core::check_broker(clock::time_point now) {
             log::warn("broker at {} silent for {} heartbeats; still trying", options_.endpoint,
                       liveness_);
             broker_lost_logged_ = true;
+            // An external worker's broker may be gone for good: its answers are not coming.
+            if (!options_.spawned) {
+                fail_calls_in_flight(
+                    fmt::format("the broker at {} fell silent with the call in "
+                                "flight; it may or may not have run",
+                                options_.endpoint));
+            }
         }
     } else {
         broker_lost_logged_ = false;
     }
+}
+
+void worker_core::fail_calls_in_flight(const std::string& why) {
+    // CALLs still in the backlog go after the new HELLO and will be answered: keep them.
+    std::set<std::uint64_t> unsent;
+    for (const auto& f : backlog_) {
+        if (f.size() > 2 && proto::view(f[1]).size() == 1 &&
+            static_cast<std::uint8_t>(proto::view(f[1])[0]) ==
+                static_cast<std::uint8_t>(proto::command::call)) {
+            if (auto id = proto::parse_seq(proto::view(f[2])))
+                unsent.insert(*id);
+        }
+    }
+    std::vector<std::shared_ptr<call_state>> lost;
+    std::vector<std::uint64_t> callbacks;
+    {
+        std::lock_guard lock{calls_mutex_};
+        for (auto it = calls_.begin(); it != calls_.end();) {
+            if (unsent.count(it->first) != 0) {
+                ++it;
+                continue;
+            }
+            call_deadlines_.erase({it->second.deadline, it->first});
+            lost.push_back(std::move(it->second.state));
+            callbacks.insert(callbacks.end(), it->second.callbacks.begin(),
+                             it->second.callbacks.end());
+            it = calls_.erase(it);
+        }
+    }
+    if (!lost.empty())
+        log::warn("{} call{} lost with the broker", lost.size(), lost.size() == 1 ? "" : "s");
+    for (auto& s : lost)
+        complete(s, raw_result{errc::broker_lost, {}, s->what + ": " + why});
+    forget_callbacks(callbacks);
 }
 
 void worker_core::drain_outgoing() {
@@ -336,6 +386,7 @@ void worker_core::send_hello() {
     auto f = proto::make_message(proto::command::hello, {});
     auto body = encode(h);
     f.emplace_back(body.data(), body.size());
+    hello_sent_ = clock::now();
     send_or_keep(std::move(f), /*first=*/true);  // before anything that waits
 }
 
@@ -373,15 +424,26 @@ void worker_core::handle(frames& f) {
             }
             return;
         }
-        case proto::command::hello_again:
+        case proto::command::hello_again: {
             if (refused_)
+                return;
+            // Every message that reached the broker before our new HELLO gets a HELLO_AGAIN
+            // (heartbeats queued while it was away, for one): answer the first only.
+            auto now = clock::now();
+            if (!welcomed_ && now - hello_sent_ < heartbeat_ * liveness_)
                 return;
             log::info("broker does not know us (restarted?): saying hello again");
             welcomed_ = false;  // so that a refusal of the new HELLO is recognised
+            drain_outgoing();   // what is queued goes before the HELLO, and is answered
+            fail_calls_in_flight(
+                fmt::format("the broker at {} no longer knows this worker (it restarted?): the "
+                            "call was lost; it may or may not have run",
+                            options_.endpoint));
             send_hello();
             if (ready_sent_)
                 send_ready();
             return;
+        }
         case proto::command::heartbeat:
             return;
         case proto::command::stop:

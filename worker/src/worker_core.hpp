@@ -118,6 +118,8 @@ class worker_core {
     void forget_callbacks(const std::vector<std::uint64_t>& ids);
     void remember_expired(std::uint64_t id);  // callbacks_mutex_ held
     void check_broker(clock::time_point now);
+    /// Fails the calls whose CALL has left for a broker that lost them (broker_lost).
+    void fail_calls_in_flight(const std::string& why);
 
     worker_options options_;
     std::int64_t pid_;
@@ -191,6 +193,7 @@ class worker_core {
     bool broker_lost_logged_ = false;
     clock::time_point last_heard_;
     clock::time_point last_sent_;
+    clock::time_point hello_sent_;  ///< when the last HELLO was sent
     clock::time_point next_callback_sweep_;
     std::deque<frames> backlog_;           // what the socket would not take yet, in order
     std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed

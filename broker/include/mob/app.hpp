@@ -87,6 +87,10 @@ struct role_options {
     /// end, so it is restarted after a back-off. Also how long a reload waits for a
     /// replacement.
     std::chrono::milliseconds ready_timeout{10000};
+    /// The role's workers join from outside (docs/external-workers.md): the kingpin
+    /// starts none, and `workers` (or `min`) is how many it expects; they count toward
+    /// `full` and status once they join over the endpoint given to listen_tcp().
+    bool external = false;
 };
 
 /// A role as the app knows it, after checking: its counts resolved from the options.
@@ -109,6 +113,17 @@ class app {
     app& base(std::filesystem::path dir);
     app& role(std::string name, role_main entry, role_options options = {});
     app& role(std::string name, program entry, role_options options = {});
+    /// A role whose workers the kingpin does not start: programs that link libmob-worker
+    /// and join from anywhere (`MOB_ENDPOINT=tcp://host:5555 MOB_ROLE=back ./worker`).
+    /// `options.workers` (or min) is the count that makes the role full.
+    ///
+    ///     app.listen_tcp("tcp://0.0.0.0:5555").external_role("back", {.workers = 2});
+    app& external_role(std::string name, role_options options = {});
+    /// Also bind the broker on this TCP endpoint (e.g. "tcp://0.0.0.0:5555"; port 0 or
+    /// "*" picks a free port, logged as "listening on tcp://..."), beside its ipc one, so
+    /// external workers can join. $MOB_TCP_ENDPOINT overrides it. No authentication:
+    /// bind to a trusted network only.
+    app& listen_tcp(std::string endpoint);
     /// Where the runtime directory goes (default: mob::runtime_root()).
     app& runtime_root(std::filesystem::path root);
     /// Broker-worker heartbeat interval (default 1 s; 3 missed and the peer is dead).
@@ -161,6 +176,7 @@ class app {
         role_options options;
     };
     role_spec check(const pending_role& r) const;
+    std::string tcp_endpoint() const;  ///< $MOB_TCP_ENDPOINT, else listen_tcp()'s
     int run_worker(int argc, char** argv, const std::string& role);
     int run_kingpin(int argc, char** argv);
 
@@ -174,6 +190,7 @@ class app {
     std::filesystem::path env_file_;
     std::function<void()> on_full_;
     std::function<void(const death_info&)> on_death_;
+    std::string tcp_endpoint_;
     std::vector<pending_role> pending_;
     std::vector<role_spec> roles_;
 };

@@ -73,7 +73,9 @@ struct role_status {
     std::uint64_t messages_failed = 0;
     bool crash_loop = false;        ///< its workers keep dying quickly
     double next_restart_in_s = -1;  ///< seconds to the next scheduled restart, -1 if none
-    std::string last_error;  ///< crash report summary of the last death not asked for, "" if none
+    std::string last_error;    ///< crash report summary of the last death not asked for, "" if none
+    bool external = false;     ///< its workers join from outside: `target` are expected
+    std::uint32_t joined = 0;  ///< its workers connected from outside (not started here)
 
     template <class A>
     void serialize(A& ar) {
@@ -81,7 +83,8 @@ struct role_status {
            CEREAL_NVP(alive), CEREAL_NVP(ready), CEREAL_NVP(restarts), CEREAL_NVP(last_exit),
            CEREAL_NVP(queued_calls), CEREAL_NVP(queued_messages), CEREAL_NVP(calls_routed),
            CEREAL_NVP(calls_failed), CEREAL_NVP(messages_routed), CEREAL_NVP(messages_failed),
-           CEREAL_NVP(crash_loop), CEREAL_NVP(next_restart_in_s), CEREAL_NVP(last_error));
+           CEREAL_NVP(crash_loop), CEREAL_NVP(next_restart_in_s), CEREAL_NVP(last_error),
+           CEREAL_NVP(external), CEREAL_NVP(joined));
     }
 };
 

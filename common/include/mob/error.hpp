@@ -36,6 +36,7 @@ enum class errc : std::uint16_t {
     callback_used = 21,     ///< a callback was called a second time
     origin_gone = 22,       ///< the process a callback came from is gone
     callback_expired = 23,  ///< a callback was called after its deadline, or released
+    broker_lost = 24,  ///< the caller lost its broker with the call in flight (never on the wire)
 };
 
 /// A readable name for an error code, e.g. "unknown_role".

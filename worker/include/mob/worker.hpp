@@ -64,6 +64,11 @@ struct worker_options {
     std::size_t max_outgoing = 100000;  ///< messages queued locally before send() throws
     bool monitor = false;               ///< watch the DEALER with a ZeroMQ monitor (MOB_MONITOR=1)
     int crash_fd = -1;  ///< the kingpin's crash pipe (MOB_CRASH_FD), for serve()'s crash reports
+    /// After losing its broker, the worker reconnects after `reconnect`, doubling up to
+    /// `reconnect_max` while the broker is away (MOB_RECONNECT_MS, MOB_RECONNECT_MAX_MS),
+    /// then says HELLO again when the new broker asks (docs/external-workers.md).
+    std::chrono::milliseconds reconnect{1000};
+    std::chrono::milliseconds reconnect_max{32000};
 };
 
 /// How an exported function is served.
@@ -106,8 +111,8 @@ class worker {
     worker& operator=(const worker&) = delete;
 
     /// Options from the environment the kingpin gives its workers (MOB_ENDPOINT,
-    /// MOB_APP, MOB_ROLE; optional MOB_SPAWNED, MOB_HEARTBEAT_MS, MOB_LIVENESS, MOB_CREDIT);
-    /// throws mob::error if a required one is unset.
+    /// MOB_ROLE; optional MOB_APP, MOB_SPAWNED, MOB_HEARTBEAT_MS, MOB_LIVENESS, MOB_CREDIT,
+    /// MOB_RECONNECT_MS, MOB_RECONNECT_MAX_MS); throws mob::error if a required one is unset.
     static worker_options options_from_env();
 
     const std::string& app() const noexcept;

@@ -1,0 +1,23 @@
+// An external worker: a program that links libmob-worker only, started anywhere with
+// MOB_ENDPOINT and MOB_ROLE, joins a kingpin (an app's, or mob-broker) over TCP:
+//
+//     mob-broker --app shop --tcp tcp://0.0.0.0:5555 --role back=2 --role front=1
+//     MOB_ENDPOINT=tcp://broker-host:5555 MOB_ROLE=back ./mob-external-worker
+//     MOB_ENDPOINT=tcp://broker-host:5555 MOB_ROLE=front ./mob-external-worker
+//
+// docker/docker-compose.yml runs that topology in containers.
+#include <mob/worker.hpp>
+
+#include <fmt/format.h>
+
+int main() {
+    return mob::serve([](mob::worker& w) {
+        if (w.role() == "back") {
+            w.export_fn("add", [](int a, int b) { return a + b; });
+        } else {
+            // Waits in the broker until a back worker has joined.
+            int sum = w.require("back").call<int>("add", 2, 3).value();
+            fmt::print("{}: 2 + 3 = {}\n", w.id(), sum);
+        }
+    });
+}
