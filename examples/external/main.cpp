@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 int main() {
     return mob::serve([](mob::worker& w) {
         if (w.role() == "back") {
@@ -18,6 +20,7 @@ int main() {
             // Waits in the broker until a back worker has joined.
             int sum = w.require("back").call<int>("add", 2, 3).value();
             fmt::print("{}: 2 + 3 = {}\n", w.id(), sum);
+            std::fflush(stdout);
         }
     });
 }

@@ -16,6 +16,10 @@ void say(const std::string& line) {
 void back_main(mob::worker& w) {
     say(fmt::format("Background worker {} running.", w.pid()));
 
+    // Why the worker this one replaces died, if one did: the kingpin keeps the report.
+    if (auto why = w.last_error())
+        say(fmt::format("Back {} replaces a worker that died: {}", w.pid(), why->summary()));
+
     // exports.foo of the original: a function other roles call through a proxy.
     w.export_fn("foo", [&w] { say(fmt::format("Bar! My pid is {}", w.pid())); });
 

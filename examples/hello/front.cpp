@@ -45,6 +45,12 @@ void front_main(mob::worker& w) {
         return std::string{"Hello World\n"};
     };
 
+    // Runs once when this worker stops (Ctrl-C, a scale-down, a reload), after its calls.
+    w.on_shutdown([&w] {
+        fmt::print("Server {} closing.\n", w.pid());
+        std::fflush(stdout);
+    });
+
     hello::serve_http(
         listener, [&w] { return w.stopping(); }, handle,
         [&w, listener] {

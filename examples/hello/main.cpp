@@ -1,5 +1,6 @@
 // main.js of the original, in C++: the same main runs as the kingpin and as every
 // worker; run() decides which.
+#include <fmt/format.h>
 #include <mob/app.hpp>
 
 #include <cstdlib>
@@ -21,5 +22,9 @@ int main(int argc, char** argv) {
     return mob::app("myapp")
         .role("back", back_main, {.workers = 4})
         .role("front", front_main, {.workers = 2, .listen = {http}})
+        .on_death([](const mob::death_info& d) {
+            // Runs in the kingpin, for logging and alerting only.
+            fmt::print(stderr, "alert: {} worker {} died ({} so far)\n", d.role, d.pid, d.deaths);
+        })
         .run(argc, argv);
 }

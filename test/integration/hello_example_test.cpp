@@ -71,10 +71,25 @@ TEST(hello_example, serves_hello_world_and_reaches_the_back_every_way) {
         app.wait_for_count(std::regex{"Back \\d+ heard: front \\d+ served /the/quick/fox"}, 4, 5s))
         << app.output();
 
+    // A back worker killed: the kingpin's death observer alerts, and the replacement
+    // reads why its predecessor died.
+    auto backs = app.matches(std::regex{"Background worker (\\d+) running."});
+    ASSERT_FALSE(backs.empty());
+    const auto victim = backs.front();
+    ::kill(std::stoi(victim), SIGKILL);
+    EXPECT_TRUE(
+        app.wait_for(std::regex{"alert: back worker " + victim + " died \\(1 so far\\)"}, 5s))
+        << app.output();
+    EXPECT_TRUE(app.wait_for(
+        std::regex{"Back \\d+ replaces a worker that died: .*" + victim + ".*SIGKILL"}, 10s))
+        << app.output();
+
     app.signal(SIGINT);
     auto status = app.wait_exit(5s);
     ASSERT_TRUE(status);
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << app.output();
+    // Each front's shutdown hook ran.
+    EXPECT_EQ(app.matches(std::regex{"Server (\\d+) closing."}).size(), 2u) << app.output();
 }
 
 TEST(messages_example, exchanges_every_kind_of_message) {
@@ -99,4 +114,31 @@ TEST(messages_example, exchanges_every_kind_of_message) {
 }
 
 }  // namespace
+
+#ifdef MOB_BROKER
+// examples/external: workers started by hand join a mob-broker over TCP, the front
+// calls the back through the broker (the docker-compose topology, without docker).
+TEST(external_example, workers_started_by_hand_join_a_mob_broker_over_tcp) {
+    temp_dir dir;
+    child_process broker{{MOB_BROKER, "--app", "shop", "--runtime-dir", dir.path(), "--tcp",
+                          "tcp://127.0.0.1:0", "--role", "back=1", "--role", "front=1"}};
+    const std::regex listening{"listening on (tcp://[0-9.]+:[0-9]+)"};
+    ASSERT_TRUE(broker.wait_for(listening, 10s)) << broker.output();
+    const auto endpoint = broker.matches(listening).back();
+
+    // The front starts first: its call waits in the broker until a back has joined.
+    child_process front{{MOB_EXTERNAL_WORKER}, {{"MOB_ENDPOINT", endpoint}, {"MOB_ROLE", "front"}}};
+    child_process back{{MOB_EXTERNAL_WORKER}, {{"MOB_ENDPOINT", endpoint}, {"MOB_ROLE", "back"}}};
+    EXPECT_TRUE(front.wait_for(std::regex{"front/\\S+: 2 \\+ 3 = 5"}, 10s)) << front.output();
+    EXPECT_TRUE(broker.wait_for(full_line, 10s)) << broker.output();
+
+    broker.signal(SIGTERM);
+    auto status = broker.wait_exit(10s);
+    ASSERT_TRUE(status);
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << broker.output();
+    EXPECT_TRUE(back.wait_exit(10s)) << back.output();
+    EXPECT_TRUE(front.wait_exit(10s)) << front.output();
+}
+#endif
+
 }  // namespace mob::test
