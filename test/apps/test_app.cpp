@@ -118,6 +118,19 @@ void work_for(int ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds{ms});  // allowed-sleep: simulated work
 }
 
+/// "hold": answers later, from another thread; returns the most calls it held at once.
+void hold(mob::reply<int> r, int ms) {
+    int now = ++holding;
+    int seen = most_held.load();
+    while (now > seen && !most_held.compare_exchange_weak(seen, now)) {
+    }
+    std::thread([r, ms] {
+        work_for(ms);
+        --holding;
+        r.send(most_held.load());
+    }).detach();
+}
+
 void export_functions(mob::worker& w) {
     w.export_fn("add", [](int a, int b) { return a + b; });
     w.export_fn("whoami", [&w] { return w.pid(); });
@@ -182,18 +195,7 @@ void export_functions(mob::worker& w) {
             }
         }).detach();
     });
-    // Answers later, from another thread; returns the most calls it held at once.
-    w.export_fn("hold", [](mob::reply<int> r, int ms) {
-        int now = ++holding;
-        int seen = most_held.load();
-        while (now > seen && !most_held.compare_exchange_weak(seen, now)) {
-        }
-        std::thread([r, ms] {
-            work_for(ms);
-            --holding;
-            r.send(most_held.load());
-        }).detach();
-    });
+    w.export_fn("hold", hold);
     w.on<int>("be_slow", [](const int& ms) { extra_delay_ms = ms; });
     w.on_error([&w](const mob::send_error& e) {
         say(fmt::format("EVENT error {} {} {}", w.pid(), mob::to_string(e.code), e.message));
@@ -314,20 +316,7 @@ void export_inline(mob::worker& w) {
             done(words);
         },
         on_io);
-    w.export_fn(
-        "hold",
-        [](mob::reply<int> r, int ms) {
-            int now = ++holding;
-            int seen = most_held.load();
-            while (now > seen && !most_held.compare_exchange_weak(seen, now)) {
-            }
-            std::thread([r, ms] {
-                work_for(ms);
-                --holding;
-                r.send(most_held.load());
-            }).detach();
-        },
-        on_io);
+    w.export_fn("hold", hold, on_io);
     // Waits for a call's result where it runs: refused on the I/O thread.
     w.export_fn(
         "nested_get",

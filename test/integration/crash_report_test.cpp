@@ -11,6 +11,7 @@
 #include <zmq_addon.hpp>
 
 #include "cluster.hpp"
+#include "control_client.hpp"
 
 namespace mob::test {
 namespace {
@@ -46,22 +47,6 @@ std::map<std::string, std::string> crash_once(const temp_dir& dir, const std::st
 pid_t crashed_pid(cluster& c) {
     auto pids = c.kingpin().matches(std::regex{"EVENT crash_at_start crashy (\\d+)"});
     return pids.empty() ? 0 : std::stoi(pids.front());
-}
-
-std::string status_json(const cluster& c) {
-    zmq::context_t ctx{1};
-    zmq::socket_t s{ctx, zmq::socket_type::dealer};
-    s.set(zmq::sockopt::linger, 0);
-    s.set(zmq::sockopt::rcvtimeo, 5000);
-    s.connect("ipc://" + c.runtime_dir() + "/testapp/" + std::string{control::socket_name});
-    std::vector<zmq::message_t> out;
-    out.emplace_back(control::header.data(), control::header.size());
-    out.emplace_back("status", 6);
-    zmq::send_multipart(s, out);
-    std::vector<zmq::message_t> in;
-    if (!zmq::recv_multipart(s, std::back_inserter(in)) || in.size() != 3)
-        return "";
-    return in[2].to_string();
 }
 
 TEST(crash_report, a_first_generation_worker_has_no_last_error) {
@@ -115,7 +100,7 @@ TEST(crash_report, an_exception_escaping_the_role_function_is_reported_with_type
     // The kingpin logged it, and keeps it in its status (not in a file).
     EXPECT_TRUE(c.kingpin().wait_for(std::regex{"crash report: " + summary}, 1s))
         << c.kingpin().output();
-    auto status = control::from_json<control::app_status>(status_json(c));
+    auto status = control::from_json<control::app_status>(ask(c, "status"));
     bool found = false;
     for (const auto& r : status.roles) {
         if (r.name == "crashy") {

@@ -13,6 +13,7 @@
 #include <zmq_addon.hpp>
 
 #include "cluster.hpp"
+#include "control_client.hpp"
 
 namespace mob::test {
 namespace {
@@ -57,30 +58,6 @@ std::optional<pid_t> next_ready(cluster& c, std::size_t from,
     auto line = c.kingpin().line(*at);
     std::regex_search(line, m, ready_crashy);
     return std::stoi(m[1]);
-}
-
-/// Asks the kingpin's control socket; returns the JSON body of an "ok" answer.
-std::string ask(const cluster& c, const std::string& verb, const std::string& json = "") {
-    zmq::context_t ctx{1};
-    zmq::socket_t s{ctx, zmq::socket_type::dealer};
-    s.set(zmq::sockopt::linger, 0);
-    s.set(zmq::sockopt::rcvtimeo, 5000);
-    s.connect("ipc://" + c.runtime_dir() + "/testapp/" + std::string{control::socket_name});
-    std::vector<zmq::message_t> out;
-    out.emplace_back(control::header.data(), control::header.size());
-    out.emplace_back(verb.data(), verb.size());
-    out.emplace_back(json.data(), json.size());
-    zmq::send_multipart(s, out);
-    std::vector<zmq::message_t> in;
-    if (!zmq::recv_multipart(s, std::back_inserter(in))) {
-        ADD_FAILURE() << "no answer to " << verb;
-        return "";
-    }
-    if (in.size() != 3 || in[1].to_string() != "ok") {
-        ADD_FAILURE() << verb << " was refused: " << (in.size() == 3 ? in[2].to_string() : "");
-        return "";
-    }
-    return in[2].to_string();
 }
 
 control::role_status role_status(const cluster& c, const std::string& role) {
