@@ -178,6 +178,10 @@ std::optional<int> child_process::wait_exit(std::chrono::milliseconds timeout) {
     if (!done)
         return std::nullopt;
     status_ = st;
+    // Its last lines may still be in the pipe: let the reader take them (briefly, since
+    // processes it started may hold the pipe open after it is gone).
+    std::unique_lock lock{mutex_};
+    cv_.wait_for(lock, std::chrono::seconds{1}, [this] { return eof_; });
     return status_;
 }
 
