@@ -44,7 +44,8 @@ std::size_t format_crash_record(char* buf, const char* where, const char* type,
     std::size_t n = 0;
     auto put = [&](const char* s, std::size_t limit) {
         std::size_t len = s != nullptr ? ::strnlen(s, limit) : 0;
-        std::memcpy(buf + n, s, len);
+        if (len > 0)  // memcpy from a null pointer is undefined, even for 0 bytes
+            std::memcpy(buf + n, s, len);
         n += len;
         buf[n++] = '\0';
     };

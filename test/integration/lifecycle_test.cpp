@@ -30,13 +30,15 @@ TEST(readiness, a_ready_timeout_that_is_not_positive_is_refused) {
 
 TEST(readiness, a_worker_not_ready_in_time_is_killed_and_restarted_with_growing_back_off) {
     temp_dir dir;
+    // Long enough for a worker to start on a loaded machine, or under a sanitizer.
+    const std::string ready_ms = load_divisor() > 1 ? "3000" : "1000";
     cluster c{{{"TEST_BACK", "2"},
                {"TEST_FRONT", "1"},
                {"TEST_CRASHY", "1"},
                {"TEST_CRASH_HOW", "hang"},
                {"TEST_CRASH_FIRST", "3"},
                {"TEST_CRASH_DIR", dir.path()},
-               {"TEST_READY_TIMEOUT_MS", "1000"},
+               {"TEST_READY_TIMEOUT_MS", ready_ms},
                {"TEST_BACKOFF_INITIAL_MS", "100"}}};
     ASSERT_TRUE(
         c.kingpin().wait_for_count(std::regex{"ready: (back|front) worker pid \\d+"}, 3, 20s))
@@ -47,7 +49,8 @@ TEST(readiness, a_worker_not_ready_in_time_is_killed_and_restarted_with_growing_
     std::vector<long> delays;
     for (int i = 0; i < 3; ++i) {
         auto killed = c.kingpin().wait_for(
-            std::regex{"crashy worker pid (\\d+) not ready after 1000 ms: killing it"}, 10s, from);
+            std::regex{"crashy worker pid (\\d+) not ready after " + ready_ms + " ms: killing it"},
+            10s, from);
         ASSERT_TRUE(killed) << "kill " << i << " never came\n" << c.kingpin().output();
         std::smatch m;
         auto line = c.kingpin().line(*killed);
@@ -63,7 +66,7 @@ TEST(readiness, a_worker_not_ready_in_time_is_killed_and_restarted_with_growing_
         delays.push_back(std::stol(m[1]));
         EXPECT_TRUE(c.kingpin().wait_for(
             std::regex{"crash report: crashy worker pid " + pid +
-                       ": signal SIGKILL \\(killed: not ready after 1000 ms\\)"},
+                       ": signal SIGKILL \\(killed: not ready after " + ready_ms + " ms\\)"},
             1s, *killed))
             << c.kingpin().output();
         from = *died + 1;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "cluster.hpp"
+#include "control_client.hpp"
 
 namespace mob::test {
 namespace {
@@ -40,7 +41,16 @@ TEST(shutdown, sigterm_answers_every_call_in_flight_or_queued_and_exits_zero) {
         calls.push_back(pool.call<int>("slow_echo", 300, i));
     // 2 workers x credit 4 in flight (each worker runs them one after the other), the
     // rest waiting in the broker.
-    ASSERT_TRUE(c.kingpin().wait_for_count(std::regex{"EVENT working pool"}, 2, 10s))
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto status = control::from_json<control::app_status>(ask(c, "status"));
+            std::uint64_t in_flight = 0;
+            for (const auto& w : status.workers)
+                in_flight += w.role == "pool" ? w.in_flight : 0;
+            return in_flight == 8;
+        },
+        10s))
+        << "the pool workers never held 8 calls\n"
         << c.kingpin().output();
     c.kingpin().signal(SIGTERM);
 
