@@ -1,6 +1,7 @@
 #include "worker_core.hpp"
 
 #include "mob/codec.hpp"
+#include "mob/detail/pid_cache.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 
@@ -27,6 +28,7 @@ worker_core::worker_core(worker_options options)
       socket_(context_, zmq::socket_type::dealer),
       link_(std::make_shared<core_link>()) {
     link_->core = this;
+    cache_pid();  // libzmq's fork guard asks for it several times per message
     if (options_.endpoint.empty())
         throw error("worker: no broker endpoint given");
     if (!valid_role_name(options_.role)) {
@@ -80,15 +82,25 @@ worker_core::~worker_core() {
     if (wake_fd_ >= 0)
         ::close(wake_fd_);
     // Calls still waiting learn that they will get no answer.
-    std::lock_guard lock{calls_mutex_};
-    for (auto& [id, call] : calls_) {
-        std::lock_guard slock{call.state->mutex};
-        if (!call.state->result) {
-            call.state->result =
-                raw_result{errc::shutting_down, {}, call.state->what + ": the worker stopped"};
-            call.state->cv.notify_all();
+    std::vector<std::shared_ptr<call_state>> inline_handlers;
+    {
+        std::lock_guard lock{calls_mutex_};
+        for (auto& [id, call] : calls_) {
+            std::lock_guard slock{call.state->mutex};
+            if (call.state->continuation_inline) {
+                inline_handlers.push_back(call.state);  // told below, outside the locks
+                continue;
+            }
+            if (!call.state->result) {
+                call.state->result =
+                    raw_result{errc::shutting_down, {}, call.state->what + ": the worker stopped"};
+                call.state->cv.notify_all();
+            }
         }
     }
+    // An inline result handler (no I/O thread is left) runs here, so it is not left hanging.
+    for (auto& s : inline_handlers)
+        complete(s, raw_result{errc::shutting_down, {}, s->what + ": the worker stopped"});
 }
 
 std::uint64_t worker_core::send(const proto::target& to, std::string_view topic,

@@ -62,7 +62,8 @@ class worker_core {
     std::shared_ptr<call_state> start_call(const std::string& role, std::string_view method,
                                            const call_settings& settings, bool oneway,
                                            std::string_view types, std::string args,
-                                           std::vector<std::uint64_t> callbacks);
+                                           std::vector<std::uint64_t> callbacks,
+                                           std::function<void(const raw_result&)> inline_fn = {});
     callback_ref register_callback(std::shared_ptr<callback_local> cb);
     std::uint64_t invoke_callback(const callback_ref& ref, std::string_view types,
                                   std::string args);
