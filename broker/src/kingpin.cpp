@@ -427,8 +427,10 @@ int kingpin::run() {
             break;
 
         // What is already readable needs no sleep. The router sends from every handler
-        // and tick(); the control socket answers what it reads.
-        router_ready = has_message(socket_);
+        // and tick(), and a send may take in what its descriptor then won't signal: ask
+        // the socket (two system calls inside libzmq) only then. The control socket
+        // answers what it reads.
+        router_ready = broker_.maybe_unsignalled() && has_message(socket_);
         control_ready = control_ready && has_message(control_.socket());
         monitor_ready = false;
         signals_ready = false;

@@ -218,16 +218,24 @@ void worker_core::io_loop() {
         drain_outgoing();
 
         // Read what is there before sleeping: a busy worker needs no poll per message.
+        // What a message's handling queued (a call made by an inline result handler)
+        // leaves before the next read, so the read that finds nothing comes after it.
         bool got_any = false;
+        bool drained = false;
         for (int i = 0; i < 256; ++i) {
             frames f;
             auto got =
                 zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
-            if (!got)
+            if (!got) {
+                drained = true;
+                sends_at_drain_ = sends_;
                 break;
+            }
             got_any = true;
             last_heard_ = clock::now();
             handle(f);
+            if (has_outgoing())
+                drain_outgoing();
         }
 
         if (monitor_)
@@ -240,7 +248,9 @@ void worker_core::io_loop() {
             next_check = now + 100ms;
         }
         expire(now);
-        if (got_any)
+        // Another read now would only find nothing again (two system calls in libzmq):
+        // what came in since the last one is signalled on the socket's descriptor.
+        if (got_any && !drained)
             continue;
 
         // Going to sleep: say so, then look once more, so a wake() is never missed.
@@ -253,7 +263,7 @@ void worker_core::io_loop() {
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
         if (wait < 0ms)
             wait = 0ms;
-        wait_for_io(wait, /*sent_since_read=*/last_sent_ >= now);
+        wait_for_io(wait, /*sent_since_read=*/sends_ != sends_at_drain_);
         io_sleeping_.store(false);
     }
     // Leaving: flush what the application sent, then say goodbye.
@@ -362,6 +372,7 @@ bool worker_core::send_now(frames& f) {
             return false;  // only the first frame can would-block
     }
     last_sent_ = clock::now();
+    ++sends_;
     return true;
 }
 

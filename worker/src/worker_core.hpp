@@ -197,6 +197,8 @@ class worker_core {
     clock::time_point hello_sent_;  ///< when the last HELLO was sent
     clock::time_point next_callback_sweep_;
     std::deque<frames> backlog_;           // what the socket would not take yet, in order
+    std::uint64_t sends_ = 0;              // messages sent, ever
+    std::uint64_t sends_at_drain_ = 0;     // sends_ when a read last found nothing
     std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed
     std::uint32_t liveness_;
 
