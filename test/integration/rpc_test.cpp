@@ -531,5 +531,23 @@ TEST_F(rpc, inline_result_handlers_can_make_calls_and_none_is_lost_or_duplicated
         ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << "value " << i;
 }
 
+TEST_F(rpc, an_inline_result_handler_hears_shutting_down_when_its_worker_is_destroyed) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::promise<result<int>> got;
+    {
+        worker caller{
+            worker_options{.endpoint = c().endpoint(), .app = "testapp", .role = "front"}};
+        ASSERT_TRUE(caller.wait_until_welcomed(20s));
+        caller.require("back")
+            .with({.inline_result = true})
+            .call("slow_echo", 3000, 1, [&](result<int> r) { got.set_value(std::move(r)); });
+    }  // destroyed with the call in flight
+    auto f = got.get_future();
+    ASSERT_EQ(f.wait_for(0s), std::future_status::ready) << "the handler was left hanging";
+    auto r = f.get();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::shutting_down);
+}
+
 }  // namespace
 }  // namespace mob::test
