@@ -3,7 +3,10 @@
 #include <mob/app.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <stdexcept>
 
 namespace bench {
@@ -25,6 +28,7 @@ int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_
 mob_client::mob_client(const std::string& endpoint, std::size_t payload)
     : worker_(mob::worker_options{.endpoint = endpoint, .app = mob_app_name, .role = "client"}),
       echo_(worker_.require("echo")),
+      echo_inline_(echo_.with({.inline_result = true})),
       payload_(payload, 'x') {
     if (!worker_.wait_until_welcomed(std::chrono::seconds{5})) {
         throw std::runtime_error("mob: the kingpin did not welcome the benchmark's worker");
@@ -75,6 +79,79 @@ double mob_client::throughput(std::size_t window, std::size_t warmup, std::size_
         (void)f.value(reply_timeout);
     }
     return static_cast<double>(calls) / seconds(t1 - t0);
+}
+
+/// One inline-result run: touched by the I/O thread (the handlers) and, at the start
+/// and the end, by the measuring thread.
+struct mob_client::pipeline {
+    std::size_t to_issue = 0;  // calls still to start
+    std::size_t done = 0;
+    std::size_t warmup = 0;
+    std::size_t measured_end = 0;  // `done` at which the clock stops
+    std::size_t total = 0;
+    clock::time_point t0;
+    clock::time_point t1;
+    std::mutex mutex;  // guards everything above once handlers run
+    std::condition_variable finished;
+    std::string failure;
+};
+
+void mob_client::issue(const std::shared_ptr<pipeline>& run) {
+    echo_inline_.call("echo", payload_,
+                      [this, run](mob::result<std::string> r) { on_echo(run, r); });
+}
+
+void mob_client::on_echo(const std::shared_ptr<pipeline>& run, const mob::result<std::string>& r) {
+    bool next = false;
+    bool last = false;
+    {
+        std::lock_guard lock{run->mutex};  // uncontended: the measuring thread sleeps
+        if (!r || r.value().size() != payload_.size()) {
+            run->failure = r ? "a wrong echo" : r.error().message;
+        }
+        ++run->done;
+        if (run->done == run->warmup) {
+            run->t0 = clock::now();
+        } else if (run->done == run->measured_end) {
+            run->t1 = clock::now();
+        }
+        if (run->to_issue > 0) {
+            --run->to_issue;
+            next = true;
+        }
+        last = run->done == run->total;
+    }
+    if (next) {
+        issue(run);  // from the I/O thread: no wake-up of anyone
+    }
+    if (last) {
+        run->finished.notify_one();
+    }
+}
+
+double mob_client::throughput_inline(std::size_t window, std::size_t warmup, std::size_t calls) {
+    auto run = std::make_shared<pipeline>();
+    warmup = std::max<std::size_t>(warmup, 1);
+    // As throughput(): `window` in flight until `warmup + calls` are done, then the tail.
+    run->warmup = warmup;
+    run->measured_end = warmup + calls;
+    run->total = warmup + calls + window;
+    {
+        std::lock_guard lock{run->mutex};
+        run->to_issue = run->total - window;
+    }
+    for (std::size_t i = 0; i < window; ++i) {
+        issue(run);
+    }
+    std::unique_lock lock{run->mutex};
+    if (!run->finished.wait_for(lock, reply_timeout * 10,
+                                [&] { return run->done == run->total; })) {
+        throw std::runtime_error("mob: the inline pipeline stalled");
+    }
+    if (!run->failure.empty()) {
+        throw std::runtime_error("mob: " + run->failure);
+    }
+    return static_cast<double>(calls) / seconds(run->t1 - run->t0);
 }
 
 }  // namespace bench

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,21 @@ class mob_client {
 
     /// Round trips of one call at a time, in microseconds, after `warmup` unmeasured ones.
     std::vector<double> latency(std::size_t warmup, std::size_t calls);
-    /// Calls per second with `window` calls in flight, over `calls` calls after `warmup`.
+    /// Calls per second with `window` calls in flight, over `calls` calls after `warmup`:
+    /// this thread waits for the oldest call's future, then starts the next.
     double throughput(std::size_t window, std::size_t warmup, std::size_t calls);
+    /// The same with call_settings::inline_result: each result's handler starts the
+    /// next call on the worker's I/O thread, and this thread only waits for the end.
+    double throughput_inline(std::size_t window, std::size_t warmup, std::size_t calls);
 
   private:
+    struct pipeline;
+    void on_echo(const std::shared_ptr<pipeline>& run, const mob::result<std::string>& r);
+    void issue(const std::shared_ptr<pipeline>& run);
+
     mob::worker worker_;
     mob::proxy echo_;
+    mob::proxy echo_inline_;  // echo_ with {.inline_result = true}
     std::string payload_;
 };
 

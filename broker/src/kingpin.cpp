@@ -5,6 +5,7 @@
 #include "listeners.hpp"
 #include "mob/codec.hpp"
 #include "mob/control.hpp"
+#include "mob/detail/pid_cache.hpp"
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
@@ -426,8 +427,10 @@ int kingpin::run() {
             break;
 
         // What is already readable needs no sleep. The router sends from every handler
-        // and tick(); the control socket answers what it reads.
-        router_ready = has_message(socket_);
+        // and tick(), and a send may take in what its descriptor then won't signal: ask
+        // the socket (two system calls inside libzmq) only then. The control socket
+        // answers what it reads.
+        router_ready = broker_.maybe_unsignalled() && has_message(socket_);
         control_ready = control_ready && has_message(control_.socket());
         monitor_ready = false;
         signals_ready = false;
@@ -583,6 +586,7 @@ void block_kingpin_signals() {
 }
 
 int run_kingpin(const kingpin_config& config) {
+    cache_pid();  // libzmq's fork guard asks for it several times per message
     kingpin k{config};
     return k.run();
 }

@@ -56,6 +56,7 @@ void router::handle_incoming() {
         auto got = zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
         if (!got) {
             drained_ = true;
+            sends_at_drain_ = sends_;
             return;
         }
         ++stats_.received;
@@ -613,6 +614,7 @@ bool router::all_full() const {
 
 router::send_result router::send_to(const std::string& id, frames& body) {
     zmq::message_t address{id.data(), id.size()};
+    ++sends_;
     try {
         if (!socket_.send(address, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
             return send_result::full;

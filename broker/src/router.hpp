@@ -109,6 +109,10 @@ class router {
     router(zmq::socket_ref socket, const kingpin_config& config, hooks h);
 
     /// Reads and handles what the socket has (bounded, so timers are never starved).
+    /// Whether the socket may hold a message its file descriptor will not signal: the
+    /// last handle_incoming() stopped early, or a send since may have taken it in
+    /// (the descriptor only signals what arrives after the socket last looked).
+    bool maybe_unsignalled() const noexcept { return !drained_ || sends_ != sends_at_drain_; }
     void handle_incoming();
     /// Heartbeats, liveness and queue deadlines; call at least every next_deadline().
     void tick(clock::time_point now);
@@ -184,7 +188,9 @@ class router {
     router_stats stats_;
     clock::time_point next_heartbeat_;
     clock::time_point last_tick_;
-    bool drained_ = true;  ///< the last handle_incoming() read everything there was
+    bool drained_ = true;               ///< the last handle_incoming() read everything there was
+    std::uint64_t sends_ = 0;           ///< messages the socket was given, ever
+    std::uint64_t sends_at_drain_ = 0;  ///< sends_ when a read last found nothing
     /// Exited workers kept until their GOODBYE or the deadline (see process_exited).
     std::vector<std::pair<std::string, clock::time_point>> exited_;
     /// How long an exited worker with calls in flight is kept for its last REPLYs.

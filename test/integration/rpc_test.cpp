@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <set>
 #include <thread>
@@ -424,6 +425,128 @@ TEST_F(rpc, many_pipelined_inline_calls_are_neither_lost_nor_duplicated) {
     }
     for (int i = 0; i < total; ++i)
         ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << "value " << i;
+}
+
+// ---- inline result handlers (call_settings::inline_result: on the I/O thread) ----
+
+TEST_F(rpc, inline_result_handlers_get_results_and_errors_while_the_dispatcher_is_busy) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto back = w().require("back");
+    // Hold this worker's dispatcher: a plain handler that waits for a release.
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::promise<void> holding;
+    back.call("add", 0, 0, [&, released](result<int>) {
+        holding.set_value();
+        released.wait();
+    });
+    ASSERT_EQ(holding.get_future().wait_for(5s), std::future_status::ready);
+
+    auto inline_back = back.with({.inline_result = true});
+    std::promise<std::pair<int, std::thread::id>> sum;
+    inline_back.call("add", 40, 2, [&](result<int> r) {
+        sum.set_value({r ? *r : -1, std::this_thread::get_id()});
+    });
+    std::promise<result<int>> thrown;
+    inline_back.call("boom", [&](result<int> r) { thrown.set_value(std::move(r)); });
+    auto f1 = sum.get_future();
+    auto f2 = thrown.get_future();
+    // Both arrive although the dispatcher is still held: they did not run there.
+    ASSERT_EQ(f1.wait_for(5s), std::future_status::ready);
+    ASSERT_EQ(f2.wait_for(5s), std::future_status::ready);
+    auto [value, thread] = f1.get();
+    EXPECT_EQ(value, 42);
+    EXPECT_NE(thread, std::this_thread::get_id());
+    auto r = f2.get();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::remote_exception);
+    release.set_value();
+}
+
+TEST_F(rpc, an_inline_result_handler_gets_a_timeout) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto slow = w().require("back").with({.timeout = 300ms, .inline_result = true});
+    std::promise<result<int>> got;
+    auto t0 = std::chrono::steady_clock::now();
+    slow.call("slow_echo", 3000, 1, [&](result<int> r) { got.set_value(std::move(r)); });
+    auto f = got.get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+    auto r = f.get();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::timeout);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2500ms);
+}
+
+TEST_F(rpc, get_inside_an_inline_result_handler_fails_at_once) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto back = w().require("back");
+    std::promise<result<int>> nested;
+    back.with({.inline_result = true}).call("add", 1, 1, [&](result<int>) {
+        nested.set_value(back.call<int>("add", 2, 2).get(10s));
+    });
+    auto f = nested.get_future();
+    ASSERT_EQ(f.wait_for(5s), std::future_status::ready) << "get() hung the I/O thread";
+    auto r = f.get();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::handler_failed);
+    EXPECT_NE(r.error().message.find("get() cannot wait"), std::string::npos) << r.error().message;
+}
+
+// A pipeline that issues each next call from the previous call's handler, from the I/O
+// thread, with 16 in flight (and this thread calling at the same time).
+TEST_F(rpc, inline_result_handlers_can_make_calls_and_none_is_lost_or_duplicated) {
+    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "8"}}));
+    auto pool = w().require("pool").with({.inline_result = true});
+    const int total = 4000 / load_divisor();
+    constexpr int window = 16;
+    std::vector<int> seen(static_cast<std::size_t>(total), 0);  // I/O thread only
+    std::atomic<int> next{0};
+    std::atomic<int> done{0};
+    std::atomic<int> failed{0};
+    std::promise<void> all_done;
+    std::function<void()> issue = [&] {
+        int i = next.fetch_add(1);
+        if (i >= total)
+            return;
+        pool.call("add", i, 0, [&](result<int> r) {
+            if (!r || *r < 0 || *r >= total) {
+                ++failed;
+            } else {
+                ++seen[static_cast<std::size_t>(*r)];
+            }
+            issue();
+            if (++done == total)
+                all_done.set_value();
+        });
+    };
+    for (int i = 0; i < window; ++i)
+        issue();
+    auto plain = w().require("pool");
+    for (int i = 0; i < 20; ++i)
+        EXPECT_EQ(plain.call<int>("add", i, 1).value(10s), i + 1);
+    ASSERT_EQ(all_done.get_future().wait_for(60s), std::future_status::ready)
+        << done.load() << " of " << total;
+    EXPECT_EQ(failed.load(), 0);
+    for (int i = 0; i < total; ++i)
+        ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << "value " << i;
+}
+
+TEST_F(rpc, an_inline_result_handler_hears_shutting_down_when_its_worker_is_destroyed) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    std::promise<result<int>> got;
+    {
+        worker caller{
+            worker_options{.endpoint = c().endpoint(), .app = "testapp", .role = "front"}};
+        ASSERT_TRUE(caller.wait_until_welcomed(20s));
+        caller.require("back")
+            .with({.inline_result = true})
+            .call("slow_echo", 3000, 1, [&](result<int> r) { got.set_value(std::move(r)); });
+    }  // destroyed with the call in flight
+    auto f = got.get_future();
+    ASSERT_EQ(f.wait_for(0s), std::future_status::ready) << "the handler was left hanging";
+    auto r = f.get();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::shutting_down);
 }
 
 }  // namespace

@@ -110,11 +110,12 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
                                        const std::string& role, std::string_view method,
                                        const call_settings& settings, bool oneway,
                                        std::string_view types, std::string args,
-                                       std::vector<std::uint64_t> callbacks) {
+                                       std::vector<std::uint64_t> callbacks,
+                                       std::function<void(const raw_result&)> on_io_thread) {
     std::shared_ptr<call_state> state;
     if (!with_core(link, [&](worker_core& c) {
             state = c.start_call(role, method, settings, oneway, types, std::move(args),
-                                 std::move(callbacks));
+                                 std::move(callbacks), std::move(on_io_thread));
         })) {
         throw mob::error("the worker is gone: no call can be made", errc::shutting_down);
     }
@@ -123,15 +124,18 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
 
 // ---- calls this worker makes ----------------------------------------------------
 
-std::shared_ptr<call_state> worker_core::start_call(const std::string& role,
-                                                    std::string_view method,
-                                                    const call_settings& settings, bool oneway,
-                                                    std::string_view types, std::string args,
-                                                    std::vector<std::uint64_t> callbacks) {
+std::shared_ptr<call_state> worker_core::start_call(
+    const std::string& role, std::string_view method, const call_settings& settings, bool oneway,
+    std::string_view types, std::string args, std::vector<std::uint64_t> callbacks,
+    std::function<void(const raw_result&)> inline_fn) {
     auto id = next_seq_.fetch_add(1);
     auto state = std::make_shared<call_state>();
     state->what = fmt::format("{}.{}", role, method);
     state->link = link_;
+    if (inline_fn) {
+        state->continuation = std::move(inline_fn);
+        state->continuation_inline = true;
+    }
     auto timeout = settings.timeout.count() > 0 ? settings.timeout : options_.call_timeout;
     proto::call_options opts;
     opts.flags = static_cast<std::uint8_t>((settings.idempotent ? proto::call_idempotent : 0) |
@@ -160,16 +164,29 @@ std::shared_ptr<call_state> worker_core::start_call(const std::string& role,
 
 void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result r) {
     std::function<void(const raw_result&)> continuation;
+    bool here = false;
     {
         std::lock_guard lock{state->mutex};
         if (state->result)
             return;
         state->result = std::move(r);
         continuation = std::move(state->continuation);
+        here = state->continuation_inline;
     }
     // After unlocking: a woken waiter does not then block on the mutex still held here.
     state->cv.notify_all();
-    if (continuation) {
+    if (continuation && here) {
+        // call_settings::inline_result: on this (the I/O) thread, like an inline export;
+        // nothing may escape into the loop, and a get() here must fail, not hang.
+        auto outer = std::exchange(serving_inline_for, link_.get());
+        try {
+            continuation(*state->result);
+        } catch (...) {
+            log::error("{}: an inline result handler threw: {}", state->what,
+                       describe_current_exception());
+        }
+        serving_inline_for = outer;
+    } else if (continuation) {
         dispatcher_.post(
             [continuation = std::move(continuation), state] { continuation(*state->result); });
     }

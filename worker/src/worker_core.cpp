@@ -1,6 +1,7 @@
 #include "worker_core.hpp"
 
 #include "mob/codec.hpp"
+#include "mob/detail/pid_cache.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 
@@ -27,6 +28,7 @@ worker_core::worker_core(worker_options options)
       socket_(context_, zmq::socket_type::dealer),
       link_(std::make_shared<core_link>()) {
     link_->core = this;
+    cache_pid();  // libzmq's fork guard asks for it several times per message
     if (options_.endpoint.empty())
         throw error("worker: no broker endpoint given");
     if (!valid_role_name(options_.role)) {
@@ -80,15 +82,25 @@ worker_core::~worker_core() {
     if (wake_fd_ >= 0)
         ::close(wake_fd_);
     // Calls still waiting learn that they will get no answer.
-    std::lock_guard lock{calls_mutex_};
-    for (auto& [id, call] : calls_) {
-        std::lock_guard slock{call.state->mutex};
-        if (!call.state->result) {
-            call.state->result =
-                raw_result{errc::shutting_down, {}, call.state->what + ": the worker stopped"};
-            call.state->cv.notify_all();
+    std::vector<std::shared_ptr<call_state>> inline_handlers;
+    {
+        std::lock_guard lock{calls_mutex_};
+        for (auto& [id, call] : calls_) {
+            std::lock_guard slock{call.state->mutex};
+            if (call.state->continuation_inline) {
+                inline_handlers.push_back(call.state);  // told below, outside the locks
+                continue;
+            }
+            if (!call.state->result) {
+                call.state->result =
+                    raw_result{errc::shutting_down, {}, call.state->what + ": the worker stopped"};
+                call.state->cv.notify_all();
+            }
         }
     }
+    // An inline result handler (no I/O thread is left) runs here, so it is not left hanging.
+    for (auto& s : inline_handlers)
+        complete(s, raw_result{errc::shutting_down, {}, s->what + ": the worker stopped"});
 }
 
 std::uint64_t worker_core::send(const proto::target& to, std::string_view topic,
@@ -206,16 +218,24 @@ void worker_core::io_loop() {
         drain_outgoing();
 
         // Read what is there before sleeping: a busy worker needs no poll per message.
+        // What a message's handling queued (a call made by an inline result handler)
+        // leaves before the next read, so the read that finds nothing comes after it.
         bool got_any = false;
+        bool drained = false;
         for (int i = 0; i < 256; ++i) {
             frames f;
             auto got =
                 zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
-            if (!got)
+            if (!got) {
+                drained = true;
+                sends_at_drain_ = sends_;
                 break;
+            }
             got_any = true;
             last_heard_ = clock::now();
             handle(f);
+            if (has_outgoing())
+                drain_outgoing();
         }
 
         if (monitor_)
@@ -228,7 +248,9 @@ void worker_core::io_loop() {
             next_check = now + 100ms;
         }
         expire(now);
-        if (got_any)
+        // Another read now would only find nothing again (two system calls in libzmq):
+        // what came in since the last one is signalled on the socket's descriptor.
+        if (got_any && !drained)
             continue;
 
         // Going to sleep: say so, then look once more, so a wake() is never missed.
@@ -241,7 +263,7 @@ void worker_core::io_loop() {
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_beat - now);
         if (wait < 0ms)
             wait = 0ms;
-        wait_for_io(wait, /*sent_since_read=*/last_sent_ >= now);
+        wait_for_io(wait, /*sent_since_read=*/sends_ != sends_at_drain_);
         io_sleeping_.store(false);
     }
     // Leaving: flush what the application sent, then say goodbye.
@@ -350,6 +372,7 @@ bool worker_core::send_now(frames& f) {
             return false;  // only the first frame can would-block
     }
     last_sent_ = clock::now();
+    ++sends_;
     return true;
 }
 

@@ -62,7 +62,8 @@ class worker_core {
     std::shared_ptr<call_state> start_call(const std::string& role, std::string_view method,
                                            const call_settings& settings, bool oneway,
                                            std::string_view types, std::string args,
-                                           std::vector<std::uint64_t> callbacks);
+                                           std::vector<std::uint64_t> callbacks,
+                                           std::function<void(const raw_result&)> inline_fn = {});
     callback_ref register_callback(std::shared_ptr<callback_local> cb);
     std::uint64_t invoke_callback(const callback_ref& ref, std::string_view types,
                                   std::string args);
@@ -196,6 +197,8 @@ class worker_core {
     clock::time_point hello_sent_;  ///< when the last HELLO was sent
     clock::time_point next_callback_sweep_;
     std::deque<frames> backlog_;           // what the socket would not take yet, in order
+    std::uint64_t sends_ = 0;              // messages sent, ever
+    std::uint64_t sends_at_drain_ = 0;     // sends_ when a read last found nothing
     std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed
     std::uint32_t liveness_;
 

@@ -27,6 +27,10 @@ namespace mob {
 struct call_settings {
     std::chrono::milliseconds timeout{0};  ///< 0: the worker's default (30 s)
     bool idempotent = false;               ///< may run again on another worker if one dies
+    /// The callback form's handler runs on the worker's I/O thread, as the result comes
+    /// off the socket (like an inline export): no hand-off to the dispatcher. Keep it
+    /// short and never blocking; it may make calls, and get() there fails at once.
+    bool inline_result = false;
 };
 
 namespace detail {
@@ -66,7 +70,8 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
                                        const std::string& role, std::string_view method,
                                        const call_settings& settings, bool oneway,
                                        std::string_view types, std::string args,
-                                       std::vector<std::uint64_t> callbacks);
+                                       std::vector<std::uint64_t> callbacks,
+                                       std::function<void(const raw_result&)> on_io_thread = {});
 
 }  // namespace detail
 
@@ -82,7 +87,8 @@ class proxy {
 
     /// Calls `method` with `args`; returns a future of R. If the last argument is a
     /// handler taking mob::result<X>, it is called with the result instead (on the
-    /// dispatcher thread) and nothing is returned.
+    /// dispatcher thread, or the I/O thread with call_settings::inline_result) and
+    /// nothing is returned.
     template <typename R = void, typename... A>
     auto call(std::string_view method, A&&... args) const {
         if constexpr (detail::last_is_result_handler<A...>::value) {
@@ -104,6 +110,15 @@ class proxy {
     template <typename... A>
     std::shared_ptr<detail::call_state> start(std::string_view method, bool oneway,
                                               A&&... args) const {
+        return start_with({}, method, oneway, std::forward<A>(args)...);
+    }
+
+    /// `on_io_thread`, if any, is the call's continuation on the I/O thread, in place
+    /// before the CALL leaves (so it never runs on this thread).
+    template <typename... A>
+    std::shared_ptr<detail::call_state> start_with(
+        std::function<void(const detail::raw_result&)> on_io_thread, std::string_view method,
+        bool oneway, A&&... args) const {
         using tuple = std::tuple<detail::arg_wire_t<A>...>;
         std::string bytes;
         std::vector<std::uint64_t> callbacks;
@@ -113,7 +128,7 @@ class proxy {
             callbacks = std::move(scope.registered);
         }
         return detail::start_call(link_, role_, method, settings_, oneway, type_name<tuple>(),
-                                  std::move(bytes), std::move(callbacks));
+                                  std::move(bytes), std::move(callbacks), std::move(on_io_thread));
     }
 
     template <typename Tuple, std::size_t... I>
@@ -121,6 +136,14 @@ class proxy {
         auto&& handler = std::get<sizeof...(I)>(all);
         using H = std::remove_cvref_t<decltype(handler)>;
         using R = typename detail::is_result<typename detail::result_handler<H>::first>::value_type;
+        if (settings_.inline_result) {
+            std::string what = role_ + "." + std::string{method};
+            start_with(
+                [fn = std::forward<decltype(handler)>(handler), what = std::move(what)](
+                    const detail::raw_result& r) mutable { fn(detail::to_result<R>(r, what)); },
+                method, false, std::get<I>(std::forward<Tuple>(all))...);
+            return;
+        }
         call_future<R> f{start(method, false, std::get<I>(std::forward<Tuple>(all))...)};
         f.then(std::forward<decltype(handler)>(handler));
     }

@@ -53,7 +53,8 @@ struct call_state {
     std::mutex mutex;
     std::condition_variable cv;
     std::optional<raw_result> result;
-    std::function<void(const raw_result&)> continuation;  ///< runs on the dispatcher
+    std::function<void(const raw_result&)> continuation;  ///< runs on the dispatcher...
+    bool continuation_inline = false;                     ///< ...or where the result comes in
     std::string what;                                     ///< "role.method", for messages
     std::shared_ptr<struct core_link> link;
 };
