@@ -5,7 +5,6 @@
 #include "listeners.hpp"
 #include "mob/codec.hpp"
 #include "mob/control.hpp"
-#include "mob/detail/pid_cache.hpp"
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
@@ -586,7 +585,6 @@ void block_kingpin_signals() {
 }
 
 int run_kingpin(const kingpin_config& config) {
-    cache_pid();  // libzmq's fork guard asks for it several times per message
     kingpin k{config};
     return k.run();
 }

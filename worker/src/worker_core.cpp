@@ -1,7 +1,6 @@
 #include "worker_core.hpp"
 
 #include "mob/codec.hpp"
-#include "mob/detail/pid_cache.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 
@@ -28,7 +27,6 @@ worker_core::worker_core(worker_options options)
       socket_(context_, zmq::socket_type::dealer),
       link_(std::make_shared<core_link>()) {
     link_->core = this;
-    cache_pid();  // libzmq's fork guard asks for it several times per message
     if (options_.endpoint.empty())
         throw error("worker: no broker endpoint given");
     if (!valid_role_name(options_.role)) {
