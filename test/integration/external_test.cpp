@@ -129,15 +129,22 @@ TEST(external_role, counts_toward_full_and_its_calls_wait_until_a_worker_joins) 
     // A call to a role with no worker yet waits in the broker.
     auto pending = p.w().require("remote").call<std::int64_t>("whoami");
 
-    auto st = status_of(c.runtime_dir(), "testapp");
-    ASSERT_TRUE(st);
-    const auto* r = role_in(*st, "remote");
+    // The call reaches the broker a moment after call() returns: ask until it is there.
+    std::optional<mob::control::app_status> st;
+    const mob::control::role_status* r = nullptr;
+    EXPECT_TRUE(eventually(
+        [&] {
+            st = status_of(c.runtime_dir(), "testapp");
+            r = st ? role_in(*st, "remote") : nullptr;
+            return r != nullptr && r->queued_calls == 1;
+        },
+        5s))
+        << "the call never waited in the broker";
     ASSERT_NE(r, nullptr);
     EXPECT_TRUE(r->external);
     EXPECT_EQ(r->target, 2u);
     EXPECT_EQ(r->joined, 0u);
     EXPECT_EQ(r->alive, 0u);  // none started by the kingpin
-    EXPECT_EQ(r->queued_calls, 1u);
     EXPECT_FALSE(role_in(*st, "back")->external);
 
     auto first = external_worker(endpoint, "remote");
