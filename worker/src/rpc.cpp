@@ -143,11 +143,18 @@ std::shared_ptr<call_state> worker_core::start_call(
     opts.timeout_ms = static_cast<std::uint32_t>(timeout.count());
     auto f = proto::make_message(proto::command::call,
                                  {proto::encode_seq(id), role, method, opts.encode(), types, args});
-    if (!oneway) {
-        auto deadline = clock::now() + timeout;
+    if (oneway)
+        enqueue(std::move(f));
+    else
+        send_tracked(id, std::move(f), {state, clock::now() + timeout, std::move(callbacks)});
+    return state;
+}
+
+void worker_core::send_tracked(std::uint64_t id, frames f, pending_call call) {
+    {
         std::lock_guard lock{calls_mutex_};
-        calls_.emplace(id, pending_call{state, deadline, std::move(callbacks)});
-        call_deadlines_.emplace(deadline, id);
+        call_deadlines_.emplace(call.deadline, id);
+        calls_.emplace(id, std::move(call));
     }
     try {
         enqueue(std::move(f));
@@ -159,7 +166,6 @@ std::shared_ptr<call_state> worker_core::start_call(
         }
         throw;
     }
-    return state;
 }
 
 void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result r) {

@@ -17,22 +17,7 @@ std::shared_ptr<call_state> worker_core::start_scale(const std::string& role, st
     state->link = link_;
     auto f = proto::make_message(proto::command::scale,
                                  {proto::encode_seq(id), role, proto::encode_delta(delta)});
-    auto deadline = clock::now() + options_.call_timeout;
-    {
-        std::lock_guard lock{calls_mutex_};
-        calls_.emplace(id, pending_call{state, deadline, {}});
-        call_deadlines_.emplace(deadline, id);
-    }
-    try {
-        enqueue(std::move(f));
-    } catch (...) {
-        std::lock_guard lock{calls_mutex_};
-        if (auto it = calls_.find(id); it != calls_.end()) {
-            call_deadlines_.erase({it->second.deadline, id});
-            calls_.erase(it);
-        }
-        throw;
-    }
+    send_tracked(id, std::move(f), {state, clock::now() + options_.call_timeout, {}});
     return state;
 }
 

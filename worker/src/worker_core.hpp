@@ -165,6 +165,9 @@ class worker_core {
         clock::time_point deadline;
         std::vector<std::uint64_t> callbacks;  ///< made for this call's arguments
     };
+    /// Sends a CALL or SCALE whose RESULT completes `call.state`, tracked (for its
+    /// result and deadline) before it leaves; untracked again if it cannot be queued.
+    void send_tracked(std::uint64_t id, frames f, pending_call call);
     mutable std::mutex calls_mutex_;
     std::unordered_map<std::uint64_t, pending_call> calls_;
     std::set<std::pair<clock::time_point, std::uint64_t>> call_deadlines_;
