@@ -201,16 +201,20 @@ TEST_F(rpc, least_recently_used_with_credit_gives_a_slow_worker_fewer_calls) {
     EXPECT_LT(served[slow] * 2, others / 3) << "served:" << spread;
 }
 
-TEST_F(rpc, a_worker_never_holds_more_calls_than_its_credit) {
-    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}}));
-    auto pool = w().require("pool");
+/// Makes 24 "hold" calls of 100 ms; the most a pool worker held at once.
+int most_held_at_once(const proxy& pool) {
     std::vector<call_future<int>> calls;
     for (int i = 0; i < 24; ++i)
         calls.push_back(pool.call<int>("hold", 100));
     int most = 0;
     for (auto& f : calls)
         most = std::max(most, f.value(10s));
-    EXPECT_EQ(most, 3) << "credit 3 is used, and never exceeded";
+    return most;
+}
+
+TEST_F(rpc, a_worker_never_holds_more_calls_than_its_credit) {
+    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}}));
+    EXPECT_EQ(most_held_at_once(w().require("pool")), 3) << "credit 3 is used, and never exceeded";
 }
 
 TEST_F(rpc, a_hundred_thousand_calls_are_neither_lost_nor_duplicated) {
@@ -373,14 +377,7 @@ TEST_F(rpc, waiting_for_a_result_inside_an_inline_export_fails_at_once_instead_o
 TEST_F(rpc, inline_exports_keep_credit) {
     ASSERT_NO_FATAL_FAILURE(
         start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}, {"TEST_POOL_INLINE", "1"}}));
-    auto pool = w().require("pool");
-    std::vector<call_future<int>> calls;
-    for (int i = 0; i < 24; ++i)
-        calls.push_back(pool.call<int>("hold", 100));
-    int most = 0;
-    for (auto& f : calls)
-        most = std::max(most, f.value(10s));
-    EXPECT_EQ(most, 3) << "credit 3 is used, and never exceeded";
+    EXPECT_EQ(most_held_at_once(w().require("pool")), 3) << "credit 3 is used, and never exceeded";
 }
 
 TEST_F(rpc, a_worker_whose_inline_export_runs_briefly_is_not_taken_for_dead) {
