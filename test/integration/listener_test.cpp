@@ -376,16 +376,17 @@ bool ipv6_loopback_works() {
     return ok;
 }
 
-TEST(shared_listener, binds_an_ipv6_address_and_several_listeners_per_role) {
-    if (!ipv6_loopback_works())
-        GTEST_SKIP() << "no IPv6 loopback on this machine";
-    cluster c{web_env(2, "admin=127.0.0.1:0,line=[::1]:0")};
-    int port = bound_port(c, "line", "web", "\\[::1\\]");
+TEST(shared_listener, binds_several_listeners_per_role_one_on_ipv6_where_there_is_one) {
+    // Without an IPv6 loopback (some containers) the second listener is IPv4 as well.
+    const bool v6 = ipv6_loopback_works();
+    cluster c{
+        web_env(2, v6 ? "admin=127.0.0.1:0,line=[::1]:0" : "admin=127.0.0.1:0,line=127.0.0.1:0")};
+    int port = v6 ? bound_port(c, "line", "web", "\\[::1\\]") : bound_port(c, "line", "web");
     ASSERT_GT(port, 0) << c.kingpin().output();
     ASSERT_GT(bound_port(c, "admin", "web"), 0) << c.kingpin().output();
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     auto pids = c.ready_pids("web");
-    auto answered = reach_every_worker(port, pids, true);
+    auto answered = reach_every_worker(port, pids, v6);
     EXPECT_EQ(std::set<pid_t>(answered.begin(), answered.end()), pids) << c.kingpin().output();
     // "line" is the second listener: fd 4.
     for (auto pid : pids) {
