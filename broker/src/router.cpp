@@ -53,6 +53,7 @@ void router::handle_incoming() {
     drained_ = false;
     for (int i = 0; i < 1024; ++i) {
         frames f;
+        f.reserve(8);
         auto got = zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
         if (!got) {
             drained_ = true;
@@ -73,9 +74,10 @@ void router::handle_incoming() {
 void router::handle(frames& f) {
     if (f.empty())
         return;
-    std::string from{proto::view(f[0])};
+    const auto from_id = proto::view(f[0]);  // no copy on the way of every call
     auto env = proto::check_envelope(std::span{f}.subspan(1), /*from_broker=*/false);
     if (!env.ok()) {
+        std::string from{from_id};
         drop(from, to_string(env.code), env.reason);
         // Answer what can be answered, so the sender is not left guessing.
         std::uint64_t seq = 0;
@@ -91,11 +93,15 @@ void router::handle(frames& f) {
         on_hello(f);
         return;
     }
-    auto it = workers_.find(from);
+    auto it = workers_.find(from_id);
     if (it == workers_.end()) {
+        std::string from{from_id};
         // Not known (the broker restarted, or we forgot it): ask for a new hello, and
         // fail a SEND explicitly rather than dropping it in silence.
-        const auto first = proto::parse_seq(proto::view(f.size() > 3 ? f[3] : f[0])).value_or(0);
+        // A CALL's call head and a SCALE's call frame both start with the call id.
+        const auto first = f.size() > 3 && f[3].size() >= 8
+                               ? proto::parse_seq(proto::view(f[3]).substr(0, 8)).value_or(0)
+                               : 0;
         if (env.cmd == proto::command::send || env.cmd == proto::command::invoke) {
             send_error(from, first, errc::not_registered,
                        "the broker does not know this worker: say HELLO first");
@@ -109,6 +115,7 @@ void router::handle(frames& f) {
         return;
     }
     auto& w = it->second;
+    const std::string& from = w.id;
     w.last_heard = clock::now();
     switch (env.cmd) {
         case proto::command::ready: {
@@ -449,7 +456,8 @@ void router::process_exited(std::int64_t pid, bool clean) {
     }
 }
 
-void router::forget(const std::string& id, std::string_view why) {
+void router::forget(std::string id, std::string_view why) {
+    // `id` by value: callers pass a worker entry's own id, which goes with the entry.
     auto it = workers_.find(id);
     if (it == workers_.end())
         return;

@@ -34,9 +34,13 @@ struct held_call {
     std::uint64_t call_id = 0;
     std::string method;
     protocol::call_options options;
-    frames request;  ///< REQUEST frames without the recipient's id (kept while it may be retried)
+    zmq::message_t head;  ///< the CALL's call head; each REQUEST gets a copy with its ticket
+    zmq::message_t args;  ///< moved into the REQUEST, copied while the call may be run again
     clock::time_point deadline;
     bool retried = false;
+
+    /// Whether it may run a second time if the worker serving it dies.
+    bool retryable() const { return (options.flags & protocol::call_idempotent) != 0 && !retried; }
 };
 
 struct worker_entry {
@@ -52,7 +56,7 @@ struct worker_entry {
     std::uint64_t delivered = 0;
     std::uint32_t credit = 1;
     std::vector<std::string> exports;
-    std::unordered_map<std::string, held_call> in_flight;  ///< by caller + call id
+    std::unordered_map<std::uint64_t, held_call> in_flight;  ///< by the REQUEST's ticket
     std::uint64_t served = 0;
 };
 
@@ -73,7 +77,7 @@ struct role_entry {
 
     lru_queue<std::string> free;  ///< ready workers with credit to spare, least recently used first
     std::deque<held_call> calls;  ///< calls waiting for a free worker
-    std::set<std::string> exports;  ///< what the role's ready workers export
+    std::set<std::string, std::less<>> exports;  ///< what the role's ready workers export
     std::uint64_t calls_routed = 0;
     std::uint64_t calls_failed = 0;
 };
@@ -84,6 +88,16 @@ struct scale_answer {
     std::string text;
     scale_result result;
 };
+
+/// Hashes std::string and std::string_view alike, so a routing id read off the socket
+/// is looked up without first being copied into a std::string.
+struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+using worker_map = std::unordered_map<std::string, worker_entry, id_hash, std::equal_to<>>;
 
 struct router_stats {
     std::uint64_t received = 0;
@@ -139,7 +153,7 @@ class router {
     bool knows_pid(std::int64_t pid) const { return by_pid_.count(pid) != 0; }
     bool role_full(const std::string& role) const;
     bool all_full() const;
-    const std::unordered_map<std::string, worker_entry>& workers() const { return workers_; }
+    const worker_map& workers() const { return workers_; }
     const std::deque<role_entry>& roles() const { return roles_; }
     const router_stats& stats() const { return stats_; }
 
@@ -164,7 +178,7 @@ class router {
     void fail_in_flight(worker_entry& w);
     void drop_calls_of(const std::string& caller);
     void refresh_exports(role_entry& role);
-    void forget(const std::string& id, std::string_view why);
+    void forget(std::string id, std::string_view why);
     void route_to_one(role_entry& role, role_entry::waiting& m);
     void drain_queue(role_entry& role);
 
@@ -182,7 +196,12 @@ class router {
     hooks hooks_;
     std::string host_;
     bool stopping_ = false;
-    std::unordered_map<std::string, worker_entry> workers_;
+    /// Names each REQUEST, so its REPLY finds the call. It starts at a random number:
+    /// a worker may still answer a REQUEST of a broker that restarted since, and its
+    /// ticket must not name another call of this one.
+    std::uint64_t next_ticket_ = random_ticket_start();
+    static std::uint64_t random_ticket_start();
+    worker_map workers_;
     std::unordered_multimap<std::int64_t, std::string> by_pid_;
     std::deque<role_entry> roles_;  // a deque: entries never move
     router_stats stats_;

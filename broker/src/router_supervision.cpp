@@ -54,11 +54,7 @@ void router::on_scale(worker_entry& from, frames& f) {
         return;
     }
     auto out = proto::make_message(proto::command::result, {});
-    out.emplace_back(f[3].data(), f[3].size());
-    auto code = proto::encode_code(errc::ok);
-    out.emplace_back(code.data(), code.size());
-    const auto& type = type_name<scale_result>();
-    out.emplace_back(type.data(), type.size());
+    out.push_back(proto::outcome{*id, errc::ok, type_name<scale_result>()}.encode());
     auto body = encode(answer.result);
     out.emplace_back(body.data(), body.size());
     if (send_to(caller, out) == send_result::unreachable)
@@ -75,7 +71,7 @@ void router::shutdown() {
         role.calls.clear();
     }
     for (auto& [id, w] : workers_) {
-        for (auto& [key, c] : w.in_flight) {
+        for (auto& [ticket, c] : w.in_flight) {
             send_call_result(c.caller, c.call_id, errc::shutting_down,
                              fmt::format("{}.{}: the kingpin stopped before worker {} answered",
                                          w.role, c.method, id));

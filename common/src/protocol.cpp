@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <stdexcept>
 
 namespace mob::protocol::v1 {
 
@@ -151,7 +153,8 @@ std::optional<std::int32_t> parse_delta(std::string_view frame) {
 
 std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts) {
     std::vector<zmq::message_t> frames;
-    frames.reserve(2 + parts.size());
+    // Room for every body frame, also those the caller pushes after (no regrowth).
+    frames.reserve(2 + std::max(parts.size(), body_frames(c)));
     frames.push_back(header_frame());
     frames.push_back(command_frame(c));
     for (auto part : parts)
@@ -159,40 +162,88 @@ std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::s
     return frames;
 }
 
-std::string encode_code(errc code) {
-    auto v = static_cast<std::uint16_t>(code);
-    return std::string{static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
+namespace {
+void put_le(char* out, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+        out[i] = static_cast<char>(v >> (8 * i));
 }
-
-std::optional<errc> parse_code(std::string_view frame) {
-    if (frame.size() != 2)
-        return std::nullopt;
-    auto v = static_cast<std::uint16_t>(static_cast<unsigned char>(frame[0]) |
-                                        (static_cast<unsigned char>(frame[1]) << 8));
-    return static_cast<errc>(v);
+std::uint64_t get_le(const char* in, int bytes) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i)
+        v |= std::uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
+    return v;
 }
+}  // namespace
 
-std::string call_options::encode() const {
-    std::string out(5, '\0');
-    out[0] = static_cast<char>(flags);
-    for (int i = 0; i < 4; ++i) {
-        out[static_cast<std::size_t>(1 + i)] = static_cast<char>(timeout_ms >> (8 * i));
+zmq::message_t call_head::encode() const {
+    if (role.size() > max_name || method.size() > max_name) {
+        throw std::length_error(fmt::format("role and method names are at most {} bytes: '{}.{}'",
+                                            max_name, role, method));
     }
-    return out;
+    zmq::message_t m{fixed_size + role.size() + method.size() + types.size()};
+    auto* out = static_cast<char*>(m.data());
+    put_le(out, id, 8);
+    out[8] = static_cast<char>(options.flags);
+    put_le(out + 9, options.timeout_ms, 4);
+    out += 13;
+    *out++ = static_cast<char>(role.size());
+    out = std::copy(role.begin(), role.end(), out);
+    *out++ = static_cast<char>(method.size());
+    out = std::copy(method.begin(), method.end(), out);
+    std::copy(types.begin(), types.end(), out);
+    return m;
 }
 
-std::optional<call_options> call_options::parse(std::string_view frame) {
-    if (frame.size() != 5)
+std::optional<call_head> call_head::parse(std::string_view frame) {
+    if (frame.size() < fixed_size)
         return std::nullopt;
-    call_options o;
-    o.flags = static_cast<std::uint8_t>(frame[0]);
-    if ((o.flags & ~(call_idempotent | call_oneway)) != 0)
+    call_head h;
+    h.id = get_le(frame.data(), 8);
+    h.options.flags = static_cast<std::uint8_t>(frame[8]);
+    if ((h.options.flags & ~(call_idempotent | call_oneway)) != 0)
         return std::nullopt;
-    for (int i = 0; i < 4; ++i) {
-        o.timeout_ms |=
-            std::uint32_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(1 + i)])}
-            << (8 * i);
-    }
+    h.options.timeout_ms = static_cast<std::uint32_t>(get_le(frame.data() + 9, 4));
+    std::size_t at = 13;
+    auto name = [&](std::string_view& out) {
+        if (at >= frame.size())
+            return false;
+        std::size_t n = static_cast<unsigned char>(frame[at++]);
+        if (frame.size() - at < n)
+            return false;
+        out = frame.substr(at, n);
+        at += n;
+        return true;
+    };
+    if (!name(h.role) || !name(h.method))
+        return std::nullopt;
+    h.types = frame.substr(at);
+    return h;
+}
+
+zmq::message_t call_head::with_id(std::string_view frame, std::uint64_t id) {
+    if (frame.size() < fixed_size)
+        throw std::invalid_argument("call_head::with_id: not a call head");
+    zmq::message_t m{frame.data(), frame.size()};
+    put_le(static_cast<char*>(m.data()), id, 8);
+    return m;
+}
+
+zmq::message_t outcome::encode() const {
+    zmq::message_t m{fixed_size + type.size()};
+    auto* out = static_cast<char*>(m.data());
+    put_le(out, id, 8);
+    put_le(out + 8, static_cast<std::uint16_t>(code), 2);
+    std::copy(type.begin(), type.end(), out + fixed_size);
+    return m;
+}
+
+std::optional<outcome> outcome::parse(std::string_view frame) {
+    if (frame.size() < fixed_size)
+        return std::nullopt;
+    outcome o;
+    o.id = get_le(frame.data(), 8);
+    o.code = static_cast<errc>(get_le(frame.data() + 8, 2));
+    o.type = frame.substr(fixed_size);
     return o;
 }
 
@@ -221,9 +272,9 @@ std::size_t body_frames(command c) noexcept {
         case command::hello_again:
             return 0;
         case command::call:
-            return 6;
+            return 2;
         case command::reply:
-            return 5;
+            return 2;
         case command::invoke:
             return 5;
         case command::release:
@@ -231,9 +282,9 @@ std::size_t body_frames(command c) noexcept {
         case command::scale:
             return 3;
         case command::request:
-            return 6;
+            return 2;
         case command::result:
-            return 4;
+            return 2;
         case command::invoked:
             return 5;
         case command::released:

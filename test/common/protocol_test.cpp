@@ -1,5 +1,5 @@
-// Protocol v1: envelopes, bodies, targets, sequence numbers, call options, error-code
-// frames and routing ids. Frames are built the way worker/src/worker_core.cpp,
+// Protocol v1: envelopes, bodies, targets, sequence numbers, call heads, outcomes and
+// routing ids. Frames are built the way worker/src/worker_core.cpp,
 // worker/src/rpc.cpp, broker/src/router.cpp and broker/src/router_calls.cpp build them.
 #include "mob/protocol.hpp"
 #include "mob/codec.hpp"
@@ -17,6 +17,7 @@
 #include <random>
 #include <set>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -91,13 +92,19 @@ proto::ready sample_ready() {
     return {8, {"charge", "refund"}};
 }
 
-// A CALL of billing.charge(99), idempotent, with a 2.5 s timeout.
+// A CALL of billing.charge(99), idempotent, with a 2.5 s timeout; the broker sends it
+// on as the REQUEST `sample_ticket`.
 constexpr std::uint64_t sample_call_id = 21;
+constexpr std::uint64_t sample_ticket = 0x5eed0001;
 constexpr proto::call_options sample_options{proto::call_idempotent, 2500};
 const std::string& sample_types() {
     return mob::type_name<std::tuple<int>>();
 }
 const std::string sample_args = mob::encode(std::tuple<int>{99});
+
+proto::call_head sample_head(std::uint64_t id = sample_call_id) {
+    return {id, sample_options, "billing", "charge", sample_types()};
+}
 
 // The callback `sample_callback_id` of `client_id`, called with ("done").
 constexpr std::uint64_t sample_invoke_seq = 22;
@@ -148,19 +155,13 @@ frames build(command c) {
             f.push_back(text_frame(proto::encode_seq(18)));
             push_body(f, sample_error());
             break;
-        case command::call:  // [call][role][method][options][types][args]
-            f.push_back(text_frame(proto::encode_seq(sample_call_id)));
-            f.push_back(text_frame("billing"));
-            f.push_back(text_frame("charge"));
-            f.push_back(text_frame(sample_options.encode()));
-            f.push_back(text_frame(sample_types()));
+        case command::call:  // [call head][args]
+            f.push_back(sample_head().encode());
             f.push_back(text_frame(sample_args));
             break;
-        case command::reply:  // [caller][call][code][type][body]
-            f.push_back(text_frame(client_id));
-            f.push_back(text_frame(proto::encode_seq(sample_call_id)));
-            f.push_back(text_frame(proto::encode_code(mob::errc::ok)));
-            f.push_back(text_frame(mob::type_name<int>()));
+        case command::reply:  // [outcome][body]
+            f.push_back(
+                proto::outcome{sample_ticket, mob::errc::ok, mob::type_name<int>()}.encode());
             push_body(f, 100);
             break;
         case command::invoke:  // [seq][origin][callback][types][args]
@@ -193,18 +194,13 @@ frames build(command c) {
             f.push_back(text_frame(proto::encode_seq(20)));
             push_body(f, sample_error());
             break;
-        case command::request:  // [caller][call][method][options][types][args]
-            f.push_back(text_frame(client_id));
-            f.push_back(text_frame(proto::encode_seq(sample_call_id)));
-            f.push_back(text_frame("charge"));
-            f.push_back(text_frame(sample_options.encode()));
-            f.push_back(text_frame(sample_types()));
+        case command::request:  // [call head][args], the head's id the broker's ticket
+            f.push_back(sample_head(sample_ticket).encode());
             f.push_back(text_frame(sample_args));
             break;
-        case command::result:  // [call][code][type][body]
-            f.push_back(text_frame(proto::encode_seq(sample_call_id)));
-            f.push_back(text_frame(proto::encode_code(mob::errc::ok)));
-            f.push_back(text_frame(mob::type_name<int>()));
+        case command::result:  // [outcome][body], the outcome's id the caller's call id
+            f.push_back(
+                proto::outcome{sample_call_id, mob::errc::ok, mob::type_name<int>()}.encode());
             push_body(f, 100);
             break;
         case command::invoked:  // [invoker][seq][callback][types][args]
@@ -224,7 +220,8 @@ frames build(command c) {
 
 // What the broker sends on for `in` (received from `from`): `picks` are indexes into
 // `in`, -1 stands for the sender's routing id. This is how router_calls.cpp forwards
-// CALL, REPLY, INVOKE and RELEASE, moving frames without looking into them.
+// INVOKE and RELEASE, moving frames without looking into them (CALL and REPLY get a new
+// id in their first frame: see the forwarding tests).
 frames forward(const frames& in, const std::string& from, command out,
                std::initializer_list<int> picks) {
     frames f = start(out);
@@ -428,64 +425,68 @@ TEST(protocol, a_ready_body_cut_short_or_with_bytes_left_over_does_not_decode) {
     EXPECT_THROW((void)mob::decode<proto::ready>(mob::encode(sample_hello())), mob::error);
 }
 
-TEST(protocol, call_round_trips_its_id_role_method_options_types_and_args) {
+TEST(protocol, call_round_trips_its_call_head_and_args) {
     auto f = build(command::call);
     ASSERT_TRUE(proto::check_envelope(f, false).ok());
-    EXPECT_EQ(proto::parse_seq(proto::view(f[2])), sample_call_id);
-    EXPECT_EQ(proto::view(f[3]), "billing");
-    EXPECT_EQ(proto::view(f[4]), "charge");
-    auto opts = proto::call_options::parse(proto::view(f[5]));
-    ASSERT_TRUE(opts.has_value());
-    EXPECT_EQ(opts->flags, proto::call_idempotent);
-    EXPECT_EQ(opts->timeout_ms, 2500u);
-    EXPECT_EQ(proto::view(f[6]), "std::tuple<int>");
-    EXPECT_EQ(mob::decode<std::tuple<int>>(proto::bytes(f[7])), std::tuple<int>{99});
+    auto head = proto::call_head::parse(proto::view(f[2]));
+    ASSERT_TRUE(head.has_value());
+    EXPECT_EQ(head->id, sample_call_id);
+    EXPECT_EQ(head->options.flags, proto::call_idempotent);
+    EXPECT_EQ(head->options.timeout_ms, 2500u);
+    EXPECT_EQ(head->role, "billing");
+    EXPECT_EQ(head->method, "charge");
+    EXPECT_EQ(head->types, "std::tuple<int>");
+    EXPECT_EQ(mob::decode<std::tuple<int>>(proto::bytes(f[3])), std::tuple<int>{99});
 }
 
-TEST(protocol, request_round_trips_its_caller_id_method_options_types_and_args) {
+TEST(protocol, request_round_trips_its_ticket_call_head_and_args) {
     auto f = build(command::request);
     ASSERT_TRUE(proto::check_envelope(f, true).ok());
-    EXPECT_EQ(proto::view(f[2]), client_id);
-    EXPECT_EQ(proto::parse_seq(proto::view(f[3])), sample_call_id);
-    EXPECT_EQ(proto::view(f[4]), "charge");
-    auto opts = proto::call_options::parse(proto::view(f[5]));
-    ASSERT_TRUE(opts.has_value());
-    EXPECT_EQ(opts->flags, proto::call_idempotent);
-    EXPECT_EQ(opts->timeout_ms, 2500u);
-    EXPECT_EQ(proto::view(f[6]), sample_types());
-    EXPECT_EQ(mob::decode<std::tuple<int>>(proto::bytes(f[7])), std::tuple<int>{99});
+    auto head = proto::call_head::parse(proto::view(f[2]));
+    ASSERT_TRUE(head.has_value());
+    EXPECT_EQ(head->id, sample_ticket);
+    EXPECT_EQ(head->options, sample_options);
+    EXPECT_EQ(head->role, "billing");
+    EXPECT_EQ(head->method, "charge");
+    EXPECT_EQ(head->types, sample_types());
+    EXPECT_EQ(mob::decode<std::tuple<int>>(proto::bytes(f[3])), std::tuple<int>{99});
 }
 
-TEST(protocol, reply_round_trips_its_caller_id_code_type_and_body) {
+TEST(protocol, reply_round_trips_its_ticket_outcome_and_body) {
     auto f = build(command::reply);
     ASSERT_TRUE(proto::check_envelope(f, false).ok());
-    EXPECT_EQ(proto::view(f[2]), client_id);
-    EXPECT_EQ(proto::parse_seq(proto::view(f[3])), sample_call_id);
-    EXPECT_EQ(proto::parse_code(proto::view(f[4])), mob::errc::ok);
-    EXPECT_EQ(proto::view(f[5]), "int");
-    EXPECT_EQ(mob::decode<int>(proto::bytes(f[6])), 100);
+    auto out = proto::outcome::parse(proto::view(f[2]));
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(out->id, sample_ticket);
+    EXPECT_EQ(out->code, mob::errc::ok);
+    EXPECT_EQ(out->type, "int");
+    EXPECT_EQ(mob::decode<int>(proto::bytes(f[3])), 100);
 }
 
-TEST(protocol, result_round_trips_its_id_code_type_and_body) {
+TEST(protocol, result_round_trips_its_outcome_and_body) {
     auto f = build(command::result);
     ASSERT_TRUE(proto::check_envelope(f, true).ok());
-    EXPECT_EQ(proto::parse_seq(proto::view(f[2])), sample_call_id);
-    EXPECT_EQ(proto::parse_code(proto::view(f[3])), mob::errc::ok);
-    EXPECT_EQ(proto::view(f[4]), "int");
-    EXPECT_EQ(mob::decode<int>(proto::bytes(f[5])), 100);
+    auto out = proto::outcome::parse(proto::view(f[2]));
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(out->id, sample_call_id);
+    EXPECT_EQ(out->code, mob::errc::ok);
+    EXPECT_EQ(out->type, "int");
+    EXPECT_EQ(mob::decode<int>(proto::bytes(f[3])), 100);
 }
 
 TEST(protocol, a_failed_result_carries_the_code_no_type_and_the_message_as_plain_text) {
     // As router_calls.cpp's send_call_result and a worker's failing REPLY build it.
     frames f = start(command::result);
-    f.push_back(text_frame(proto::encode_seq(sample_call_id)));
-    f.push_back(text_frame(proto::encode_code(mob::errc::worker_died)));
-    f.push_back(zmq::message_t{});
+    f.push_back(proto::outcome{sample_call_id, mob::errc::worker_died, {}}.encode());
     f.push_back(text_frame("billing.charge: worker billing/4242@host-1#… died"));
     ASSERT_TRUE(proto::check_envelope(f, true).ok());
-    EXPECT_EQ(proto::parse_code(proto::view(f[3])), mob::errc::worker_died);
-    EXPECT_TRUE(proto::view(f[4]).empty());
-    EXPECT_EQ(proto::view(f[5]).substr(0, 15), "billing.charge:");
+    EXPECT_EQ(f[2].size(), proto::outcome::fixed_size);
+    auto out = proto::outcome::parse(proto::view(f[2]));
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(out->id, sample_call_id);
+    EXPECT_EQ(out->code, mob::errc::worker_died);
+    EXPECT_TRUE(out->type.empty());
+    EXPECT_EQ(proto::view(f[3]).substr(0, 15), "billing.charge:");
 }
 
 TEST(protocol, invoke_round_trips_its_seq_origin_callback_types_and_args) {
@@ -541,14 +542,28 @@ TEST(protocol, scale_round_trips_its_call_id_role_and_signed_delta) {
 
 // ---- what the broker forwards ----
 
-TEST(protocol, a_call_becomes_a_request_with_the_callers_id_instead_of_the_role) {
-    auto out = forward(build(command::call), client_id, command::request, {-1, 2, 4, 5, 6, 7});
+TEST(protocol, a_call_becomes_a_request_with_the_brokers_ticket_in_its_call_head) {
+    // As router_calls.cpp's dispatch: the call head with the ticket for its id, the args.
+    const auto in = build(command::call);
+    frames out = start(command::request);
+    out.push_back(proto::call_head::with_id(proto::view(in[2]), sample_ticket));
+    out.push_back(text_frame(proto::view(in[3])));
     ASSERT_TRUE(proto::check_envelope(out, true).ok());
     EXPECT_TRUE(same_frames(out, build(command::request)));
+    // The caller's routing id does not travel to the worker.
+    for (const auto& m : out)
+        EXPECT_EQ(proto::view(m).find(client_id), std::string_view::npos);
 }
 
-TEST(protocol, a_reply_becomes_a_result_without_the_callers_id) {
-    auto out = forward(build(command::reply), billing_id, command::result, {3, 4, 5, 6});
+TEST(protocol, a_reply_becomes_a_result_with_the_callers_call_id_for_the_ticket) {
+    // As router_calls.cpp's on_reply: the code and type kept, the id the caller's.
+    const auto in = build(command::reply);
+    auto reply = proto::outcome::parse(proto::view(in[2]));
+    ASSERT_TRUE(reply.has_value());
+    ASSERT_EQ(reply->id, sample_ticket);
+    frames out = start(command::result);
+    out.push_back(proto::outcome{sample_call_id, reply->code, reply->type}.encode());
+    out.push_back(text_frame(proto::view(in[3])));
     ASSERT_TRUE(proto::check_envelope(out, true).ok());
     EXPECT_TRUE(same_frames(out, build(command::result)));
 }
@@ -572,8 +587,8 @@ TEST(protocol, body_frames_match_the_documented_table) {
     EXPECT_EQ(proto::body_frames(command::send), 5u);
     EXPECT_EQ(proto::body_frames(command::reject), 3u);
     EXPECT_EQ(proto::body_frames(command::goodbye), 0u);
-    EXPECT_EQ(proto::body_frames(command::call), 6u);
-    EXPECT_EQ(proto::body_frames(command::reply), 5u);
+    EXPECT_EQ(proto::body_frames(command::call), 2u);
+    EXPECT_EQ(proto::body_frames(command::reply), 2u);
     EXPECT_EQ(proto::body_frames(command::invoke), 5u);
     EXPECT_EQ(proto::body_frames(command::release), 2u);
     EXPECT_EQ(proto::body_frames(command::scale), 3u);
@@ -582,8 +597,8 @@ TEST(protocol, body_frames_match_the_documented_table) {
     EXPECT_EQ(proto::body_frames(command::error), 2u);
     EXPECT_EQ(proto::body_frames(command::stop), 0u);
     EXPECT_EQ(proto::body_frames(command::hello_again), 0u);
-    EXPECT_EQ(proto::body_frames(command::request), 6u);
-    EXPECT_EQ(proto::body_frames(command::result), 4u);
+    EXPECT_EQ(proto::body_frames(command::request), 2u);
+    EXPECT_EQ(proto::body_frames(command::result), 2u);
     EXPECT_EQ(proto::body_frames(command::invoked), 5u);
     EXPECT_EQ(proto::body_frames(command::released), 2u);
 }
@@ -876,72 +891,265 @@ TEST(seq, parse_rejects_frames_that_are_not_eight_bytes) {
     EXPECT_EQ(proto::parse_seq(""), std::nullopt);
 }
 
-// ---- call options ----
+// ---- call heads ----
 
-TEST(call_options, encode_as_a_flag_byte_and_a_little_endian_timeout) {
-    EXPECT_EQ((proto::call_options{0x03, 0x01020304}.encode()),
-              std::string("\x03\x04\x03\x02\x01", 5));
-    EXPECT_EQ(proto::call_options{}.encode(), std::string(5, '\0'));
-    EXPECT_EQ((proto::call_options{proto::call_oneway, 30000}.encode()),
-              std::string("\x02\x30\x75\x00\x00", 5));
+// The bytes of a call head, spelled out: the C++ literals are cut after each \x escape,
+// which would otherwise swallow the hex digits of a following name.
+std::string bytes_of(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (auto p : parts)
+        out.append(p);
+    return out;
 }
 
-TEST(call_options, round_trip_every_valid_flag_combination_and_edge_timeouts) {
-    for (std::uint8_t flags :
-         {std::uint8_t{0}, std::uint8_t{proto::call_idempotent}, std::uint8_t{proto::call_oneway},
-          std::uint8_t{proto::call_idempotent | proto::call_oneway}}) {
-        for (std::uint32_t timeout :
-             {0u, 1u, 255u, 256u, 30000u, 0x80000000u, std::numeric_limits<std::uint32_t>::max()}) {
-            const proto::call_options o{flags, timeout};
-            auto frame = o.encode();
-            EXPECT_EQ(frame.size(), 5u);
-            auto back = proto::call_options::parse(frame);
-            ASSERT_TRUE(back.has_value()) << int{flags} << " " << timeout;
-            EXPECT_EQ(back->flags, flags);
-            EXPECT_EQ(back->timeout_ms, timeout);
+// back.add(1, 2): call id 1, no flags, a 30 s timeout.
+const std::string worked_head = bytes_of({
+    std::string_view{"\x01\x00\x00\x00\x00\x00\x00\x00", 8},  // id 1
+    std::string_view{"\x00", 1},                              // flags
+    std::string_view{"\x30\x75\x00\x00", 4},                  // timeout 30000 ms
+    "\x04", "back",                                           // role
+    "\x03", "add",                                            // method
+    "std::tuple<int, int>",                                   // types
+});
+
+void expect_same_head(const proto::call_head& got, const proto::call_head& want) {
+    EXPECT_EQ(got.id, want.id);
+    EXPECT_EQ(got.options.flags, want.options.flags);
+    EXPECT_EQ(got.options.timeout_ms, want.options.timeout_ms);
+    EXPECT_EQ(got.role, want.role);
+    EXPECT_EQ(got.method, want.method);
+    EXPECT_EQ(got.types, want.types);
+}
+
+TEST(call_head, encodes_the_worked_example_byte_for_byte) {
+    ASSERT_EQ(worked_head.size(), 42u);
+    const proto::call_head h{1, {0, 30000}, "back", "add", "std::tuple<int, int>"};
+    const auto frame = h.encode();
+    EXPECT_EQ(proto::view(frame), worked_head);
+    auto back = proto::call_head::parse(worked_head);
+    ASSERT_TRUE(back.has_value());
+    expect_same_head(*back, h);
+}
+
+TEST(call_head, writes_id_and_timeout_little_endian_after_the_flag_byte) {
+    const proto::call_head h{0x0102030405060708ULL,
+                             {proto::call_idempotent | proto::call_oneway, 0x0a0b0c0d},
+                             "r",
+                             "m",
+                             "t"};
+    EXPECT_EQ(proto::view(h.encode()), std::string_view("\x08\x07\x06\x05\x04\x03\x02\x01"
+                                                        "\x03"
+                                                        "\x0d\x0c\x0b\x0a"
+                                                        "\x01r\x01m"
+                                                        "t",
+                                                        18));
+}
+
+TEST(call_head, round_trips_every_field) {
+    const std::string role = "billing";
+    const std::string method = "charge";
+    const std::string types = mob::type_name<std::tuple<int, std::string>>();
+    for (std::uint64_t id :
+         {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0x0123456789abcdefULL},
+          std::numeric_limits<std::uint64_t>::max()}) {
+        for (std::uint8_t flags : {std::uint8_t{0}, std::uint8_t{proto::call_idempotent},
+                                   std::uint8_t{proto::call_oneway},
+                                   std::uint8_t{proto::call_idempotent | proto::call_oneway}}) {
+            for (std::uint32_t timeout : {0u, 1u, 255u, 256u, 30000u, 0x80000000u,
+                                          std::numeric_limits<std::uint32_t>::max()}) {
+                const proto::call_head h{id, {flags, timeout}, role, method, types};
+                const auto frame = h.encode();
+                EXPECT_EQ(frame.size(), proto::call_head::fixed_size + role.size() + method.size() +
+                                            types.size());
+                auto back = proto::call_head::parse(proto::view(frame));
+                ASSERT_TRUE(back.has_value()) << id << " " << int{flags} << " " << timeout;
+                expect_same_head(*back, h);
+            }
         }
     }
 }
 
-TEST(call_options, parse_rejects_unknown_flag_bits) {
+TEST(call_head, round_trips_empty_types) {
+    const proto::call_head h{7, {}, "back", "whoami", ""};
+    const auto frame = h.encode();
+    EXPECT_EQ(frame.size(), proto::call_head::fixed_size + 4 + 6);
+    EXPECT_EQ(proto::view(frame).back(), 'i') << "the frame ends with the method";
+    auto back = proto::call_head::parse(proto::view(frame));
+    ASSERT_TRUE(back.has_value());
+    expect_same_head(*back, h);
+    EXPECT_TRUE(back->types.empty());
+}
+
+TEST(call_head, round_trips_an_empty_role_and_method_in_the_smallest_frame) {
+    const proto::call_head h{9, {proto::call_oneway, 5}, "", "", ""};
+    const auto frame = h.encode();
+    EXPECT_EQ(frame.size(), proto::call_head::fixed_size);
+    EXPECT_EQ(proto::call_head::fixed_size, 15u);
+    auto back = proto::call_head::parse(proto::view(frame));
+    ASSERT_TRUE(back.has_value());
+    expect_same_head(*back, h);
+    // An empty role before a method: the method is not read as the role.
+    const proto::call_head no_role{9, {}, "", "add", "x"};
+    back = proto::call_head::parse(proto::view(no_role.encode()));
+    ASSERT_TRUE(back.has_value());
+    expect_same_head(*back, no_role);
+}
+
+TEST(call_head, round_trips_255_byte_role_and_method) {
+    const std::string role(255, 'r');
+    const std::string method(255, 'm');
+    const std::string types = "std::tuple<>";
+    const proto::call_head h{3, {proto::call_idempotent, 100}, role, method, types};
+    const auto frame = h.encode();
+    EXPECT_EQ(frame.size(), proto::call_head::fixed_size + 255 + 255 + types.size());
+    EXPECT_EQ(static_cast<unsigned>(static_cast<unsigned char>(proto::view(frame)[13])), 255u);
+    auto back = proto::call_head::parse(proto::view(frame));
+    ASSERT_TRUE(back.has_value());
+    expect_same_head(*back, h);
+}
+
+TEST(call_head, encode_refuses_a_role_or_method_of_256_bytes) {
+    const std::string long_name(256, 'x');
+    EXPECT_THROW((void)(proto::call_head{1, {}, "back", long_name, ""}.encode()),
+                 std::length_error);
+    EXPECT_THROW((void)(proto::call_head{1, {}, long_name, "add", ""}.encode()), std::length_error);
+    // Long types are fine: they run to the end of the frame.
+    EXPECT_NO_THROW((void)(proto::call_head{1, {}, "back", "add", long_name}.encode()));
+}
+
+TEST(call_head, parse_rejects_a_frame_shorter_than_its_fixed_size) {
+    const auto smallest = proto::call_head{1, {}, "", "", ""}.encode();
+    ASSERT_TRUE(proto::call_head::parse(proto::view(smallest)).has_value());
+    for (std::size_t n = 0; n < proto::call_head::fixed_size; ++n) {
+        EXPECT_FALSE(proto::call_head::parse(proto::view(smallest).substr(0, n)).has_value()) << n;
+    }
+}
+
+TEST(call_head, parse_rejects_a_frame_cut_inside_its_names) {
+    // Cut anywhere before the method's end it fails; after it, the types are cut.
+    const std::size_t names_end = proto::call_head::fixed_size + 4 + 3;
+    for (std::size_t n = 0; n <= worked_head.size(); ++n) {
+        auto back = proto::call_head::parse(std::string_view{worked_head}.substr(0, n));
+        EXPECT_EQ(back.has_value(), n >= names_end) << n;
+        if (back) {
+            EXPECT_EQ(back->types, worked_head.substr(names_end, n - names_end));
+        }
+    }
+}
+
+TEST(call_head, parse_rejects_a_role_size_past_the_end) {
+    std::string frame = worked_head;
+    frame[13] = '\xff';
+    EXPECT_FALSE(proto::call_head::parse(frame).has_value());
+    // A role that takes the rest of the frame leaves no method size byte.
+    frame[13] = static_cast<char>(frame.size() - 14);
+    EXPECT_FALSE(proto::call_head::parse(frame).has_value());
+    frame[13] = static_cast<char>(frame.size() - 14 + 1);
+    EXPECT_FALSE(proto::call_head::parse(frame).has_value());
+}
+
+TEST(call_head, parse_rejects_a_method_size_past_the_end) {
+    std::string frame = worked_head;
+    const std::size_t at = 13 + 1 + 4;  // the method's size byte
+    ASSERT_EQ(frame[at], '\x03');
+    const std::size_t rest = frame.size() - at - 1;
+    frame[at] = static_cast<char>(rest + 1);
+    EXPECT_FALSE(proto::call_head::parse(frame).has_value());
+    frame[at] = '\xff';
+    EXPECT_FALSE(proto::call_head::parse(frame).has_value());
+    // Exactly to the end: the method takes the types, which are empty.
+    frame[at] = static_cast<char>(rest);
+    auto back = proto::call_head::parse(frame);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->method, "addstd::tuple<int, int>");
+    EXPECT_TRUE(back->types.empty());
+}
+
+TEST(call_head, parse_rejects_unknown_flag_bits) {
     for (unsigned v = 0; v < 256; ++v) {
-        std::string frame(5, '\0');
-        frame[0] = static_cast<char>(v);
+        std::string frame = worked_head;
+        frame[8] = static_cast<char>(v);
         const bool known = (v & ~0x03u) == 0;
-        EXPECT_EQ(proto::call_options::parse(frame).has_value(), known) << "flags " << v;
+        auto back = proto::call_head::parse(frame);
+        EXPECT_EQ(back.has_value(), known) << "flags " << v;
+        if (back) {
+            EXPECT_EQ(unsigned{back->options.flags}, v);
+        }
     }
 }
 
-TEST(call_options, parse_rejects_frames_that_are_not_five_bytes) {
-    for (std::size_t n : {0u, 1u, 4u, 6u, 8u}) {
-        EXPECT_EQ(proto::call_options::parse(std::string(n, '\0')).has_value(), false) << n;
+TEST(call_head, with_id_replaces_only_the_first_eight_bytes) {
+    const auto call = sample_head().encode();
+    const std::string before{proto::view(call)};
+    const auto request = proto::call_head::with_id(proto::view(call), 0x1122334455667788ULL);
+    ASSERT_EQ(request.size(), call.size());
+    EXPECT_EQ(proto::view(request).substr(0, 8),
+              std::string_view("\x88\x77\x66\x55\x44\x33\x22\x11", 8));
+    EXPECT_EQ(proto::view(request).substr(8), proto::view(call).substr(8));
+    EXPECT_EQ(proto::view(call), before) << "the CALL's head is copied, not changed";
+    auto back = proto::call_head::parse(proto::view(request));
+    ASSERT_TRUE(back.has_value());
+    expect_same_head(*back, sample_head(0x1122334455667788ULL));
+    // The smallest head works too.
+    const auto smallest = proto::call_head{1, {}, "", "", ""}.encode();
+    const auto renamed = proto::call_head::with_id(proto::view(smallest), 2);
+    const auto want = proto::call_head{2, {}, "", "", ""}.encode();
+    EXPECT_EQ(proto::view(renamed), proto::view(want));
+}
+
+// ---- outcomes ----
+
+TEST(outcome, encodes_id_then_code_little_endian_then_the_type) {
+    EXPECT_EQ(proto::view(proto::outcome{1, mob::errc::callback_expired, "int"}.encode()),
+              std::string_view("\x01\x00\x00\x00\x00\x00\x00\x00"
+                               "\x17\x00"
+                               "int",
+                               13));
+    EXPECT_EQ(
+        proto::view(
+            proto::outcome{0x0102030405060708ULL, static_cast<mob::errc>(0x1234), {}}.encode()),
+        std::string_view("\x08\x07\x06\x05\x04\x03\x02\x01\x34\x12", 10));
+    EXPECT_EQ(proto::view(proto::outcome{}.encode()), std::string(10, '\0'));
+}
+
+TEST(outcome, round_trips_every_field) {
+    const std::string long_type(1000, 't');
+    std::vector<mob::errc> codes;
+    for (std::uint16_t v = 0; v <= static_cast<std::uint16_t>(mob::errc::broker_lost); ++v)
+        codes.push_back(static_cast<mob::errc>(v));
+    for (std::uint16_t v : {std::uint16_t{0x0100}, std::uint16_t{0x1234}, std::uint16_t{0xffff}})
+        codes.push_back(static_cast<mob::errc>(v));  // unnamed codes travel as numbers
+    for (std::uint64_t id :
+         {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0x0123456789abcdefULL},
+          std::numeric_limits<std::uint64_t>::max()}) {
+        for (auto code : codes) {
+            for (std::string_view type :
+                 {std::string_view{}, std::string_view{"int"}, std::string_view{long_type}}) {
+                const proto::outcome o{id, code, type};
+                const auto frame = o.encode();
+                EXPECT_EQ(frame.size(), proto::outcome::fixed_size + type.size());
+                auto back = proto::outcome::parse(proto::view(frame));
+                ASSERT_TRUE(back.has_value());
+                EXPECT_EQ(back->id, id);
+                EXPECT_EQ(back->code, code);
+                EXPECT_EQ(back->type, type);
+            }
+        }
     }
 }
 
-// ---- error code frames ----
-
-TEST(code, is_two_bytes_little_endian) {
-    EXPECT_EQ(proto::encode_code(mob::errc::ok), std::string(2, '\0'));
-    EXPECT_EQ(proto::encode_code(mob::errc::callback_expired), std::string("\x17\x00", 2));
-    EXPECT_EQ(proto::encode_code(static_cast<mob::errc>(0x1234)), std::string("\x34\x12", 2));
-}
-
-TEST(code, round_trips_every_named_code_and_unnamed_numbers) {
-    for (std::uint16_t v = 0; v <= static_cast<std::uint16_t>(mob::errc::callback_expired); ++v) {
-        const auto code = static_cast<mob::errc>(v);
-        EXPECT_EQ(proto::parse_code(proto::encode_code(code)), code);
-    }
-    for (std::uint16_t v : {std::uint16_t{0x0100}, std::uint16_t{0x1234}, std::uint16_t{0xffff}}) {
-        const auto code = static_cast<mob::errc>(v);
-        EXPECT_EQ(proto::parse_code(proto::encode_code(code)), code);
-    }
-}
-
-TEST(code, parse_rejects_frames_that_are_not_two_bytes) {
-    EXPECT_EQ(proto::parse_code(""), std::nullopt);
-    EXPECT_EQ(proto::parse_code(std::string(1, '\0')), std::nullopt);
-    EXPECT_EQ(proto::parse_code(std::string(3, '\0')), std::nullopt);
-    EXPECT_EQ(proto::parse_code(proto::encode_seq(0)), std::nullopt);
+TEST(outcome, parse_rejects_a_frame_shorter_than_ten_bytes) {
+    const auto frame = proto::outcome{5, mob::errc::timeout, {}}.encode();
+    ASSERT_EQ(frame.size(), 10u);
+    for (std::size_t n = 0; n < proto::outcome::fixed_size; ++n)
+        EXPECT_FALSE(proto::outcome::parse(proto::view(frame).substr(0, n)).has_value()) << n;
+    auto back = proto::outcome::parse(proto::view(frame));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->id, 5u);
+    EXPECT_EQ(back->code, mob::errc::timeout);
+    EXPECT_TRUE(back->type.empty());
+    // An 8-byte call id alone (the old RESULT's first frame) is no outcome.
+    EXPECT_FALSE(proto::outcome::parse(proto::encode_seq(5)).has_value());
 }
 
 // ---- identity ----
@@ -1048,11 +1256,18 @@ TEST(protocol_fuzz, random_frames_never_crash_the_envelope_check_or_the_decoders
         return s;
     };
     std::vector<std::string> valid_bodies{
-        mob::encode(sample_hello()),           mob::encode(proto::hello{}),
-        mob::encode(sample_welcome()),         mob::encode(sample_error()),
-        mob::encode(sample_ready()),           mob::encode(proto::ready{}),
-        proto::encode_seq(sample_call_id),     sample_options.encode(),
-        proto::encode_code(mob::errc::timeout)};
+        mob::encode(sample_hello()),
+        mob::encode(proto::hello{}),
+        mob::encode(sample_welcome()),
+        mob::encode(sample_error()),
+        mob::encode(sample_ready()),
+        mob::encode(proto::ready{}),
+        proto::encode_seq(sample_call_id),
+        std::string{proto::view(sample_head().encode())},
+        worked_head,
+        std::string{proto::view(proto::outcome{}.encode())},
+        std::string{
+            proto::view(proto::outcome{sample_ticket, mob::errc::timeout, "int"}.encode())}};
 
     int accepted = 0;
     int decoded = 0;
@@ -1118,20 +1333,12 @@ TEST(protocol_fuzz, random_frames_never_crash_the_envelope_check_or_the_decoders
                     (void)mob::decode<proto::ready>(proto::bytes(f[2]));
                     break;
                 case command::call:
-                    (void)proto::parse_seq(proto::view(f[2]));
-                    (void)proto::call_options::parse(proto::view(f[5]));
-                    break;
                 case command::request:
-                    (void)proto::parse_seq(proto::view(f[3]));
-                    (void)proto::call_options::parse(proto::view(f[5]));
+                    (void)proto::call_head::parse(proto::view(f[2]));
                     break;
                 case command::reply:
-                    (void)proto::parse_seq(proto::view(f[3]));
-                    (void)proto::parse_code(proto::view(f[4]));
-                    break;
                 case command::result:
-                    (void)proto::parse_seq(proto::view(f[2]));
-                    (void)proto::parse_code(proto::view(f[3]));
+                    (void)proto::outcome::parse(proto::view(f[2]));
                     break;
                 case command::invoke:
                     (void)proto::parse_seq(proto::view(f[2]));

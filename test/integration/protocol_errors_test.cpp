@@ -9,6 +9,14 @@ namespace mob::test {
 namespace {
 namespace proto = mob::protocol;
 
+/// A RESULT as it came in: its outcome and body.
+struct raw_result {
+    std::uint64_t id = 0;
+    errc code = errc::ok;
+    std::string type;
+    std::string body;
+};
+
 /// A bare DEALER speaking (or not) protocol v1 by hand.
 class raw_peer {
   public:
@@ -44,15 +52,29 @@ class raw_peer {
         }
         return std::nullopt;
     }
-    bool next_is(proto::command c) {
+    /// The next message of command `c` (skipping others, such as heartbeats); empty if
+    /// none comes.
+    std::vector<zmq::message_t> next_of(proto::command c) {
         for (int i = 0; i < 10; ++i) {
             auto m = receive();
             if (m.size() < 2)
-                return false;
+                return {};
             if (proto::view(m[1])[0] == static_cast<char>(c))
-                return true;
+                return m;
         }
-        return false;
+        return {};
+    }
+    bool next_is(proto::command c) { return !next_of(c).empty(); }
+    /// The next RESULT, decoded (nullopt if none comes, or it is malformed).
+    std::optional<raw_result> next_result() {
+        auto m = next_of(proto::command::result);
+        if (m.size() != 4)
+            return std::nullopt;
+        auto out = proto::outcome::parse(proto::view(m[2]));
+        if (!out)
+            return std::nullopt;
+        return raw_result{out->id, out->code, std::string{out->type},
+                          std::string{proto::view(m[3])}};
     }
 
   private:
@@ -65,6 +87,18 @@ std::string cmd(proto::command c) {
 }
 std::string header() {
     return std::string{proto::header};
+}
+
+/// A [call head] or [outcome] frame, as the raw peer sends it.
+std::string text(const zmq::message_t& frame) {
+    return std::string{proto::view(frame)};
+}
+std::string call_head(std::uint64_t id, std::string_view role, std::string_view method,
+                      std::string_view types, proto::call_options options = {0, 1000}) {
+    return text(proto::call_head{id, options, role, method, types}.encode());
+}
+std::string outcome(std::uint64_t ticket, errc code, std::string_view type) {
+    return text(proto::outcome{ticket, code, type}.encode());
 }
 
 std::string hello_body(std::string app, std::string role) {
@@ -178,29 +212,178 @@ TEST(protocol_errors, a_worker_that_says_ready_once_gets_calls_for_what_it_expor
     probe p{c};
     ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     auto call = p.w().require("late").with({.timeout = 3s}).call<int>("ping");
-    EXPECT_TRUE(raw.next_is(proto::command::request))
-        << "the call did not reach the only ready worker";
+    auto request = raw.next_of(proto::command::request);
+    ASSERT_EQ(request.size(), 4u) << "the call did not reach the only ready worker";
+    auto head = proto::call_head::parse(proto::view(request[2]));
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->role, "late");
+    EXPECT_EQ(head->method, "ping");
+    raw.send({header(), cmd(proto::command::reply), outcome(head->id, errc::ok, type_name<int>()),
+              encode(7)});
     auto r = call.get();
-    EXPECT_FALSE(r.ok() && r.error().code == errc::unknown_method) << r.error().message;
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r.value(), 7);
+}
+
+/// A raw peer that is the only ready worker of role "late" (whose own worker is not
+/// ready for a long while), exporting `exports` with credit 1, and a probe to call it.
+struct late_raw_worker {
+    cluster c{{{"TEST_LATE_MS", "20000"}}};
+    std::optional<raw_peer> raw;
+    std::optional<probe> p;
+
+    /// Whether it got that far (the test fails with the kingpin's output if not).
+    bool start(std::vector<std::string> exports) {
+        if (!c.kingpin().wait_for(std::regex{"EVENT start late"}, 10s))
+            return false;
+        raw.emplace(c);
+        raw->send({header(), cmd(proto::command::hello), hello_body("testapp", "late")});
+        if (!raw->next_is(proto::command::welcome))
+            return false;
+        raw->send(
+            {header(), cmd(proto::command::ready), encode(proto::ready{1, std::move(exports)})});
+        p.emplace(c);
+        if (!p->w().wait_until_welcomed(20s))
+            return false;
+        raw->send({header(), cmd(proto::command::heartbeat)});  // not silent while the probe joined
+        return true;
+    }
+    /// The call head of the next REQUEST the raw peer gets (nullopt if none comes).
+    std::optional<std::pair<std::uint64_t, std::string>> next_request() {
+        auto m = raw->next_of(proto::command::request);
+        if (m.size() != 4)
+            return std::nullopt;
+        auto head = proto::call_head::parse(proto::view(m[2]));
+        if (!head)
+            return std::nullopt;
+        return std::pair{head->id, std::string{head->method}};
+    }
+};
+
+TEST(protocol_errors, a_reply_for_no_call_in_flight_is_dropped_and_later_calls_still_work) {
+    late_raw_worker l;
+    ASSERT_TRUE(l.start({"add"})) << l.c.kingpin().output();
+    auto& raw = *l.raw;
+    // Before any REQUEST: no ticket is in flight at this worker.
+    raw.send(
+        {header(), cmd(proto::command::reply), outcome(1, errc::ok, type_name<int>()), encode(-1)});
+    EXPECT_TRUE(l.c.kingpin().wait_for(
+        std::regex{"dropped a message from 'raw/1@test[^']*': stray_reply"}, 5s))
+        << l.c.kingpin().output();
+    // Too short to be an outcome, and for no call either.
+    raw.send({header(), cmd(proto::command::reply), std::string("\x01\0\0\0", 4), ""});
+    EXPECT_TRUE(l.c.kingpin().wait_for(
+        std::regex{"dropped a message from 'raw/1@test[^']*': bad_reply"}, 5s))
+        << l.c.kingpin().output();
+
+    auto late = l.p->w().require("late").with({.timeout = 5s});
+    std::vector<std::uint64_t> tickets;
+    for (int round = 0; round < 3; ++round) {
+        auto call = late.call<int>("add", 20, round);
+        auto request = l.next_request();
+        ASSERT_TRUE(request) << "round " << round << ": no REQUEST came";
+        EXPECT_EQ(request->second, "add");
+        tickets.push_back(request->first);
+        // A REPLY naming another ticket first: dropped, and the call waits for its own.
+        raw.send({header(), cmd(proto::command::reply),
+                  outcome(request->first + 1000, errc::ok, type_name<int>()), encode(-1)});
+        raw.send({header(), cmd(proto::command::reply),
+                  outcome(request->first, errc::ok, type_name<int>()), encode(20 + round)});
+        auto r = call.get();
+        ASSERT_TRUE(r.ok()) << "round " << round << ": " << r.error().message;
+        EXPECT_EQ(r.value(), 20 + round) << "round " << round;
+    }
+    EXPECT_EQ(std::set<std::uint64_t>(tickets.begin(), tickets.end()).size(), tickets.size())
+        << "every REQUEST has a ticket of its own";
+    EXPECT_TRUE(l.c.kingpin().wait_for(std::regex{"stray_reply: .*\\(4 so far\\)"}, 5s))
+        << l.c.kingpin().output();
+}
+
+TEST(protocol_errors, a_malformed_reply_for_a_call_in_flight_fails_the_call_with_bad_frame) {
+    late_raw_worker l;
+    ASSERT_TRUE(l.start({"add"})) << l.c.kingpin().output();
+    auto& raw = *l.raw;
+    auto late = l.p->w().require("late").with({.timeout = 5s});
+    auto call = late.call<int>("add", 1, 2);
+    auto request = l.next_request();
+    ASSERT_TRUE(request) << "no REQUEST came";
+    // The ticket, then one byte of the code: the caller must not wait for its timeout.
+    raw.send({header(), cmd(proto::command::reply),
+              outcome(request->first, errc::ok, {}).substr(0, 9), encode(3)});
+    auto r = call.get();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::bad_frame);
+    EXPECT_NE(r.error().message.find("sent a malformed reply"), std::string::npos)
+        << r.error().message;
+    // The worker's credit came back with it: the next call is served.
+    auto again = late.call<int>("add", 2, 2);
+    request = l.next_request();
+    ASSERT_TRUE(request) << "no REQUEST came after the malformed reply";
+    raw.send({header(), cmd(proto::command::reply),
+              outcome(request->first, errc::ok, type_name<int>()), encode(4)});
+    auto r2 = again.get();
+    ASSERT_TRUE(r2.ok()) << r2.error().message;
+    EXPECT_EQ(r2.value(), 4);
+}
+
+TEST(protocol_errors, a_call_with_a_malformed_call_head_gets_bad_frame_with_its_call_id) {
+    cluster c;
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    raw_peer raw{c};
+    raw.send({header(), cmd(proto::command::hello), hello_body("testapp", "front")});
+    ASSERT_TRUE(raw.next_is(proto::command::welcome));
+    const auto& types = type_name<std::tuple<int, int>>();
+    const auto args = encode(std::tuple<int, int>{1, 2});
+
+    auto unknown_flag = call_head(42, "back", "add", types);
+    unknown_flag[8] = '\x80';
+    auto role_past_end = call_head(43, "back", "add", "");
+    role_past_end[13] = '\x7f';
+    auto method_past_end = call_head(44, "back", "add", "");
+    method_past_end[18] = '\x7f';
+    const auto cut_short = call_head(45, "back", "add", types).substr(0, 14);
+    const std::vector<std::pair<std::string, std::uint64_t>> bad{
+        {unknown_flag, 42},
+        {role_past_end, 43},
+        {method_past_end, 44},
+        {cut_short, 45},
+        {std::string("\x2e\0\0\0", 4), 0},  // too short for a call id: 0 stands for it
+    };
+    for (const auto& [head, id] : bad) {
+        raw.send({header(), cmd(proto::command::call), head, args});
+        auto r = raw.next_result();
+        ASSERT_TRUE(r) << "no RESULT for call " << id;
+        EXPECT_EQ(r->id, id);
+        EXPECT_EQ(r->code, errc::bad_frame) << id;
+        EXPECT_TRUE(r->type.empty()) << id;
+        EXPECT_EQ(r->body, "CALL: malformed call head") << id;
+    }
+    EXPECT_TRUE(c.kingpin().wait_for(
+        std::regex{"dropped a message from 'raw/1@test[^']*': bad_call: malformed call head"}, 5s))
+        << c.kingpin().output();
+
+    // The kingpin keeps routing: the same head, well formed, is served.
+    raw.send({header(), cmd(proto::command::call), call_head(46, "back", "add", types), args});
+    auto r = raw.next_result();
+    ASSERT_TRUE(r) << "no RESULT for a good call";
+    EXPECT_EQ(r->id, 46u);
+    ASSERT_EQ(r->code, errc::ok) << r->body;
+    EXPECT_EQ(r->type, type_name<int>());
+    EXPECT_EQ(decode<int>(r->body), 3);
 }
 
 TEST(protocol_errors, a_call_from_an_unknown_identity_fails_at_once_with_not_registered) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({header(), cmd(proto::command::call), proto::encode_seq(5), "back", "add",
-              proto::call_options{0, 1000}.encode(), "std::tuple<int, int>",
+    raw.send({header(), cmd(proto::command::call),
+              call_head(5, "back", "add", "std::tuple<int, int>"),
               encode(std::tuple<int, int>{1, 2})});
-    for (int i = 0; i < 10; ++i) {
-        auto m = raw.receive();
-        ASSERT_FALSE(m.empty()) << "no RESULT came back";
-        if (m.size() == 6 && proto::view(m[1])[0] == static_cast<char>(proto::command::result)) {
-            EXPECT_EQ(proto::parse_seq(proto::view(m[2])), 5u);
-            EXPECT_EQ(proto::parse_code(proto::view(m[3])), errc::not_registered);
-            return;
-        }
-    }
-    FAIL() << "no RESULT came back";
+    auto r = raw.next_result();
+    ASSERT_TRUE(r) << "no RESULT came back";
+    EXPECT_EQ(r->id, 5u);
+    EXPECT_EQ(r->code, errc::not_registered);
+    EXPECT_TRUE(r->type.empty());
 }
 
 TEST(protocol_errors, a_refused_worker_stops_instead_of_saying_hello_forever) {

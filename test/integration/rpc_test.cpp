@@ -301,6 +301,27 @@ TEST_F(rpc, the_callbacks_of_a_call_that_never_ran_are_released_at_once) {
     EXPECT_EQ(w().pending_callbacks(), 0u);
 }
 
+TEST_F(rpc, a_method_name_the_wire_cannot_carry_is_refused_before_anything_is_made) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto back = w().require("back");
+    const std::string longest(255, 'm');  // the call head's limit: one size byte
+    auto r = back.call<int>(longest).get(5s);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, errc::unknown_method);
+    EXPECT_NE(r.error().message.find(longest), std::string::npos) << r.error().message;
+
+    const std::string too_long(256, 'm');
+    try {
+        back.call(too_long, callback<void(int)>{[](int) {}});
+        ADD_FAILURE() << "a 256-byte method name was sent";
+    } catch (const mob::error& e) {
+        EXPECT_EQ(e.code(), errc::unknown_method);
+        EXPECT_NE(std::string{e.what()}.find("at most 255 bytes"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(w().pending_callbacks(), 0u);  // its callback was never registered
+    EXPECT_THROW(w().export_fn(too_long, [] {}), mob::error);
+}
+
 TEST_F(rpc, a_callback_called_after_its_deadline_is_an_error_and_the_origin_forgets_it) {
     ASSERT_NO_FATAL_FAILURE(start());
     auto back = w().require("back");

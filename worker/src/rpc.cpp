@@ -88,17 +88,25 @@ void release_callback(const std::shared_ptr<core_link>& link, const callback_ref
     }
 }
 
-void send_reply(const std::shared_ptr<core_link>& link, const std::string& caller,
-                std::uint64_t call_id, errc code, std::string_view type,
-                std::string body) noexcept {
+void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, errc code,
+                std::string_view type, std::string body) noexcept {
     try {
         if (!with_core(link, [&](worker_core& c) {
-                c.send_reply(caller, call_id, code, type, std::move(body));
+                c.send_reply(call_id, code, type, std::move(body));
             })) {
-            log::warn("reply to {} lost: the worker is gone", caller);
+            log::warn("reply to request {} lost: the worker is gone", call_id);
         }
     } catch (const std::exception& e) {
-        log::error("reply to {} lost: {}", caller, e.what());
+        log::error("reply to request {} lost: {}", call_id, e.what());
+    }
+}
+
+void check_method_name(std::string_view method) {
+    if (method.size() > proto::call_head::max_name) {
+        throw mob::error(
+            fmt::format("method names are at most {} bytes; this one has {}: '{}...'",
+                        proto::call_head::max_name, method.size(), method.substr(0, 32)),
+            errc::unknown_method);
     }
 }
 
@@ -141,8 +149,9 @@ std::shared_ptr<call_state> worker_core::start_call(
     opts.flags = static_cast<std::uint8_t>((settings.idempotent ? proto::call_idempotent : 0) |
                                            (oneway ? proto::call_oneway : 0));
     opts.timeout_ms = static_cast<std::uint32_t>(timeout.count());
-    auto f = proto::make_message(proto::command::call,
-                                 {proto::encode_seq(id), role, method, opts.encode(), types, args});
+    auto f = proto::make_message(proto::command::call, {});
+    f.push_back(proto::call_head{id, opts, role, method, types}.encode());
+    f.emplace_back(args.data(), args.size());
     if (oneway)
         enqueue(std::move(f));
     else
@@ -199,25 +208,25 @@ void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result 
 }
 
 void worker_core::handle_result(frames& f) {
-    // f: [MOB1][RESULT][call][code][type][body]
-    auto id = proto::parse_seq(proto::view(f[2]));
-    auto code = proto::parse_code(proto::view(f[3]));
-    if (!id || !code) {
+    // f: [MOB1][RESULT][outcome][body]
+    auto out = proto::outcome::parse(proto::view(f[2]));
+    if (!out) {
         log::warn("dropped a malformed RESULT");
         return;
     }
+    const auto id = out->id;
     std::shared_ptr<call_state> state;
     std::vector<std::uint64_t> callbacks;
     {
         std::lock_guard lock{calls_mutex_};
-        if (auto it = calls_.find(*id); it != calls_.end()) {
+        if (auto it = calls_.find(id); it != calls_.end()) {
             state = std::move(it->second.state);
             callbacks = std::move(it->second.callbacks);
-            call_deadlines_.erase({it->second.deadline, *id});
+            call_deadlines_.erase({it->second.deadline, id});
             calls_.erase(it);
         }
     }
-    raw_result r{*code, std::string{proto::view(f[4])}, std::string{proto::view(f[5])}};
+    raw_result r{out->code, std::string{out->type}, std::string{proto::view(f[3])}};
     // A call that never ran (or whose worker died) will never call its callbacks back.
     if (r.code != errc::ok && r.code != errc::remote_exception && r.code != errc::handler_failed) {
         forget_callbacks(callbacks);
@@ -226,7 +235,7 @@ void worker_core::handle_result(frames& f) {
         complete(state, std::move(r));
     } else if (r.code != errc::ok) {
         // A cast's failure, or a call we stopped waiting for: still not silent.
-        report_error(send_error{*id, r.code, std::move(r.body)});
+        report_error(send_error{id, r.code, std::move(r.body)});
     }
 }
 
@@ -298,6 +307,7 @@ std::size_t worker_core::pending_calls() const {
 
 void worker_core::add_export(std::string name, std::string types,
                              std::function<void(const incoming_call&)> fn, bool on_io_thread) {
+    check_method_name(name);  // a longer name could be exported but never called
     {
         std::lock_guard lock{exports_mutex_};
         exports_[std::move(name)] = std::make_shared<export_entry>(
@@ -329,28 +339,30 @@ std::shared_ptr<worker_core::export_entry> worker_core::find_export(std::string_
 }
 
 void worker_core::handle_request(frames& f) {
-    // f: [MOB1][REQUEST][caller][call][method][options][types][args]
-    auto id = proto::parse_seq(proto::view(f[3]));
-    if (!id) {
-        log::warn("dropped a REQUEST with a bad call id");
+    // f: [MOB1][REQUEST][call head][args]
+    auto head = proto::call_head::parse(proto::view(f[2]));
+    if (!head) {
+        log::warn("dropped a REQUEST with a malformed call head");
         return;
     }
-    auto entry = find_export(proto::view(f[4]));
+    auto entry = find_export(head->method);
     if (entry && entry->on_io_thread) {
         // An inline export: served here, and its reply sent before the next read.
-        serve_request(f, *id, std::move(entry));
+        serve_request(f, *head, std::move(entry));
         drain_outgoing();
         return;
     }
     auto call = std::make_shared<frames>(std::move(f));
-    dispatcher_.post([this, call, id = *id, entry = std::move(entry)]() mutable {
-        serve_request(*call, id, std::move(entry));
+    dispatcher_.post([this, call, entry = std::move(entry)]() mutable {
+        // The views of a call head point into the frame, which moved with the message.
+        serve_request(*call, *proto::call_head::parse(proto::view((*call)[2])), std::move(entry));
     });
 }
 
-void worker_core::serve_request(frames& fr, std::uint64_t id, std::shared_ptr<export_entry> entry) {
-    std::string caller{proto::view(fr[2])};
-    auto method = proto::view(fr[4]);
+void worker_core::serve_request(frames& fr, const proto::call_head& head,
+                                std::shared_ptr<export_entry> entry) {
+    const auto id = head.id;
+    auto method = head.method;
     std::string what = fmt::format("{}.{}", options_.role, method);
     if (!entry) {
         std::string names;
@@ -359,18 +371,18 @@ void worker_core::serve_request(frames& fr, std::uint64_t id, std::shared_ptr<ex
             for (const auto& [n, e] : exports_)
                 names += (names.empty() ? "" : ", ") + n;
         }
-        send_reply(caller, id, errc::unknown_method, {},
+        send_reply(id, errc::unknown_method, {},
                    fmt::format("role '{}' has no method '{}' (worker {} exports: {})",
                                options_.role, method, id_, names.empty() ? "nothing" : names));
         return;
     }
-    auto types = proto::view(fr[6]);
+    auto types = head.types;
     if (!types.empty() && types != entry->types) {
-        send_reply(caller, id, errc::bad_type, {},
+        send_reply(id, errc::bad_type, {},
                    fmt::format("{} takes {}, not {}", what, entry->types, types));
         return;
     }
-    incoming_call in{link_, caller, id, what, proto::bytes(fr[7])};
+    incoming_call in{link_, id, what, proto::bytes(fr[3])};
     codec_scope scope{link_};
     if (!entry->on_io_thread) {
         entry->fn(in);
@@ -382,16 +394,16 @@ void worker_core::serve_request(frames& fr, std::uint64_t id, std::shared_ptr<ex
     try {
         entry->fn(in);
     } catch (...) {
-        send_reply(caller, id, errc::handler_failed, {},
-                   what + ": " + describe_current_exception());
+        send_reply(id, errc::handler_failed, {}, what + ": " + describe_current_exception());
     }
     serving_inline_for = nullptr;
 }
 
-void worker_core::send_reply(const std::string& caller, std::uint64_t call_id, errc code,
-                             std::string_view type, std::string body) {
-    auto f = proto::make_message(proto::command::reply, {caller, proto::encode_seq(call_id),
-                                                         proto::encode_code(code), type, body});
+void worker_core::send_reply(std::uint64_t call_id, errc code, std::string_view type,
+                             std::string body) {
+    auto f = proto::make_message(proto::command::reply, {});
+    f.push_back(proto::outcome{call_id, code, type}.encode());
+    f.emplace_back(body.data(), body.size());
     enqueue(std::move(f));
 }
 

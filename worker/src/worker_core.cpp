@@ -222,6 +222,7 @@ void worker_core::io_loop() {
         bool drained = false;
         for (int i = 0; i < 256; ++i) {
             frames f;
+            f.reserve(8);
             auto got =
                 zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait);
             if (!got) {
@@ -301,8 +302,8 @@ void worker_core::fail_calls_in_flight(const std::string& why) {
         if (f.size() > 2 && proto::view(f[1]).size() == 1 &&
             static_cast<std::uint8_t>(proto::view(f[1])[0]) ==
                 static_cast<std::uint8_t>(proto::command::call)) {
-            if (auto id = proto::parse_seq(proto::view(f[2])))
-                unsent.insert(*id);
+            if (auto head = proto::call_head::parse(proto::view(f[2])))
+                unsent.insert(head->id);
         }
     }
     std::vector<std::shared_ptr<call_state>> lost;

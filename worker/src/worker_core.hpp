@@ -68,8 +68,7 @@ class worker_core {
     std::uint64_t invoke_callback(const callback_ref& ref, std::string_view types,
                                   std::string args);
     void release_callback(const callback_ref& ref);
-    void send_reply(const std::string& caller, std::uint64_t call_id, errc code,
-                    std::string_view type, std::string body);
+    void send_reply(std::uint64_t call_id, errc code, std::string_view type, std::string body);
     void post(std::function<void()> task) { dispatcher_.post(std::move(task)); }
     void add_export(std::string name, std::string types,
                     std::function<void(const incoming_call&)> fn, bool on_io_thread = false);
@@ -155,7 +154,8 @@ class worker_core {
         bool on_io_thread = false;  ///< export_options::inline_call
     };
     std::shared_ptr<export_entry> find_export(std::string_view name);
-    void serve_request(frames& f, std::uint64_t id, std::shared_ptr<export_entry> entry);
+    void serve_request(frames& f, const protocol::call_head& head,
+                       std::shared_ptr<export_entry> entry);
     mutable std::mutex exports_mutex_;
     std::map<std::string, std::shared_ptr<export_entry>> exports_;
     std::atomic<bool> exports_changed_{false};

@@ -11,21 +11,22 @@
 //   REJECT     [sender][seq][error]           HEARTBEAT
 //   GOODBYE                                   STOP
 //                                             HELLO_AGAIN
-//   CALL       [call][role][method][options][types][args]
-//                                             REQUEST [caller][call][method][options][types][args]
-//   REPLY      [caller][call][code][type][body]
-//                                             RESULT      [call][code][type][body]
+//   CALL       [call head][args]
+//                                             REQUEST     [call head][args]
+//   REPLY      [outcome][body]
+//                                             RESULT      [outcome][body]
 //   INVOKE     [seq][origin][callback][types][args]
 //                                             INVOKED     [invoker][seq][callback][types][args]
 //   RELEASE    [origin][callback]             RELEASED    [holder][callback]
 //   SCALE      [call][role][delta]            (answered with RESULT)
 //
-// [seq], [call] and [callback] are 8 bytes, unsigned little-endian; [code] is 2 bytes
-// little-endian (an errc, 0 for success); [options] is 1 flag byte and a 4-byte
-// little-endian timeout in ms; [delta] is 4 bytes, signed little-endian; [target] is one kind byte
-// and a UTF-8 value; [hello], [welcome], [ready] and [error] are cereal portable-binary bodies;
-// [topic], [type], [types], [sender], [caller], [origin], [role] and [method] are UTF-8 text;
-// [payload], [args] and [body] are opaque to the broker.
+// [seq], [call] and [callback] are 8 bytes, unsigned little-endian; [delta] is 4 bytes,
+// signed little-endian; [target] is one kind byte and a UTF-8 value; [hello], [welcome],
+// [ready] and [error] are cereal portable-binary bodies; [call head] and [outcome] pack a
+// call's fixed fields into one frame (call_head, outcome below: the calls are the hot
+// path, and every frame costs on every hop); [topic], [type], [types], [sender],
+// [origin], [role] and [method] are UTF-8 text; [payload], [args] and [body] are opaque
+// to the broker.
 #pragma once
 
 #include "mob/crash_report.hpp"
@@ -70,18 +71,53 @@ enum class command : std::uint8_t {
     released = 0x89,
 };
 
-/// Flags of a CALL's [options] frame.
+/// Flags of a call (in its call head).
 enum call_flags : std::uint8_t {
     call_idempotent = 0x01,  ///< the broker may run it again on another worker if one dies
     call_oneway = 0x02,      ///< the caller wants no result (errors still come back)
 };
 
-/// A CALL's [options] frame: flags and the caller's timeout (0: none).
+/// A call's flags and the caller's timeout (0: none).
 struct call_options {
     std::uint8_t flags = 0;
     std::uint32_t timeout_ms = 0;
-    std::string encode() const;
-    static std::optional<call_options> parse(std::string_view frame);
+    friend bool operator==(const call_options&, const call_options&) = default;
+};
+
+/// The [call head] frame of CALL and REQUEST: id (8, LE), flags (1), timeout ms (4, LE),
+/// role size (1), role, method size (1), method, then types to the end of the frame. In
+/// a CALL the id is the caller's call id; in a REQUEST, the broker's ticket for it.
+/// The views point into the parsed frame (or what encode() is given).
+struct call_head {
+    static constexpr std::size_t fixed_size = 8 + 1 + 4 + 1 + 1;
+    static constexpr std::size_t max_name = 255;  ///< longest role or method name
+
+    std::uint64_t id = 0;
+    call_options options;
+    std::string_view role;
+    std::string_view method;
+    std::string_view types;
+
+    /// Throws std::length_error for a role or method longer than max_name.
+    zmq::message_t encode() const;
+    /// nullopt for a frame too short, sizes past its end, or unknown flag bits.
+    static std::optional<call_head> parse(std::string_view frame);
+    /// `frame` (a valid call head) with its id replaced: a CALL's head made a REQUEST's.
+    static zmq::message_t with_id(std::string_view frame, std::uint64_t id);
+};
+
+/// The [outcome] frame of REPLY and RESULT: id (8, LE), code (2, LE: an errc, 0 for
+/// success), then the result's type to the end of the frame. In a REPLY the id is the
+/// REQUEST's ticket; in a RESULT, the caller's call id.
+struct outcome {
+    static constexpr std::size_t fixed_size = 8 + 2;
+
+    std::uint64_t id = 0;
+    errc code = errc::ok;
+    std::string_view type;
+
+    zmq::message_t encode() const;
+    static std::optional<outcome> parse(std::string_view frame);
 };
 
 std::string_view to_string(command c) noexcept;
@@ -187,8 +223,6 @@ std::optional<std::int32_t> parse_delta(std::string_view frame);
 
 std::string encode_seq(std::uint64_t seq);
 std::optional<std::uint64_t> parse_seq(std::string_view frame);
-std::string encode_code(errc code);
-std::optional<errc> parse_code(std::string_view frame);
 
 /// Frames after header and command that each command carries.
 std::size_t body_frames(command c) noexcept;

@@ -119,6 +119,7 @@ class proxy {
     std::shared_ptr<detail::call_state> start_with(
         std::function<void(const detail::raw_result&)> on_io_thread, std::string_view method,
         bool oneway, A&&... args) const {
+        detail::check_method_name(method);
         using tuple = std::tuple<detail::arg_wire_t<A>...>;
         std::string bytes;
         std::vector<std::uint64_t> callbacks;

@@ -21,10 +21,8 @@ namespace mob {
 template <typename T>
 class reply {
   public:
-    reply(std::shared_ptr<detail::core_link> link, std::string caller, std::uint64_t call_id,
-          std::string what)
-        : state_(std::make_shared<state>(std::move(link), std::move(caller), call_id,
-                                         std::move(what))) {}
+    reply(std::shared_ptr<detail::core_link> link, std::uint64_t call_id, std::string what)
+        : state_(std::make_shared<state>(std::move(link), call_id, std::move(what))) {}
 
     /// Answers with a value (once; later answers are ignored).
     template <typename U = T, typename = std::enable_if_t<!std::is_void_v<U>>>
@@ -36,37 +34,35 @@ class reply {
             detail::codec_scope scope{state_->link};
             body = encode(value);
         }
-        detail::send_reply(state_->link, state_->caller, state_->call_id, errc::ok, type_name<U>(),
+        detail::send_reply(state_->link, state_->call_id, errc::ok, type_name<U>(),
                            std::move(body));
     }
     template <typename U = T, typename = std::enable_if_t<std::is_void_v<U>>>
     void send() const {
         if (state_->claim()) {
-            detail::send_reply(state_->link, state_->caller, state_->call_id, errc::ok, "void", {});
+            detail::send_reply(state_->link, state_->call_id, errc::ok, "void", {});
         }
     }
     /// Answers with an error.
     void fail(errc code, std::string message) const {
         if (state_->claim()) {
-            detail::send_reply(state_->link, state_->caller, state_->call_id, code, {},
-                               std::move(message));
+            detail::send_reply(state_->link, state_->call_id, code, {}, std::move(message));
         }
     }
     bool answered() const noexcept { return state_->done.load(); }
 
   private:
     struct state {
-        state(std::shared_ptr<detail::core_link> l, std::string c, std::uint64_t id, std::string w)
-            : link(std::move(l)), caller(std::move(c)), call_id(id), what(std::move(w)) {}
+        state(std::shared_ptr<detail::core_link> l, std::uint64_t id, std::string w)
+            : link(std::move(l)), call_id(id), what(std::move(w)) {}
         ~state() {
             if (claim()) {
-                detail::send_reply(link, caller, call_id, errc::handler_failed, {},
+                detail::send_reply(link, call_id, errc::handler_failed, {},
                                    what + ": the handler dropped its reply unanswered");
             }
         }
         bool claim() { return !done.exchange(true); }
         std::shared_ptr<detail::core_link> link;
-        std::string caller;
         std::uint64_t call_id;
         std::string what;
         std::atomic<bool> done{false};

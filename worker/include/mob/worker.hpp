@@ -272,7 +272,7 @@ void worker::export_fn(std::string name, F fn, export_options options) {
         add_export(
             std::move(name), type_name<args_t>(),
             [fn = std::move(fn)](const detail::incoming_call& c) mutable {
-                reply<R> r{c.link, c.caller, c.call_id, c.what};
+                reply<R> r{c.link, c.call_id, c.what};
                 try {
                     auto args = decode<args_t>(c.args);
                     std::apply([&](auto&&... a) { fn(r, std::move(a)...); }, std::move(args));
@@ -296,7 +296,7 @@ void worker::export_fn(std::string name, F fn, export_options options) {
                     auto args = decode<args_t>(c.args);
                     if constexpr (std::is_void_v<R>) {
                         std::apply(fn, std::move(args));
-                        detail::send_reply(c.link, c.caller, c.call_id, errc::ok, "void", {});
+                        detail::send_reply(c.link, c.call_id, errc::ok, "void", {});
                     } else {
                         R value = std::apply(fn, std::move(args));
                         std::string body;
@@ -304,16 +304,16 @@ void worker::export_fn(std::string name, F fn, export_options options) {
                             detail::codec_scope scope{c.link};
                             body = encode(value);
                         }
-                        detail::send_reply(c.link, c.caller, c.call_id, errc::ok, type_name<R>(),
+                        detail::send_reply(c.link, c.call_id, errc::ok, type_name<R>(),
                                            std::move(body));
                     }
                 } catch (const mob::error& e) {
                     detail::send_reply(
-                        c.link, c.caller, c.call_id,
+                        c.link, c.call_id,
                         e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception, {},
                         c.what + ": " + detail::describe_current_exception());
                 } catch (...) {
-                    detail::send_reply(c.link, c.caller, c.call_id, errc::remote_exception, {},
+                    detail::send_reply(c.link, c.call_id, errc::remote_exception, {},
                                        c.what + ": " + detail::describe_current_exception());
                 }
             },

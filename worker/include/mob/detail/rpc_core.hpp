@@ -103,9 +103,13 @@ callback_ref register_callback(const std::shared_ptr<core_link>& link,
 std::uint64_t invoke_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref,
                               std::string_view types, std::string args);
 void release_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref) noexcept;
-void send_reply(const std::shared_ptr<core_link>& link, const std::string& caller,
-                std::uint64_t call_id, errc code, std::string_view type, std::string body) noexcept;
+/// Answers the REQUEST whose ticket is `call_id`.
+void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, errc code,
+                std::string_view type, std::string body) noexcept;
 void post_to_dispatcher(const std::shared_ptr<core_link>& link, std::function<void()> task);
+/// Throws mob::error (unknown_method) for a name the wire cannot carry (over 255 bytes),
+/// before anything of the call (its callbacks) is made.
+void check_method_name(std::string_view method);
 
 /// Whether waiting here for a call of the worker behind `link` would never end: this
 /// thread is its I/O thread, running an inline export (export_options::inline_call).
@@ -114,9 +118,8 @@ bool waiting_would_deadlock(const core_link* link) noexcept;
 /// A call as an exported function's wrapper sees it.
 struct incoming_call {
     std::shared_ptr<core_link> link;
-    std::string caller;
-    std::uint64_t call_id = 0;
-    std::string what;  ///< "role.method"
+    std::uint64_t call_id = 0;  ///< the broker's ticket for it, which the reply carries
+    std::string what;           ///< "role.method"
     std::span<const std::byte> args;
 };
 
