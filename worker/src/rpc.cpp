@@ -347,9 +347,8 @@ void worker_core::handle_request(frames& f) {
     }
     auto entry = find_export(head->method);
     if (entry && entry->on_io_thread) {
-        // An inline export: served here, and its reply sent before the next read.
+        // An inline export: served here; its reply leaves with the batch's (io_loop).
         serve_request(f, *head, std::move(entry));
-        drain_outgoing();
         return;
     }
     auto call = std::make_shared<frames>(std::move(f));

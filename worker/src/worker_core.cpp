@@ -216,8 +216,6 @@ void worker_core::io_loop() {
         drain_outgoing();
 
         // Read what is there before sleeping: a busy worker needs no poll per message.
-        // What a message's handling queued (a call made by an inline result handler)
-        // leaves before the next read, so the read that finds nothing comes after it.
         bool got_any = false;
         bool drained = false;
         for (int i = 0; i < 256; ++i) {
@@ -231,11 +229,15 @@ void worker_core::io_loop() {
                 break;
             }
             got_any = true;
-            last_heard_ = clock::now();
             handle(f);
-            if (has_outgoing())
-                drain_outgoing();
         }
+        if (got_any)
+            last_heard_ = clock::now();
+        // What the batch's handling queued (replies of inline exports, calls made by
+        // inline result handlers) leaves together: ZeroMQ's I/O thread is woken once
+        // for all of it, not once per message.
+        if (has_outgoing())
+            drain_outgoing();
 
         if (monitor_)
             drain_monitor();
