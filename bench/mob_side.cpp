@@ -81,6 +81,63 @@ double mob_client::throughput(std::size_t window, std::size_t warmup, std::size_
     return static_cast<double>(calls) / seconds(t1 - t0);
 }
 
+/// One inline-result latency run: one call in flight, touched by the I/O thread (the
+/// handlers) and, at the start and the end, by the measuring thread.
+struct mob_client::chain {
+    std::size_t warmup = 0;
+    std::size_t total = 0;
+    std::size_t done = 0;
+    clock::time_point sent;
+    std::vector<double> us;
+    std::mutex mutex;  // guards everything above once handlers run
+    std::condition_variable finished;
+    std::string failure;
+    bool over = false;
+};
+
+void mob_client::issue_timed(const std::shared_ptr<chain>& run) {
+    {
+        std::lock_guard lock{run->mutex};
+        run->sent = clock::now();
+    }
+    echo_inline_.call("echo", payload_, [this, run](mob::result<std::string> r) {
+        auto now = clock::now();
+        bool next = false;
+        {
+            std::lock_guard lock{run->mutex};
+            if (!r || r.value().size() != payload_.size()) {
+                run->failure = r ? "a wrong echo" : r.error().message;
+            }
+            if (run->done++ >= run->warmup) {
+                run->us.push_back(micros(now - run->sent));
+            }
+            next = run->done < run->total && run->failure.empty();
+            run->over = !next;
+        }
+        if (next) {
+            issue_timed(run);  // from the I/O thread, like the floor client's next send
+        } else {
+            run->finished.notify_one();
+        }
+    });
+}
+
+std::vector<double> mob_client::latency_inline(std::size_t warmup, std::size_t calls) {
+    auto run = std::make_shared<chain>();
+    run->warmup = warmup;
+    run->total = warmup + calls;
+    run->us.reserve(calls);
+    issue_timed(run);
+    std::unique_lock lock{run->mutex};
+    if (!run->finished.wait_for(lock, reply_timeout * 10, [&] { return run->over; })) {
+        throw std::runtime_error("mob: the inline latency chain stalled");
+    }
+    if (!run->failure.empty()) {
+        throw std::runtime_error("mob: " + run->failure);
+    }
+    return run->us;
+}
+
 /// One inline-result run: touched by the I/O thread (the handlers) and, at the start
 /// and the end, by the measuring thread.
 struct mob_client::pipeline {

@@ -31,8 +31,13 @@ class mob_client {
   public:
     mob_client(const std::string& endpoint, std::size_t payload);
 
-    /// Round trips of one call at a time, in microseconds, after `warmup` unmeasured ones.
+    /// Round trips of one call at a time, in microseconds, after `warmup` unmeasured ones:
+    /// this thread makes each call and waits for its future.
     std::vector<double> latency(std::size_t warmup, std::size_t calls);
+    /// The same with call_settings::inline_result: each result's handler, on the worker's
+    /// I/O thread, takes the time and makes the next call (the way the floor's client
+    /// sends and receives on the thread that owns its socket); this thread waits for the end.
+    std::vector<double> latency_inline(std::size_t warmup, std::size_t calls);
     /// Calls per second with `window` calls in flight, over `calls` calls after `warmup`:
     /// this thread waits for the oldest call's future, then starts the next.
     double throughput(std::size_t window, std::size_t warmup, std::size_t calls);
@@ -44,6 +49,8 @@ class mob_client {
     struct pipeline;
     void on_echo(const std::shared_ptr<pipeline>& run, const mob::result<std::string>& r);
     void issue(const std::shared_ptr<pipeline>& run);
+    struct chain;
+    void issue_timed(const std::shared_ptr<chain>& run);
 
     mob::worker worker_;
     mob::proxy echo_;

@@ -234,7 +234,7 @@ void measure_latency(std::size_t workers, const options& o, side& fl, side& mb, 
             line += fmt::format(" floor {:.1f} us", summarize(a).p50_us);
         }
         if (m) {
-            auto b = m->client().latency(p.latency_warmup, p.latency_calls);
+            auto b = m->client().latency_inline(p.latency_warmup, p.latency_calls);
             mb.latency_us.insert(mb.latency_us.end(), b.begin(), b.end());
             line += fmt::format(" mob {:.1f} us", summarize(b).p50_us);
         }
@@ -331,10 +331,11 @@ int run(int argc, char** argv) {
     std::printf(
         "  mob: echo exported with {.inline_call = true} (run on the worker's I/O thread; the "
         "goals are checked on it);\n"
-        "       its throughput client calls with {.inline_result = true}: each result's handler "
-        "starts the next call on the client's I/O thread\n"
+        "       its clients call with {.inline_result = true}: each result's handler (on the "
+        "client's I/O thread) takes the time and starts the next call\n"
         "  mob default: echo exported plainly (run on the worker's dispatcher thread); its "
-        "throughput client waits for the oldest call's future, then starts the next\n");
+        "clients wait for futures: the latency client for each call's, the throughput client "
+        "for the oldest call's, then start the next\n");
     std::fflush(stdout);
 
     std::vector<row> rows;
