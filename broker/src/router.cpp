@@ -81,11 +81,8 @@ void router::handle(frames& f) {
         drop(from, to_string(env.code), env.reason);
         // Answer what can be answered, so the sender is not left guessing.
         std::uint64_t seq = 0;
-        if (f.size() > 3 && f[2].size() == 1 &&
-            *static_cast<const std::uint8_t*>(f[2].data()) ==
-                static_cast<std::uint8_t>(proto::command::send)) {
-            seq = proto::parse_seq(proto::view(f[3])).value_or(0);
-        }
+        if (f.size() > 2 && proto::command_of(f[1]) == proto::command::send)
+            seq = proto::parse_seq(proto::view(f[2])).value_or(0);
         send_error(from, seq, env.code, env.reason);
         return;
     }
@@ -99,8 +96,8 @@ void router::handle(frames& f) {
         // Not known (the broker restarted, or we forgot it): ask for a new hello, and
         // fail a SEND explicitly rather than dropping it in silence.
         // A CALL's call head and a SCALE's call frame both start with the call id.
-        const auto first = f.size() > 3 && f[3].size() >= 8
-                               ? proto::parse_seq(proto::view(f[3]).substr(0, 8)).value_or(0)
+        const auto first = f.size() > 2 && f[2].size() >= 8
+                               ? proto::parse_seq(proto::view(f[2]).substr(0, 8)).value_or(0)
                                : 0;
         if (env.cmd == proto::command::send || env.cmd == proto::command::invoke) {
             send_error(from, first, errc::not_registered,
@@ -120,7 +117,7 @@ void router::handle(frames& f) {
     switch (env.cmd) {
         case proto::command::ready: {
             try {
-                auto r = decode<proto::ready>(proto::bytes(f[3]));
+                auto r = decode<proto::ready>(proto::bytes(f[2]));
                 w.credit = std::max<std::uint32_t>(r.credit, 1);
                 w.exports = std::move(r.exports);
             } catch (const std::exception& e) {
@@ -166,7 +163,7 @@ void router::on_hello(frames& f) {
     std::string from{proto::view(f[0])};
     proto::hello h;
     try {
-        h = decode<proto::hello>(proto::bytes(f[3]));
+        h = decode<proto::hello>(proto::bytes(f[2]));
     } catch (const std::exception& e) {
         drop(from, "bad_hello", e.what());
         send_error(from, 0, errc::bad_frame, std::string{"undecodable HELLO: "} + e.what());
@@ -266,18 +263,18 @@ frames router::make_deliver(const zmq::message_t& sender, const zmq::message_t& 
 }
 
 void router::on_send(worker_entry& from, frames& f) {
-    // f: [from][MOB1][SEND][seq][target][topic][type][payload]
-    auto seq = proto::parse_seq(proto::view(f[3]));
+    // f: [from][MOB1 SEND][seq][target][topic][type][payload]
+    auto seq = proto::parse_seq(proto::view(f[2]));
     if (!seq) {
         drop(from.id, "bad_seq", "sequence frame is not 8 bytes");
         send_error(from.id, 0, errc::bad_frame, "SEND: sequence frame is not 8 bytes");
         return;
     }
-    auto to = proto::target::parse(proto::view(f[4]));
+    auto to = proto::target::parse(proto::view(f[3]));
     if (!to) {
-        drop(from.id, "bad_target", proto::view(f[4]));
+        drop(from.id, "bad_target", proto::view(f[3]));
         send_error(from.id, *seq, errc::bad_frame,
-                   fmt::format("SEND: malformed target frame '{}'", proto::view(f[4])));
+                   fmt::format("SEND: malformed target frame '{}'", proto::view(f[3])));
         return;
     }
     if (stopping_) {
@@ -287,7 +284,7 @@ void router::on_send(worker_entry& from, frames& f) {
     std::string sender = from.id;  // `from` may be forgotten while we route
     auto deliver_to = [&](const std::vector<std::string>& ids) {
         for (const auto& id : ids) {
-            auto out = make_deliver(f[0], f[3], f[5], f[6], f[7]);
+            auto out = make_deliver(f[0], f[2], f[4], f[5], f[6]);
             auto r = send_to(id, out);
             if (r == send_result::sent) {
                 ++stats_.routed;
@@ -345,7 +342,7 @@ void router::on_send(worker_entry& from, frames& f) {
                            fmt::format("app '{}' has no role '{}'", config_.app, to->value));
                 return;
             }
-            role_entry::waiting m{make_deliver(f[0], f[3], f[5], f[6], f[7]), sender, *seq,
+            role_entry::waiting m{make_deliver(f[0], f[2], f[4], f[5], f[6]), sender, *seq,
                                   clock::now() + config_.queue_timeout};
             if (!role->ready.empty() && role->queue.empty()) {
                 route_to_one(*role, m);
@@ -423,15 +420,15 @@ void router::drain_queue(role_entry& role) {
 }
 
 void router::on_reject(frames& f) {
-    // f: [from][MOB1][REJECT][original sender][seq][error]
-    std::string to{proto::view(f[3])};
-    auto seq = proto::parse_seq(proto::view(f[4])).value_or(0);
+    // f: [from][MOB1 REJECT][original sender][seq][error]
+    std::string to{proto::view(f[2])};
+    auto seq = proto::parse_seq(proto::view(f[3])).value_or(0);
     if (workers_.count(to) == 0) {
         log::debug("REJECT for {} who is gone", to);
         return;
     }
     auto out = proto::make_message(proto::command::error, {proto::encode_seq(seq)});
-    out.push_back(std::move(f[5]));
+    out.push_back(std::move(f[4]));
     if (send_to(to, out) == send_result::sent)
         ++stats_.errors_sent;
 }

@@ -46,12 +46,12 @@ void router::refresh_exports(role_entry& role) {
 }
 
 void router::on_call(worker_entry& from, frames& f) {
-    // f: [from][MOB1][CALL][call head][args]
-    auto head = proto::call_head::parse(proto::view(f[3]));
+    // f: [from][MOB1 CALL][call head][args]
+    auto head = proto::call_head::parse(proto::view(f[2]));
     if (!head) {
         drop(from.id, "bad_call", "malformed call head");
         auto id =
-            f[3].size() >= 8 ? proto::parse_seq(proto::view(f[3]).substr(0, 8)) : std::nullopt;
+            f[2].size() >= 8 ? proto::parse_seq(proto::view(f[2]).substr(0, 8)) : std::nullopt;
         send_call_result(from.id, id.value_or(0), errc::bad_frame, "CALL: malformed call head");
         return;
     }
@@ -88,8 +88,8 @@ void router::on_call(worker_entry& from, frames& f) {
                        ? std::chrono::milliseconds{head->options.timeout_ms}
                        : config_.queue_timeout;
     call.deadline = clock::now() + timeout;
-    call.head = std::move(f[3]);  // `head`'s views are not used past here
-    call.args = std::move(f[4]);
+    call.head = std::move(f[2]);  // `head`'s views are not used past here
+    call.args = std::move(f[3]);
     if (role->calls.empty() && !role->free.empty() && dispatch(*role, call))
         return;
     if (role->calls.size() >= config_.max_queued_per_role) {
@@ -147,10 +147,10 @@ void router::dispatch_calls(role_entry& role) {
 }
 
 void router::on_reply(worker_entry& from, frames& f) {
-    // f: [from][MOB1][REPLY][outcome][body]
-    auto reply = proto::outcome::parse(proto::view(f[3]));
+    // f: [from][MOB1 REPLY][outcome][body]
+    auto reply = proto::outcome::parse(proto::view(f[2]));
     const auto ticket =
-        f[3].size() >= 8 ? proto::parse_seq(proto::view(f[3]).substr(0, 8)) : std::nullopt;
+        f[2].size() >= 8 ? proto::parse_seq(proto::view(f[2]).substr(0, 8)) : std::nullopt;
     auto it = ticket ? from.in_flight.find(*ticket) : from.in_flight.end();
     if (it == from.in_flight.end()) {
         if (reply)
@@ -166,7 +166,7 @@ void router::on_reply(worker_entry& from, frames& f) {
         text = fmt::format("{}.{}: the worker {} sent a malformed reply", from.role,
                            it->second.method, from.id);
         reply = proto::outcome{*ticket, errc::bad_frame, {}};
-        f[4].rebuild(text.data(), text.size());
+        f[3].rebuild(text.data(), text.size());
     }
     auto call = std::move(it->second);
     from.in_flight.erase(it);
@@ -180,7 +180,7 @@ void router::on_reply(worker_entry& from, frames& f) {
     if ((!oneway || reply->code != errc::ok) && workers_.count(call.caller) != 0) {
         auto out = proto::make_message(proto::command::result, {});
         out.push_back(proto::outcome{call.call_id, reply->code, reply->type}.encode());
-        out.push_back(std::move(f[4]));
+        out.push_back(std::move(f[3]));
         if (send_to(call.caller, out) == send_result::unreachable)
             forget(call.caller, "unreachable");
     }
@@ -221,9 +221,9 @@ void router::drop_calls_of(const std::string& caller) {
 }
 
 void router::on_invoke(worker_entry& from, frames& f) {
-    // f: [from][MOB1][INVOKE][seq][origin][callback][types][args]
-    auto seq = proto::parse_seq(proto::view(f[3])).value_or(0);
-    std::string origin{proto::view(f[4])};
+    // f: [from][MOB1 INVOKE][seq][origin][callback][types][args]
+    auto seq = proto::parse_seq(proto::view(f[2])).value_or(0);
+    std::string origin{proto::view(f[3])};
     if (workers_.count(origin) == 0) {
         send_error(from.id, seq, errc::origin_gone,
                    fmt::format("the callback's origin {} is gone", origin));
@@ -231,10 +231,10 @@ void router::on_invoke(worker_entry& from, frames& f) {
     }
     auto out = proto::make_message(proto::command::invoked, {});
     out.push_back(std::move(f[0]));
-    out.push_back(std::move(f[3]));
+    out.push_back(std::move(f[2]));
+    out.push_back(std::move(f[4]));
     out.push_back(std::move(f[5]));
     out.push_back(std::move(f[6]));
-    out.push_back(std::move(f[7]));
     auto r = send_to(origin, out);
     if (r == send_result::full) {
         send_error(from.id, seq, errc::queue_full,
@@ -247,13 +247,13 @@ void router::on_invoke(worker_entry& from, frames& f) {
 }
 
 void router::on_release(worker_entry&, frames& f) {
-    // f: [from][MOB1][RELEASE][origin][callback]
-    std::string origin{proto::view(f[3])};
+    // f: [from][MOB1 RELEASE][origin][callback]
+    std::string origin{proto::view(f[2])};
     if (workers_.count(origin) == 0)
         return;  // gone: its table went with it
     auto out = proto::make_message(proto::command::released, {});
     out.push_back(std::move(f[0]));
-    out.push_back(std::move(f[4]));
+    out.push_back(std::move(f[3]));
     (void)send_to(origin, out);
 }
 

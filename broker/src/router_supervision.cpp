@@ -21,16 +21,16 @@ void router::unroute(worker_entry& w) {
 }
 
 void router::on_scale(worker_entry& from, frames& f) {
-    // f: [from][MOB1][SCALE][call][role][delta]
-    auto id = proto::parse_seq(proto::view(f[3]));
-    auto delta = proto::parse_delta(proto::view(f[5]));
+    // f: [from][MOB1 SCALE][call][role][delta]
+    auto id = proto::parse_seq(proto::view(f[2]));
+    auto delta = proto::parse_delta(proto::view(f[4]));
     if (!id || !delta) {
         drop(from.id, "bad_scale", "call id or delta frame malformed");
         send_call_result(from.id, id.value_or(0), errc::bad_frame,
                          "SCALE: malformed call id or delta frame");
         return;
     }
-    std::string role{proto::view(f[4])};
+    std::string role{proto::view(f[3])};
     if (find_role(role) == nullptr) {
         send_call_result(from.id, *id, errc::unknown_role,
                          fmt::format("scale: app '{}' has no role '{}'", config_.app, role));

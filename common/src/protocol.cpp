@@ -154,9 +154,8 @@ std::optional<std::int32_t> parse_delta(std::string_view frame) {
 std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts) {
     std::vector<zmq::message_t> frames;
     // Room for every body frame, also those the caller pushes after (no regrowth).
-    frames.reserve(2 + std::max(parts.size(), body_frames(c)));
-    frames.push_back(header_frame());
-    frames.push_back(command_frame(c));
+    frames.reserve(1 + std::max(parts.size(), body_frames(c)));
+    frames.push_back(header_frame(c));
     for (auto part : parts)
         frames.emplace_back(part.data(), part.size());
     return frames;
@@ -331,6 +330,21 @@ bool from_broker_side(command c) {
 }
 }  // namespace
 
+zmq::message_t header_frame(command c) {
+    zmq::message_t m{header.size() + 1};
+    auto* out = static_cast<char*>(m.data());
+    std::copy(header.begin(), header.end(), out);
+    out[header.size()] = static_cast<char>(c);
+    return m;
+}
+
+std::optional<command> command_of(const zmq::message_t& frame) noexcept {
+    auto v = view(frame);
+    if (v.size() != header.size() + 1 || v.substr(0, header.size()) != header)
+        return std::nullopt;
+    return static_cast<command>(static_cast<std::uint8_t>(v[header.size()]));
+}
+
 envelope check_envelope(std::span<const zmq::message_t> frames, bool from_broker) {
     envelope env;
     auto fail = [&](errc code, std::string why) {
@@ -338,28 +352,25 @@ envelope check_envelope(std::span<const zmq::message_t> frames, bool from_broker
         env.reason = std::move(why);
         return env;
     };
-    if (frames.size() < 2)
-        return fail(errc::bad_frame, "fewer than 2 frames");
+    if (frames.empty())
+        return fail(errc::bad_frame, "no frames");
     auto head = view(frames[0]);
-    if (head != header) {
-        if (head.size() == header.size() && head.substr(0, 3) == header_family) {
+    if (head.size() != header.size() + 1 || head.substr(0, header.size()) != header) {
+        if (head.size() == header.size() + 1 && head.substr(0, 3) == header_family) {
             return fail(errc::bad_version,
-                        fmt::format("protocol version '{}' (this side speaks {})", head, header));
+                        fmt::format("protocol version '{}' (this side speaks {})",
+                                    head.substr(0, header.size()), header));
         }
         return fail(errc::bad_frame, "no MOB1 header frame");
     }
-    if (frames[1].size() != 1)
-        return fail(errc::bad_frame, "command frame is not one byte");
-    auto c = static_cast<command>(*static_cast<const std::uint8_t*>(frames[1].data()));
-    if (!(from_broker ? from_broker_side(c) : from_worker(c))) {
-        return fail(errc::bad_frame,
-                    fmt::format("unknown command 0x{:02x}",
-                                *static_cast<const std::uint8_t*>(frames[1].data())));
-    }
+    const auto byte = static_cast<std::uint8_t>(head[header.size()]);
+    auto c = static_cast<command>(byte);
+    if (!(from_broker ? from_broker_side(c) : from_worker(c)))
+        return fail(errc::bad_frame, fmt::format("unknown command 0x{:02x}", byte));
     env.cmd = c;
-    if (frames.size() - 2 != body_frames(c)) {
+    if (frames.size() - 1 != body_frames(c)) {
         return fail(errc::bad_frame, fmt::format("{} with {} body frames, expected {}",
-                                                 to_string(c), frames.size() - 2, body_frames(c)));
+                                                 to_string(c), frames.size() - 1, body_frames(c)));
     }
     return env;
 }

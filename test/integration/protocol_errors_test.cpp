@@ -45,9 +45,9 @@ class raw_peer {
             auto m = receive();
             if (m.empty())
                 return std::nullopt;
-            if (m.size() == 4 && proto::view(m[1]) == std::string(1, '\x83')) {
-                return std::pair{*proto::parse_seq(proto::view(m[2])),
-                                 decode<proto::error_body>(proto::bytes(m[3]))};
+            if (m.size() == 3 && proto::command_of(m[0]) == proto::command::error) {
+                return std::pair{*proto::parse_seq(proto::view(m[1])),
+                                 decode<proto::error_body>(proto::bytes(m[2]))};
             }
         }
         return std::nullopt;
@@ -57,9 +57,9 @@ class raw_peer {
     std::vector<zmq::message_t> next_of(proto::command c) {
         for (int i = 0; i < 10; ++i) {
             auto m = receive();
-            if (m.size() < 2)
+            if (m.empty())
                 return {};
-            if (proto::view(m[1])[0] == static_cast<char>(c))
+            if (proto::command_of(m[0]) == c)
                 return m;
         }
         return {};
@@ -68,13 +68,13 @@ class raw_peer {
     /// The next RESULT, decoded (nullopt if none comes, or it is malformed).
     std::optional<raw_result> next_result() {
         auto m = next_of(proto::command::result);
-        if (m.size() != 4)
+        if (m.size() != 3)
             return std::nullopt;
-        auto out = proto::outcome::parse(proto::view(m[2]));
+        auto out = proto::outcome::parse(proto::view(m[1]));
         if (!out)
             return std::nullopt;
         return raw_result{out->id, out->code, std::string{out->type},
-                          std::string{proto::view(m[3])}};
+                          std::string{proto::view(m[2])}};
     }
 
   private:
@@ -82,11 +82,17 @@ class raw_peer {
     zmq::socket_t socket_;
 };
 
-std::string cmd(proto::command c) {
-    return std::string(1, static_cast<char>(c));
+/// The header frame of `c`: "MOB1" and the command byte.
+std::string header(proto::command c) {
+    return std::string{proto::view(proto::header_frame(c))};
 }
-std::string header() {
-    return std::string{proto::header};
+/// The frames that started a message before the one header frame: "MOB1" (4 bytes),
+/// then the command byte in a frame of its own.
+std::vector<std::string> old_layout(proto::command c, std::vector<std::string> body) {
+    std::vector<std::string> frames{std::string{proto::header},
+                                    std::string(1, static_cast<char>(c))};
+    frames.insert(frames.end(), body.begin(), body.end());
+    return frames;
 }
 
 /// A [call head] or [outcome] frame, as the raw peer sends it.
@@ -120,20 +126,28 @@ TEST(protocol_errors, malformed_frames_are_answered_with_bad_frame_and_the_kingp
     ASSERT_TRUE(e);
     EXPECT_EQ(e->second.code, errc::bad_frame);
 
-    raw.send({header(), std::string(1, '\x7f')});
+    raw.send({header(static_cast<proto::command>(0x7f))});
     e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->second.code, errc::bad_frame);
     EXPECT_NE(e->second.message.find("unknown command 0x7f"), std::string::npos)
         << e->second.message;
 
-    raw.send({header(), cmd(proto::command::send), proto::encode_seq(42), "Rback"});  // too short
+    raw.send({header(proto::command::send), proto::encode_seq(42), "Rback"});  // too short
     e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->first, 42u) << "the SEND's sequence comes back with its error";
     EXPECT_EQ(e->second.code, errc::bad_frame);
+    EXPECT_EQ(e->second.message, "SEND with 2 body frames, expected 5");
 
-    raw.send({header(), cmd(proto::command::hello), "not a cereal hello"});
+    // A sequence frame that is not 8 bytes is not read as one.
+    raw.send({header(proto::command::send), proto::encode_seq(43).substr(0, 7), "Rback"});
+    e = raw.next_error();
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->first, 0u);
+    EXPECT_EQ(e->second.code, errc::bad_frame);
+
+    raw.send({header(proto::command::hello), "not a cereal hello"});
     e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->second.code, errc::bad_frame);
@@ -145,25 +159,87 @@ TEST(protocol_errors, malformed_frames_are_answered_with_bad_frame_and_the_kingp
     EXPECT_TRUE(c.kingpin().wait_for(std::regex{"dropped a message from 'raw/1@test"}, 1s));
 }
 
+TEST(protocol_errors,
+     the_old_two_frame_layout_is_answered_with_bad_frame_and_the_kingpin_keeps_serving) {
+    cluster c;
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    raw_peer raw{c};
+    // "MOB1" and the command byte in two frames: no header frame, not even for a HELLO.
+    raw.send(old_layout(proto::command::hello, {hello_body("testapp", "front")}));
+    auto e = raw.next_error();
+    ASSERT_TRUE(e) << "no ERROR for an old-layout HELLO";
+    EXPECT_EQ(e->first, 0u);
+    EXPECT_EQ(e->second.code, errc::bad_frame);
+    EXPECT_EQ(e->second.message, "no MOB1 header frame");
+    // That HELLO did not register the peer: a CALL now is not_registered.
+    const auto& types = type_name<std::tuple<int, int>>();
+    const auto args = encode(std::tuple<int, int>{1, 2});
+    raw.send({header(proto::command::call), call_head(5, "back", "add", types), args});
+    auto r = raw.next_result();
+    ASSERT_TRUE(r) << "no RESULT for a CALL before any HELLO";
+    EXPECT_EQ(r->id, 5u);
+    EXPECT_EQ(r->code, errc::not_registered);
+
+    // An old-layout SEND: its frame 1 is the command byte, no sequence to answer with.
+    raw.send(old_layout(proto::command::send,
+                        {proto::encode_seq(42), "?back", "probe", "int", encode(1)}));
+    e = raw.next_error();
+    ASSERT_TRUE(e) << "no ERROR for an old-layout SEND";
+    EXPECT_EQ(e->first, 0u);
+    EXPECT_EQ(e->second.code, errc::bad_frame);
+    EXPECT_EQ(e->second.message, "no MOB1 header frame");
+
+    // Registered in the new layout, an old-layout message is still refused, the peer
+    // stays registered and its calls are served.
+    raw.send({header(proto::command::hello), hello_body("testapp", "front")});
+    ASSERT_TRUE(raw.next_is(proto::command::welcome));
+    raw.send(old_layout(proto::command::call, {call_head(6, "back", "add", types), args}));
+    e = raw.next_error();
+    ASSERT_TRUE(e) << "no ERROR for an old-layout CALL";
+    EXPECT_EQ(e->second.code, errc::bad_frame);
+    EXPECT_EQ(e->second.message, "no MOB1 header frame");
+    raw.send(old_layout(proto::command::heartbeat, {}));
+    e = raw.next_error();
+    ASSERT_TRUE(e) << "no ERROR for an old-layout HEARTBEAT";
+    EXPECT_EQ(e->second.code, errc::bad_frame);
+
+    raw.send({header(proto::command::call), call_head(7, "back", "add", types), args});
+    r = raw.next_result();
+    ASSERT_TRUE(r) << "no RESULT for a good call after the old-layout messages";
+    EXPECT_EQ(r->id, 7u);
+    ASSERT_EQ(r->code, errc::ok) << r->body;
+    EXPECT_EQ(decode<int>(r->body), 3);
+    EXPECT_TRUE(c.kingpin().wait_for(
+        std::regex{"dropped a message from 'raw/1@test[^']*': bad_frame: no MOB1 header frame"},
+        5s))
+        << c.kingpin().output();
+
+    // And the kingpin keeps routing for everyone else.
+    probe p{c};
+    ASSERT_TRUE(p.w().wait_until_welcomed(20s));
+    p.w().any("back").send("probe", 12);
+    EXPECT_EQ(acks_for(p.wait_acks(1), 12).size(), 1u);
+}
+
 TEST(protocol_errors, another_protocol_version_is_answered_with_bad_version) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({"MOB2", cmd(proto::command::hello), hello_body("testapp", "back")});
+    raw.send({"MOB2" + std::string(1, '\x01'), hello_body("testapp", "back")});
     auto e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->second.code, errc::bad_version);
-    EXPECT_NE(e->second.message.find("MOB2"), std::string::npos);
+    EXPECT_EQ(e->second.message, "protocol version 'MOB2' (this side speaks MOB1)");
 }
 
 TEST(protocol_errors, an_unknown_identity_is_asked_to_say_hello_again_and_its_send_fails) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({header(), cmd(proto::command::heartbeat)});
+    raw.send({header(proto::command::heartbeat)});
     EXPECT_TRUE(raw.next_is(proto::command::hello_again));
-    raw.send({header(), cmd(proto::command::send), proto::encode_seq(7), "?back", "probe", "int",
-              encode(1)});
+    raw.send(
+        {header(proto::command::send), proto::encode_seq(7), "?back", "probe", "int", encode(1)});
     auto e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->first, 7u);
@@ -174,11 +250,11 @@ TEST(protocol_errors, a_hello_for_another_app_or_an_unknown_role_is_refused) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({header(), cmd(proto::command::hello), hello_body("otherapp", "back")});
+    raw.send({header(proto::command::hello), hello_body("otherapp", "back")});
     auto e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->second.code, errc::wrong_app);
-    raw.send({header(), cmd(proto::command::hello), hello_body("testapp", "nosuchrole")});
+    raw.send({header(proto::command::hello), hello_body("testapp", "nosuchrole")});
     e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->second.code, errc::unknown_role);
@@ -189,10 +265,10 @@ TEST(protocol_errors, a_registered_worker_gets_bad_frame_with_its_sequence_for_a
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({header(), cmd(proto::command::hello), hello_body("testapp", "front")});
+    raw.send({header(proto::command::hello), hello_body("testapp", "front")});
     ASSERT_TRUE(raw.next_is(proto::command::welcome));
-    raw.send({header(), cmd(proto::command::send), proto::encode_seq(99), "Pnot-a-pid", "probe",
-              "int", encode(1)});
+    raw.send({header(proto::command::send), proto::encode_seq(99), "Pnot-a-pid", "probe", "int",
+              encode(1)});
     auto e = raw.next_error();
     ASSERT_TRUE(e);
     EXPECT_EQ(e->first, 99u);
@@ -206,20 +282,20 @@ TEST(protocol_errors, a_worker_that_says_ready_once_gets_calls_for_what_it_expor
     cluster c{{{"TEST_LATE_MS", "20000"}}};
     ASSERT_TRUE(c.kingpin().wait_for(std::regex{"EVENT start late"}, 10s)) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({header(), cmd(proto::command::hello), hello_body("testapp", "late")});
+    raw.send({header(proto::command::hello), hello_body("testapp", "late")});
     ASSERT_TRUE(raw.next_is(proto::command::welcome));
-    raw.send({header(), cmd(proto::command::ready), encode(proto::ready{1, {"ping"}})});
+    raw.send({header(proto::command::ready), encode(proto::ready{1, {"ping"}})});
     probe p{c};
     ASSERT_TRUE(p.w().wait_until_welcomed(20s));
     auto call = p.w().require("late").with({.timeout = 3s}).call<int>("ping");
     auto request = raw.next_of(proto::command::request);
-    ASSERT_EQ(request.size(), 4u) << "the call did not reach the only ready worker";
-    auto head = proto::call_head::parse(proto::view(request[2]));
+    ASSERT_EQ(request.size(), 3u) << "the call did not reach the only ready worker";
+    auto head = proto::call_head::parse(proto::view(request[1]));
     ASSERT_TRUE(head);
     EXPECT_EQ(head->role, "late");
     EXPECT_EQ(head->method, "ping");
-    raw.send({header(), cmd(proto::command::reply), outcome(head->id, errc::ok, type_name<int>()),
-              encode(7)});
+    raw.send(
+        {header(proto::command::reply), outcome(head->id, errc::ok, type_name<int>()), encode(7)});
     auto r = call.get();
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r.value(), 7);
@@ -237,23 +313,22 @@ struct late_raw_worker {
         if (!c.kingpin().wait_for(std::regex{"EVENT start late"}, 10s))
             return false;
         raw.emplace(c);
-        raw->send({header(), cmd(proto::command::hello), hello_body("testapp", "late")});
+        raw->send({header(proto::command::hello), hello_body("testapp", "late")});
         if (!raw->next_is(proto::command::welcome))
             return false;
-        raw->send(
-            {header(), cmd(proto::command::ready), encode(proto::ready{1, std::move(exports)})});
+        raw->send({header(proto::command::ready), encode(proto::ready{1, std::move(exports)})});
         p.emplace(c);
         if (!p->w().wait_until_welcomed(20s))
             return false;
-        raw->send({header(), cmd(proto::command::heartbeat)});  // not silent while the probe joined
+        raw->send({header(proto::command::heartbeat)});  // not silent while the probe joined
         return true;
     }
     /// The call head of the next REQUEST the raw peer gets (nullopt if none comes).
     std::optional<std::pair<std::uint64_t, std::string>> next_request() {
         auto m = raw->next_of(proto::command::request);
-        if (m.size() != 4)
+        if (m.size() != 3)
             return std::nullopt;
-        auto head = proto::call_head::parse(proto::view(m[2]));
+        auto head = proto::call_head::parse(proto::view(m[1]));
         if (!head)
             return std::nullopt;
         return std::pair{head->id, std::string{head->method}};
@@ -265,13 +340,12 @@ TEST(protocol_errors, a_reply_for_no_call_in_flight_is_dropped_and_later_calls_s
     ASSERT_TRUE(l.start({"add"})) << l.c.kingpin().output();
     auto& raw = *l.raw;
     // Before any REQUEST: no ticket is in flight at this worker.
-    raw.send(
-        {header(), cmd(proto::command::reply), outcome(1, errc::ok, type_name<int>()), encode(-1)});
+    raw.send({header(proto::command::reply), outcome(1, errc::ok, type_name<int>()), encode(-1)});
     EXPECT_TRUE(l.c.kingpin().wait_for(
         std::regex{"dropped a message from 'raw/1@test[^']*': stray_reply"}, 5s))
         << l.c.kingpin().output();
     // Too short to be an outcome, and for no call either.
-    raw.send({header(), cmd(proto::command::reply), std::string("\x01\0\0\0", 4), ""});
+    raw.send({header(proto::command::reply), std::string("\x01\0\0\0", 4), ""});
     EXPECT_TRUE(l.c.kingpin().wait_for(
         std::regex{"dropped a message from 'raw/1@test[^']*': bad_reply"}, 5s))
         << l.c.kingpin().output();
@@ -285,9 +359,9 @@ TEST(protocol_errors, a_reply_for_no_call_in_flight_is_dropped_and_later_calls_s
         EXPECT_EQ(request->second, "add");
         tickets.push_back(request->first);
         // A REPLY naming another ticket first: dropped, and the call waits for its own.
-        raw.send({header(), cmd(proto::command::reply),
+        raw.send({header(proto::command::reply),
                   outcome(request->first + 1000, errc::ok, type_name<int>()), encode(-1)});
-        raw.send({header(), cmd(proto::command::reply),
+        raw.send({header(proto::command::reply),
                   outcome(request->first, errc::ok, type_name<int>()), encode(20 + round)});
         auto r = call.get();
         ASSERT_TRUE(r.ok()) << "round " << round << ": " << r.error().message;
@@ -308,8 +382,8 @@ TEST(protocol_errors, a_malformed_reply_for_a_call_in_flight_fails_the_call_with
     auto request = l.next_request();
     ASSERT_TRUE(request) << "no REQUEST came";
     // The ticket, then one byte of the code: the caller must not wait for its timeout.
-    raw.send({header(), cmd(proto::command::reply),
-              outcome(request->first, errc::ok, {}).substr(0, 9), encode(3)});
+    raw.send({header(proto::command::reply), outcome(request->first, errc::ok, {}).substr(0, 9),
+              encode(3)});
     auto r = call.get();
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, errc::bad_frame);
@@ -319,8 +393,8 @@ TEST(protocol_errors, a_malformed_reply_for_a_call_in_flight_fails_the_call_with
     auto again = late.call<int>("add", 2, 2);
     request = l.next_request();
     ASSERT_TRUE(request) << "no REQUEST came after the malformed reply";
-    raw.send({header(), cmd(proto::command::reply),
-              outcome(request->first, errc::ok, type_name<int>()), encode(4)});
+    raw.send({header(proto::command::reply), outcome(request->first, errc::ok, type_name<int>()),
+              encode(4)});
     auto r2 = again.get();
     ASSERT_TRUE(r2.ok()) << r2.error().message;
     EXPECT_EQ(r2.value(), 4);
@@ -330,7 +404,7 @@ TEST(protocol_errors, a_call_with_a_malformed_call_head_gets_bad_frame_with_its_
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({header(), cmd(proto::command::hello), hello_body("testapp", "front")});
+    raw.send({header(proto::command::hello), hello_body("testapp", "front")});
     ASSERT_TRUE(raw.next_is(proto::command::welcome));
     const auto& types = type_name<std::tuple<int, int>>();
     const auto args = encode(std::tuple<int, int>{1, 2});
@@ -350,7 +424,7 @@ TEST(protocol_errors, a_call_with_a_malformed_call_head_gets_bad_frame_with_its_
         {std::string("\x2e\0\0\0", 4), 0},  // too short for a call id: 0 stands for it
     };
     for (const auto& [head, id] : bad) {
-        raw.send({header(), cmd(proto::command::call), head, args});
+        raw.send({header(proto::command::call), head, args});
         auto r = raw.next_result();
         ASSERT_TRUE(r) << "no RESULT for call " << id;
         EXPECT_EQ(r->id, id);
@@ -363,7 +437,7 @@ TEST(protocol_errors, a_call_with_a_malformed_call_head_gets_bad_frame_with_its_
         << c.kingpin().output();
 
     // The kingpin keeps routing: the same head, well formed, is served.
-    raw.send({header(), cmd(proto::command::call), call_head(46, "back", "add", types), args});
+    raw.send({header(proto::command::call), call_head(46, "back", "add", types), args});
     auto r = raw.next_result();
     ASSERT_TRUE(r) << "no RESULT for a good call";
     EXPECT_EQ(r->id, 46u);
@@ -376,8 +450,7 @@ TEST(protocol_errors, a_call_from_an_unknown_identity_fails_at_once_with_not_reg
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     raw_peer raw{c};
-    raw.send({header(), cmd(proto::command::call),
-              call_head(5, "back", "add", "std::tuple<int, int>"),
+    raw.send({header(proto::command::call), call_head(5, "back", "add", "std::tuple<int, int>"),
               encode(std::tuple<int, int>{1, 2})});
     auto r = raw.next_result();
     ASSERT_TRUE(r) << "no RESULT came back";

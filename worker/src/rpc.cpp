@@ -208,8 +208,8 @@ void worker_core::complete(const std::shared_ptr<call_state>& state, raw_result 
 }
 
 void worker_core::handle_result(frames& f) {
-    // f: [MOB1][RESULT][outcome][body]
-    auto out = proto::outcome::parse(proto::view(f[2]));
+    // f: [MOB1 RESULT][outcome][body]
+    auto out = proto::outcome::parse(proto::view(f[1]));
     if (!out) {
         log::warn("dropped a malformed RESULT");
         return;
@@ -226,7 +226,7 @@ void worker_core::handle_result(frames& f) {
             calls_.erase(it);
         }
     }
-    raw_result r{out->code, std::string{out->type}, std::string{proto::view(f[3])}};
+    raw_result r{out->code, std::string{out->type}, std::string{proto::view(f[2])}};
     // A call that never ran (or whose worker died) will never call its callbacks back.
     if (r.code != errc::ok && r.code != errc::remote_exception && r.code != errc::handler_failed) {
         forget_callbacks(callbacks);
@@ -339,8 +339,8 @@ std::shared_ptr<worker_core::export_entry> worker_core::find_export(std::string_
 }
 
 void worker_core::handle_request(frames& f) {
-    // f: [MOB1][REQUEST][call head][args]
-    auto head = proto::call_head::parse(proto::view(f[2]));
+    // f: [MOB1 REQUEST][call head][args]
+    auto head = proto::call_head::parse(proto::view(f[1]));
     if (!head) {
         log::warn("dropped a REQUEST with a malformed call head");
         return;
@@ -354,7 +354,7 @@ void worker_core::handle_request(frames& f) {
     auto call = std::make_shared<frames>(std::move(f));
     dispatcher_.post([this, call, entry = std::move(entry)]() mutable {
         // The views of a call head point into the frame, which moved with the message.
-        serve_request(*call, *proto::call_head::parse(proto::view((*call)[2])), std::move(entry));
+        serve_request(*call, *proto::call_head::parse(proto::view((*call)[1])), std::move(entry));
     });
 }
 
@@ -381,7 +381,7 @@ void worker_core::serve_request(frames& fr, const proto::call_head& head,
                    fmt::format("{} takes {}, not {}", what, entry->types, types));
         return;
     }
-    incoming_call in{link_, id, what, proto::bytes(fr[3])};
+    incoming_call in{link_, id, what, proto::bytes(fr[2])};
     codec_scope scope{link_};
     if (!entry->on_io_thread) {
         entry->fn(in);
@@ -441,10 +441,10 @@ void worker_core::release_callback(const callback_ref& ref) {
 }
 
 void worker_core::handle_invoked(frames& f) {
-    // f: [MOB1][INVOKED][invoker][seq][callback][types][args]
-    std::string invoker{proto::view(f[2])};
-    auto seq = proto::parse_seq(proto::view(f[3])).value_or(0);
-    auto id = proto::parse_seq(proto::view(f[4]));
+    // f: [MOB1 INVOKED][invoker][seq][callback][types][args]
+    std::string invoker{proto::view(f[1])};
+    auto seq = proto::parse_seq(proto::view(f[2])).value_or(0);
+    auto id = proto::parse_seq(proto::view(f[3]));
     if (!id) {
         log::warn("dropped a malformed INVOKED from {}", invoker);
         return;
@@ -479,7 +479,7 @@ void worker_core::handle_invoked(frames& f) {
                   fmt::format("callback {} of {} has expired", *id, id_));
         return;
     }
-    auto types = proto::view(f[5]);
+    auto types = proto::view(f[4]);
     if (types != entry.cb->types) {
         reject_to(
             invoker, seq, errc::bad_type,
@@ -490,7 +490,7 @@ void worker_core::handle_invoked(frames& f) {
     dispatcher_.post([this, call, cb = std::move(entry.cb), invoker, seq] {
         try {
             codec_scope scope{link_};
-            cb->run(proto::bytes((*call)[6]));
+            cb->run(proto::bytes((*call)[5]));
         } catch (...) {
             auto why = describe_current_exception();
             log::warn("callback called by {} threw: {}", invoker, why);
@@ -500,8 +500,8 @@ void worker_core::handle_invoked(frames& f) {
 }
 
 void worker_core::handle_released(frames& f) {
-    // f: [MOB1][RELEASED][holder][callback]
-    auto id = proto::parse_seq(proto::view(f[3]));
+    // f: [MOB1 RELEASED][holder][callback]
+    auto id = proto::parse_seq(proto::view(f[2]));
     if (!id)
         return;
     std::lock_guard lock{callbacks_mutex_};

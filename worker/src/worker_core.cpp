@@ -301,10 +301,8 @@ void worker_core::fail_calls_in_flight(const std::string& why) {
     // CALLs still in the backlog go after the new HELLO and will be answered: keep them.
     std::set<std::uint64_t> unsent;
     for (const auto& f : backlog_) {
-        if (f.size() > 2 && proto::view(f[1]).size() == 1 &&
-            static_cast<std::uint8_t>(proto::view(f[1])[0]) ==
-                static_cast<std::uint8_t>(proto::command::call)) {
-            if (auto head = proto::call_head::parse(proto::view(f[2])))
+        if (f.size() > 1 && proto::command_of(f[0]) == proto::command::call) {
+            if (auto head = proto::call_head::parse(proto::view(f[1])))
                 unsent.insert(head->id);
         }
     }
@@ -423,7 +421,7 @@ void worker_core::handle(frames& f) {
     switch (env.cmd) {
         case proto::command::welcome: {
             try {
-                auto w = decode<proto::welcome>(proto::bytes(f[2]));
+                auto w = decode<proto::welcome>(proto::bytes(f[1]));
                 if (!options_.app.empty() && w.app != options_.app) {
                     log::error("broker serves app '{}', not '{}': leaving", w.app, options_.app);
                     request_stop("wrong app");
@@ -497,26 +495,26 @@ void worker_core::handle(frames& f) {
 }
 
 void worker_core::handle_deliver(frames& f) {
-    auto seq = proto::parse_seq(proto::view(f[3]));
+    auto seq = proto::parse_seq(proto::view(f[2]));
     if (!seq) {
         log::warn("dropped a DELIVER with a bad sequence frame");
         return;
     }
     message m;
-    m.sender = std::string{proto::view(f[2])};
+    m.sender = std::string{proto::view(f[1])};
     m.seq = *seq;
-    m.topic = std::string{proto::view(f[4])};
-    m.type = std::string{proto::view(f[5])};
-    m.payload = std::string{proto::view(f[6])};
+    m.topic = std::string{proto::view(f[3])};
+    m.type = std::string{proto::view(f[4])};
+    m.payload = std::string{proto::view(f[5])};
     dispatcher_.post([this, m = std::move(m)]() mutable { dispatch(std::move(m)); });
 }
 
 void worker_core::handle_error(frames& f) {
     send_error e;
-    auto seq = proto::parse_seq(proto::view(f[2]));
+    auto seq = proto::parse_seq(proto::view(f[1]));
     e.seq = seq.value_or(0);
     try {
-        auto body = decode<proto::error_body>(proto::bytes(f[3]));
+        auto body = decode<proto::error_body>(proto::bytes(f[2]));
         e.code = body.code;
         e.message = std::move(body.message);
     } catch (const std::exception& ex) {

@@ -1,7 +1,8 @@
 // mob wire protocol, version 1 (docs/protocol.md says the same for someone writing
 // a worker in another language). Workers hold a DEALER, the kingpin a ROUTER; there
-// is no empty delimiter frame. Every message starts with the protocol header frame
-// "MOB1" and a one-byte command frame; what follows depends on the command:
+// is no empty delimiter frame. Every message starts with one header frame: the 4 bytes
+// "MOB1" and the command byte (one frame, not two: every frame costs on every hop);
+// what follows depends on the command:
 //
 //   worker -> broker                          broker -> worker
 //   HELLO      [hello]                        WELCOME     [welcome]
@@ -224,7 +225,7 @@ std::optional<std::int32_t> parse_delta(std::string_view frame);
 std::string encode_seq(std::uint64_t seq);
 std::optional<std::uint64_t> parse_seq(std::string_view frame);
 
-/// Frames after header and command that each command carries.
+/// Frames after the header frame that each command carries.
 std::size_t body_frames(command c) noexcept;
 
 /// The outcome of checking a message's envelope (header, command, frame count).
@@ -234,6 +235,9 @@ struct envelope {
     std::string reason;    ///< why, when code != ok
     bool ok() const { return code == errc::ok; }
 };
+
+/// The command of a header frame ("MOB1" and the command byte), if it is one.
+std::optional<command> command_of(const zmq::message_t& header) noexcept;
 
 /// Checks `frames` (starting at the header frame) without decoding any body.
 /// `from_broker` selects which side's commands are valid.
@@ -246,17 +250,11 @@ inline std::span<const std::byte> bytes(const zmq::message_t& m) {
     return {static_cast<const std::byte*>(m.data()), m.size()};
 }
 
-/// A whole v1 message: the header, the command, then one frame per part (copied).
+/// A whole v1 message: the header frame, then one frame per part (copied).
 std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts);
 
-/// The message frames that start every v1 message.
-inline zmq::message_t header_frame() {
-    return zmq::message_t{header.data(), header.size()};
-}
-inline zmq::message_t command_frame(command c) {
-    auto b = static_cast<std::uint8_t>(c);
-    return zmq::message_t{&b, 1};
-}
+/// The frame that starts every v1 message: "MOB1" and the command byte.
+zmq::message_t header_frame(command c);
 
 }  // namespace mob::protocol::v1
 
