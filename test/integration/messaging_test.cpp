@@ -121,7 +121,9 @@ TEST(messaging, a_value_of_the_wrong_type_comes_back_as_bad_type_naming_both_typ
 }
 
 TEST(messaging, any_waits_in_the_broker_until_a_worker_of_the_role_is_ready) {
-    cluster c{{{"TEST_LATE_MS", "1500"}}};
+    // Long enough for the probe to join first even while the machine is busy (a
+    // parallel build once took the 1.5 s this had).
+    cluster c{{{"TEST_LATE_MS", "3000"}}};
     ASSERT_TRUE(c.kingpin().wait_for(std::regex{"EVENT start late"}, 10s)) << c.kingpin().output();
     probe p{c};
     ASSERT_TRUE(p.w().wait_until_welcomed(20s));
