@@ -115,52 +115,6 @@ std::string target::describe() const {
     return "?";
 }
 
-std::string encode_seq(std::uint64_t seq) {
-    std::string out(8, '\0');
-    for (int i = 0; i < 8; ++i)
-        out[static_cast<std::size_t>(i)] = static_cast<char>(seq >> (8 * i));
-    return out;
-}
-
-std::optional<std::uint64_t> parse_seq(std::string_view frame) {
-    if (frame.size() != 8)
-        return std::nullopt;
-    std::uint64_t seq = 0;
-    for (int i = 0; i < 8; ++i) {
-        seq |= std::uint64_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(i)])}
-               << (8 * i);
-    }
-    return seq;
-}
-
-std::string encode_delta(std::int32_t delta) {
-    auto v = static_cast<std::uint32_t>(delta);
-    std::string out(4, '\0');
-    for (int i = 0; i < 4; ++i)
-        out[static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
-    return out;
-}
-
-std::optional<std::int32_t> parse_delta(std::string_view frame) {
-    if (frame.size() != 4)
-        return std::nullopt;
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i)
-        v |= std::uint32_t{static_cast<unsigned char>(frame[static_cast<std::size_t>(i)])}
-             << (8 * i);
-    return static_cast<std::int32_t>(v);
-}
-
-std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts) {
-    std::vector<zmq::message_t> frames;
-    // Room for every body frame, also those the caller pushes after (no regrowth).
-    frames.reserve(1 + std::max(parts.size(), body_frames(c)));
-    frames.push_back(header_frame(c));
-    for (auto part : parts)
-        frames.emplace_back(part.data(), part.size());
-    return frames;
-}
-
 namespace {
 void put_le(char* out, std::uint64_t v, int bytes) {
     for (int i = 0; i < bytes; ++i)
@@ -173,6 +127,40 @@ std::uint64_t get_le(const char* in, int bytes) {
     return v;
 }
 }  // namespace
+
+std::string encode_seq(std::uint64_t seq) {
+    std::string out(8, '\0');
+    put_le(out.data(), seq, 8);
+    return out;
+}
+
+std::optional<std::uint64_t> parse_seq(std::string_view frame) {
+    if (frame.size() != 8)
+        return std::nullopt;
+    return get_le(frame.data(), 8);
+}
+
+std::string encode_delta(std::int32_t delta) {
+    std::string out(4, '\0');
+    put_le(out.data(), static_cast<std::uint32_t>(delta), 4);
+    return out;
+}
+
+std::optional<std::int32_t> parse_delta(std::string_view frame) {
+    if (frame.size() != 4)
+        return std::nullopt;
+    return static_cast<std::int32_t>(static_cast<std::uint32_t>(get_le(frame.data(), 4)));
+}
+
+std::vector<zmq::message_t> make_message(command c, std::initializer_list<std::string_view> parts) {
+    std::vector<zmq::message_t> frames;
+    // Room for every body frame, also those the caller pushes after (no regrowth).
+    frames.reserve(1 + std::max(parts.size(), body_frames(c)));
+    frames.push_back(header_frame(c));
+    for (auto part : parts)
+        frames.emplace_back(part.data(), part.size());
+    return frames;
+}
 
 zmq::message_t call_head::encode() const {
     if (role.size() > max_name || method.size() > max_name) {
