@@ -531,7 +531,7 @@ void router::tick(clock::time_point now) {
             send_call_result(
                 it->caller, it->call_id, errc::timeout,
                 fmt::format("{}.{}: no worker of role '{}' was free before the call's timeout",
-                            role.name, it->method, role.name));
+                            role.name, it->method(), role.name));
             it = role.calls.erase(it);
         }
         while (!role.queue.empty() && role.queue.front().deadline <= now) {
@@ -569,7 +569,7 @@ void router::stop_all() {
         role.queue.clear();
         for (auto& c : role.calls) {
             send_call_result(c.caller, c.call_id, errc::shutting_down,
-                             fmt::format("{}.{}: the kingpin is stopping", role.name, c.method));
+                             fmt::format("{}.{}: the kingpin is stopping", role.name, c.method()));
         }
         role.calls.clear();
     }

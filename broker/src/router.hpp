@@ -32,13 +32,18 @@ using clock = std::chrono::steady_clock;
 struct held_call {
     std::string caller;
     std::uint64_t call_id = 0;
-    std::string method;
     protocol::call_options options;
     zmq::message_t head;  ///< the CALL's call head; each REQUEST gets a copy with its ticket
     zmq::message_t args;  ///< moved into the REQUEST, copied while the call may be run again
     clock::time_point deadline;
     bool retried = false;
 
+    /// The method called, for messages (read from the call head, which the broker parsed
+    /// when the CALL came in).
+    std::string_view method() const {
+        auto h = protocol::call_head::parse(protocol::view(head));
+        return h ? h->method : std::string_view{"?"};
+    }
     /// Whether it may run a second time if the worker serving it dies.
     bool retryable() const { return (options.flags & protocol::call_idempotent) != 0 && !retried; }
 };

@@ -82,7 +82,6 @@ void router::on_call(worker_entry& from, frames& f) {
     held_call call;
     call.caller = from.id;
     call.call_id = head->id;
-    call.method = head->method;
     call.options = head->options;
     auto timeout = head->options.timeout_ms > 0
                        ? std::chrono::milliseconds{head->options.timeout_ms}
@@ -96,7 +95,7 @@ void router::on_call(worker_entry& from, frames& f) {
         ++role->calls_failed;
         send_call_result(call.caller, call.call_id, errc::queue_full,
                          fmt::format("{}.{}: {} calls already wait for a worker of role '{}'",
-                                     role->name, call.method, role->calls.size(), role->name));
+                                     role->name, call.method(), role->calls.size(), role->name));
         return;
     }
     role->calls.push_back(std::move(call));
@@ -164,7 +163,7 @@ void router::on_reply(worker_entry& from, frames& f) {
         // The caller must not wait for a result it cannot read.
         drop(from.id, "bad_reply", "REPLY outcome frame shorter than 10 bytes");
         text = fmt::format("{}.{}: the worker {} sent a malformed reply", from.role,
-                           it->second.method, from.id);
+                           it->second.method(), from.id);
         reply = proto::outcome{*ticket, errc::bad_frame, {}};
         f[3].rebuild(text.data(), text.size());
     }
@@ -196,12 +195,12 @@ void router::fail_in_flight(worker_entry& w) {
             send_call_result(call.caller, call.call_id, errc::shutting_down,
                              fmt::format("{}.{}: the kingpin is stopping and worker {} ended "
                                          "before it answered",
-                                         w.role, call.method, w.id));
+                                         w.role, call.method(), w.id));
             continue;
         }
         if (call.retryable() && workers_.count(call.caller) != 0) {
             log::info("{}.{} from {} was in flight at {}: running it again elsewhere", w.role,
-                      call.method, call.caller, w.id);
+                      call.method(), call.caller, w.id);
             call.retried = true;
             role->calls.push_front(std::move(call));
             continue;
@@ -209,7 +208,7 @@ void router::fail_in_flight(worker_entry& w) {
         ++role->calls_failed;
         send_call_result(call.caller, call.call_id, errc::worker_died,
                          fmt::format("{}.{}: worker {} died with the call in flight", w.role,
-                                     call.method, w.id));
+                                     call.method(), w.id));
     }
     w.in_flight.clear();
 }

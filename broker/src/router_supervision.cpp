@@ -66,7 +66,7 @@ void router::shutdown() {
     for (auto& role : roles_) {
         for (auto& c : role.calls) {
             send_call_result(c.caller, c.call_id, errc::shutting_down,
-                             fmt::format("{}.{}: the kingpin stopped", role.name, c.method));
+                             fmt::format("{}.{}: the kingpin stopped", role.name, c.method()));
         }
         role.calls.clear();
     }
@@ -74,7 +74,7 @@ void router::shutdown() {
         for (auto& [ticket, c] : w.in_flight) {
             send_call_result(c.caller, c.call_id, errc::shutting_down,
                              fmt::format("{}.{}: the kingpin stopped before worker {} answered",
-                                         w.role, c.method, id));
+                                         w.role, c.method(), id));
         }
         w.in_flight.clear();
     }

@@ -1167,7 +1167,8 @@ TEST(call_head, round_trips_an_empty_role_and_method_in_the_smallest_frame) {
     expect_same_head(*back, h);
     // An empty role before a method: the method is not read as the role.
     const proto::call_head no_role{9, {}, "", "add", "x"};
-    back = proto::call_head::parse(proto::view(no_role.encode()));
+    const auto no_role_frame = no_role.encode();  // the parsed views point into it
+    back = proto::call_head::parse(proto::view(no_role_frame));
     ASSERT_TRUE(back.has_value());
     expect_same_head(*back, no_role);
 }

@@ -471,5 +471,63 @@ TEST(protocol_errors, a_refused_worker_stops_instead_of_saying_hello_forever) {
     EXPECT_FALSE(c.kingpin().wait_for(std::regex{"wrong_app: otherapp \\(2 so far\\)"}, 1500ms));
 }
 
+// The worker's side: a broker made by hand, which sends a worker a REQUEST the real
+// kingpin never would.
+TEST(protocol_errors, a_worker_answers_a_request_with_a_malformed_call_head_by_its_ticket) {
+    zmq::context_t context;
+    zmq::socket_t broker{context, zmq::socket_type::router};
+    broker.set(zmq::sockopt::linger, 0);
+    broker.bind("tcp://127.0.0.1:*");
+    const auto endpoint = broker.get(zmq::sockopt::last_endpoint);
+    auto next = [&](proto::command c) {
+        std::vector<zmq::message_t> m;
+        for (int i = 0; i < 20; ++i) {
+            m.clear();
+            zmq::pollitem_t item{broker.handle(), 0, ZMQ_POLLIN, 0};
+            if (zmq::poll(&item, 1, 3s) <= 0)
+                return m;
+            (void)zmq::recv_multipart(broker, std::back_inserter(m));
+            if (m.size() >= 2 && proto::command_of(m[1]) == c)
+                return m;
+        }
+        m.clear();
+        return m;
+    };
+    worker w{worker_options{.endpoint = endpoint, .app = "rawtest", .role = "back"}};
+    w.export_fn("add", [](int a, int b) { return a + b; });
+    auto hello = next(proto::command::hello);
+    ASSERT_EQ(hello.size(), 3u) << "no HELLO";
+    const std::string id{proto::view(hello[0])};
+    auto send = [&](std::vector<zmq::message_t> body) {
+        body.insert(body.begin(), zmq::message_t{id.data(), id.size()});
+        zmq::send_multipart(broker, body);
+    };
+    auto welcome = encode(proto::welcome{"rawtest", id, 1000, 3, {"back"}, {}});
+    send(proto::make_message(proto::command::welcome, {welcome}));
+    ASSERT_TRUE(w.wait_until_welcomed(5s));
+
+    // A call head cut after its id and flags: the ticket is readable, the rest is not.
+    auto head = text(proto::call_head{77, {}, "back", "add", ""}.encode()).substr(0, 10);
+    send(proto::make_message(proto::command::request, {head, encode(std::tuple{1, 2})}));
+    auto reply = next(proto::command::reply);
+    ASSERT_EQ(reply.size(), 4u) << "no REPLY for the malformed REQUEST";
+    auto out = proto::outcome::parse(proto::view(reply[2]));
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->id, 77u);
+    EXPECT_EQ(out->code, errc::bad_frame);
+    EXPECT_EQ(proto::view(reply[3]), "REQUEST: malformed call head");
+
+    // The worker still serves a good one.
+    auto good = text(proto::call_head{78, {}, "back", "add", ""}.encode());
+    send(proto::make_message(proto::command::request, {good, encode(std::tuple{1, 2})}));
+    reply = next(proto::command::reply);
+    ASSERT_EQ(reply.size(), 4u) << "no REPLY for the good REQUEST";
+    out = proto::outcome::parse(proto::view(reply[2]));
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->id, 78u);
+    EXPECT_EQ(out->code, errc::ok);
+    EXPECT_EQ(decode<int>(proto::bytes(reply[3])), 3);
+}
+
 }  // namespace
 }  // namespace mob::test

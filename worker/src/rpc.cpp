@@ -342,7 +342,13 @@ void worker_core::handle_request(frames& f) {
     // f: [MOB1 REQUEST][call head][args]
     auto head = proto::call_head::parse(proto::view(f[1]));
     if (!head) {
-        log::warn("dropped a REQUEST with a malformed call head");
+        // Answered when it names a ticket, so the call does not hold our credit.
+        if (auto ticket = f[1].size() >= 8 ? proto::parse_seq(proto::view(f[1]).substr(0, 8))
+                                           : std::nullopt) {
+            send_reply(*ticket, errc::bad_frame, {}, "REQUEST: malformed call head");
+        } else {
+            log::warn("dropped a REQUEST with a malformed call head");
+        }
         return;
     }
     auto entry = find_export(head->method);
