@@ -470,6 +470,32 @@ TEST(mobctl, status_shows_a_worker_killed_with_sigkill_as_one_restart) {
     EXPECT_EQ(successors, 1);
 }
 
+TEST(mobctl, status_shows_the_crash_report_of_a_roles_last_death) {
+    temp_dir dir;
+    cluster c{{{"TEST_BACK", "1"},
+               {"TEST_FRONT", "1"},
+               {"TEST_CRASHY", "1"},
+               {"TEST_CRASH_FIRST", "1"},
+               {"TEST_CRASH_DIR", dir.path()},
+               {"TEST_CRASH_HOW", "throw"}}};
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    auto pids = c.kingpin().matches(std::regex{"EVENT crash_at_start crashy (\\d+)"});
+    ASSERT_FALSE(pids.empty()) << c.kingpin().output();
+    const auto summary = fmt::format(
+        "last error of crashy: crashy worker pid {}: exit code 1 after an uncaught "
+        "testapp::disk_full in the role function: no space left on /var\n",
+        pids.front());
+    auto s = status_until(c, [](const control::app_status& st) {
+        const auto* r = role_of(st, "crashy");
+        return r != nullptr && !r->last_error.empty();
+    });
+    ASSERT_TRUE(s) << c.kingpin().output();
+    auto r = mobctl(c, {"status", "testapp"});
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_TRUE(has(r.out, summary)) << r.out;
+    EXPECT_FALSE(has(r.out, "last error of back")) << r.out;  // no death, no line
+}
+
 TEST(mobctl, events_show_a_probe_that_joins_and_leaves) {
     running_cluster rc;
     auto& c = rc.c;

@@ -70,6 +70,11 @@ std::string status_view(const control::app_status& s) {
                   {"MESSAGES", true},
                   {"LAST EXIT"}},
                  roles);
+    // A crash report is a sentence, too long for a column: one line per role that has one.
+    for (const auto& r : s.roles) {
+        if (!r.last_error.empty())
+            out += fmt::format("last error of {}: {}\n", r.name, r.last_error);
+    }
 
     out += "\n";
     if (s.workers.empty())
