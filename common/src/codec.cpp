@@ -2,11 +2,15 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <limits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mob::detail {
@@ -225,6 +229,69 @@ std::string demangle(const char* mangled) {
     replace_all(name, "std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
                 "std::string");
     return name;
+}
+
+}  // namespace mob::detail
+
+namespace mob::detail {
+
+zmq::message_t frame_streambuf::take() {
+    const auto size = static_cast<std::size_t>(pptr() - pbase());
+    if (heap_ == nullptr) {
+        zmq::message_t small{inline_, size};
+        setp(inline_, inline_ + sizeof inline_);
+        return small;
+    }
+    char* data = std::exchange(heap_, nullptr);
+    setp(inline_, inline_ + sizeof inline_);
+    return zmq::message_t{data, size, [](void* d, void*) { std::free(d); }, nullptr};
+}
+
+void frame_streambuf::grow(std::size_t more) {
+    const auto used = static_cast<std::size_t>(pptr() - pbase());
+    const auto capacity = static_cast<std::size_t>(epptr() - pbase());
+    const auto wanted = std::max(capacity * 2, used + more);
+    char* p = nullptr;
+    if (heap_ == nullptr) {
+        p = static_cast<char*>(std::malloc(wanted));
+        if (p != nullptr)
+            std::memcpy(p, inline_, used);
+    } else {
+        p = static_cast<char*>(std::realloc(heap_, wanted));
+    }
+    if (p == nullptr)
+        throw std::bad_alloc{};
+    heap_ = p;
+    setp(p, p + wanted);
+    // pbump takes an int: move the put pointer on in steps a large encoding needs.
+    for (auto left = used; left > 0;) {
+        auto step = std::min<std::size_t>(left, std::numeric_limits<int>::max());
+        pbump(static_cast<int>(step));
+        left -= step;
+    }
+}
+
+std::streamsize frame_streambuf::xsputn(const char* s, std::streamsize n) {
+    const auto size = static_cast<std::size_t>(n);
+    if (static_cast<std::size_t>(epptr() - pptr()) < size)
+        grow(size);
+    std::memcpy(pptr(), s, size);
+    for (auto left = size; left > 0;) {
+        auto step = std::min<std::size_t>(left, std::numeric_limits<int>::max());
+        pbump(static_cast<int>(step));
+        left -= step;
+    }
+    return n;
+}
+
+frame_streambuf::int_type frame_streambuf::overflow(int_type c) {
+    if (traits_type::eq_int_type(c, traits_type::eof()))
+        return traits_type::not_eof(c);
+    if (pptr() == epptr())
+        grow(1);
+    *pptr() = traits_type::to_char_type(c);
+    pbump(1);
+    return c;
 }
 
 }  // namespace mob::detail

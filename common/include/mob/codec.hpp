@@ -22,7 +22,11 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <zmq.hpp>
+
 #include <cstddef>
+#include <cstdlib>
+#include <cstring>
 #include <span>
 #include <streambuf>
 #include <string>
@@ -62,6 +66,30 @@ class string_streambuf : public std::streambuf {
     std::string& out_;
 };
 
+/// A streambuf writing straight into the bytes of the frame that will be sent: a small
+/// encoding stays in its inline buffer (ZeroMQ keeps up to 33 bytes inside the message
+/// itself, no allocation), a larger one grows a malloc'd buffer that the frame then owns
+/// (ZeroMQ frees it), so no encoding is copied on its way to the socket.
+class frame_streambuf : public std::streambuf {
+  public:
+    frame_streambuf() { setp(inline_, inline_ + sizeof inline_); }
+    ~frame_streambuf() override { std::free(heap_); }
+    frame_streambuf(const frame_streambuf&) = delete;
+    frame_streambuf& operator=(const frame_streambuf&) = delete;
+
+    /// The frame of what was written; the streambuf is empty after.
+    zmq::message_t take();
+
+  protected:
+    std::streamsize xsputn(const char* s, std::streamsize n) override;
+    int_type overflow(int_type c) override;
+
+  private:
+    void grow(std::size_t more);
+    char inline_[64];
+    char* heap_ = nullptr;
+};
+
 /// The demangled name of a type, used to say which type a payload carries.
 std::string demangle(const char* mangled);
 
@@ -82,6 +110,19 @@ void encode_into(std::string& out, const T&... values) {
     std::ostream os{&buf};
     cereal::PortableBinaryOutputArchive ar{os};
     ar(values...);
+}
+
+/// Encodes `values` into a frame of their own (no copy of the encoding: see
+/// frame_streambuf), as the builders of mob/protocol/messages.hpp take it.
+template <typename... T>
+zmq::message_t encode_frame(const T&... values) {
+    detail::frame_streambuf buf;
+    {
+        std::ostream os{&buf};
+        cereal::PortableBinaryOutputArchive ar{os};
+        ar(values...);
+    }
+    return buf.take();
 }
 
 /// Encodes `value` with cereal's portable binary archive.
@@ -113,6 +154,12 @@ T decode(std::span<const std::byte> bytes) {
                     errc::bad_type);
     }
     return value;
+}
+
+/// Decodes a frame as T, reading its bytes where they are.
+template <typename T>
+T decode(const zmq::message_t& frame) {
+    return decode<T>(std::span{static_cast<const std::byte*>(frame.data()), frame.size()});
 }
 
 template <typename T>
