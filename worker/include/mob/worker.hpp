@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -151,7 +152,13 @@ class worker {
     /// payload is not a T goes back to its sender as errc::bad_type.
     template <typename T>
     void on(std::string topic, std::function<void(const T&)> handler) {
-        on<T>(std::move(topic), [h = std::move(handler)](const T& v, const message&) { h(v); });
+        // Decoded from the frame it came in: message::payload is not even filled.
+        on_raw(
+            std::move(topic), type_name<T>(),
+            [h = std::move(handler)](const message&, std::span<const std::byte> payload) {
+                h(decode<T>(payload));
+            },
+            /*with_payload=*/false);
     }
     template <typename T>
     void on(std::string topic, std::function<void(const T&, const message&)> handler);
@@ -237,8 +244,10 @@ class worker {
 
   private:
     friend int serve(worker_options options, const std::function<void(worker&)>& entry);
-    using raw_handler = std::function<void(const message&)>;
-    void on_raw(std::string topic, std::string type, raw_handler handler);
+    /// A typed handler: the message, and its payload in the frame it came in (the value
+    /// decodes from there); message::payload is filled only `with_payload`.
+    using raw_handler = std::function<void(const message&, std::span<const std::byte> payload)>;
+    void on_raw(std::string topic, std::string type, raw_handler handler, bool with_payload);
     void add_export(std::string name, std::string types,
                     std::function<void(const detail::incoming_call&)> fn,
                     export_options options = {});
@@ -257,8 +266,12 @@ std::uint64_t recipients::send(std::string_view topic, const T& value) const {
 
 template <typename T>
 void worker::on(std::string topic, std::function<void(const T&, const message&)> handler) {
-    on_raw(std::move(topic), type_name<T>(),
-           [h = std::move(handler)](const message& m) { h(m.as<T>(), m); });
+    on_raw(
+        std::move(topic), type_name<T>(),
+        [h = std::move(handler)](const message& m, std::span<const std::byte> payload) {
+            h(decode<T>(payload), m);
+        },
+        /*with_payload=*/true);
 }
 
 template <typename F>
@@ -274,7 +287,8 @@ void worker::export_fn(std::string name, F fn, export_options options) {
             [fn = std::move(fn)](const detail::incoming_call& c) mutable {
                 reply<R> r{c.link, c.call_id, c.what};
                 try {
-                    auto args = decode<args_t>(c.args);
+                    detail::codec_context ctx{c.link, {}};  // callbacks in the arguments
+                    auto args = detail::decode_for<args_t>(c.args, ctx);
                     std::apply([&](auto&&... a) { fn(r, std::move(a)...); }, std::move(args));
                 } catch (const mob::error& e) {
                     r.fail(e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception,
@@ -293,19 +307,15 @@ void worker::export_fn(std::string name, F fn, export_options options) {
             std::move(name), type_name<args_t>(),
             [fn = std::move(fn)](const detail::incoming_call& c) mutable {
                 try {
-                    auto args = decode<args_t>(c.args);
+                    detail::codec_context ctx{c.link, {}};  // callbacks in arguments and result
+                    auto args = detail::decode_for<args_t>(c.args, ctx);
                     if constexpr (std::is_void_v<R>) {
                         std::apply(fn, std::move(args));
-                        detail::send_reply(c.link, c.call_id, errc::ok, "void", {});
+                        detail::send_reply(c.link, c.call_id, errc::ok, "void", zmq::message_t{});
                     } else {
                         R value = std::apply(fn, std::move(args));
-                        std::string body;
-                        {
-                            detail::codec_scope scope{c.link};
-                            body = encode(value);
-                        }
                         detail::send_reply(c.link, c.call_id, errc::ok, type_name<R>(),
-                                           std::move(body));
+                                           detail::encode_frame_for(ctx, value));
                     }
                 } catch (const mob::error& e) {
                     detail::send_reply(
