@@ -135,6 +135,7 @@ TEST_F(fake_broker_test, a_welcome_from_another_app_is_refused) {
 TEST_F(fake_broker_test, the_connection_heartbeats_when_idle_and_only_then) {
     conn->say_hello();
     ASSERT_EQ(broker_hears(), proto::command::hello);
+    conn->heartbeat_if_idle(now);  // the loop's turn that sent the HELLO, at t0
     now += 999ms;
     conn->heartbeat_if_idle(now);
     EXPECT_EQ(conn->next_heartbeat(), connection::time_point{} + 1000ms);

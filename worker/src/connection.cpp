@@ -52,8 +52,7 @@ bool connection::send_now(frames& f) {
         if (!socket_.send(*it, flags))
             return false;  // only the first frame can would-block
     }
-    last_sent_ = now_();
-    ++sends_;
+    ++sends_;  // timed like what is heard (note_activity): no clock read per message
     return true;
 }
 
@@ -98,8 +97,19 @@ bool connection::receive(frames& f) {
         sends_at_drain_ = sends_;
         return false;
     }
-    last_heard_ = now_();
+    heard_ = true;  // timed by note_activity: no clock read per message
     return true;
+}
+
+void connection::note_activity(time_point now) noexcept {
+    if (heard_) {
+        last_heard_ = now;
+        heard_ = false;
+    }
+    if (sends_ != sends_timed_) {
+        last_sent_ = now;
+        sends_timed_ = sends_;
+    }
 }
 
 void connection::wait(std::chrono::milliseconds wait, int wake_fd) {
@@ -185,11 +195,15 @@ bool connection::on_error(const proto::error_view& e) {
 // ---- liveness -----------------------------------------------------------------------
 
 void connection::heartbeat_if_idle(time_point now) {
-    if (now - last_sent_ >= heartbeat_)
+    note_activity(now);
+    if (now - last_sent_ >= heartbeat_) {
         send_signal(proto::command::heartbeat);
+        note_activity(now);
+    }
 }
 
 bool connection::broker_lost(time_point now) {
+    note_activity(now);
     if (now - last_heard_ <= heartbeat_ * liveness_) {
         lost_logged_ = false;
         return false;

@@ -55,7 +55,8 @@ class connection {
     std::set<std::uint64_t> unsent_calls() const;
 
     // ---- receiving ----
-    /// The next message, if one is there (never waits).
+    /// The next message, if one is there (never waits). Hearing anything counts as the
+    /// broker's sign of life, as of the `now` of the next heartbeat_if_idle/broker_lost.
     bool receive(frames& f);
     /// Sleeps until the socket or `wake_fd` has something, or `wait` passes.
     void wait(std::chrono::milliseconds wait, int wake_fd);
@@ -76,7 +77,8 @@ class connection {
     bool refused() const noexcept { return refused_.load(); }
 
     // ---- liveness ----
-    /// Sends a HEARTBEAT if nothing was sent for a heartbeat interval.
+    /// Sends a HEARTBEAT if nothing was sent for a heartbeat interval (what was sent and
+    /// heard since the last turn counts as of `now`).
     void heartbeat_if_idle(time_point now);
     /// True once, when the broker has been silent for heartbeat x liveness (it is logged;
     /// the worker keeps trying). Hearing from it again rearms it.
@@ -99,6 +101,9 @@ class connection {
         std::uint64_t call_id = 0;
     };
     bool send_now(frames& f);
+    /// What was heard and sent since the last call happened `now` (the loop's time of
+    /// the batch): one clock read per turn of the loop, not one per message.
+    void note_activity(time_point now) noexcept;
 
     const worker_options& options_;
     clock_fn now_;
@@ -110,12 +115,14 @@ class connection {
 
     std::deque<waiting> backlog_;       // what the socket would not take yet, in order
     std::uint64_t sends_ = 0;           // messages sent, ever
+    std::uint64_t sends_timed_ = 0;     // sends_ when last_sent_ was set
     std::uint64_t sends_at_drain_ = 0;  // sends_ when a read last found nothing
     time_point last_heard_;
     time_point last_sent_;
     time_point hello_sent_;
     std::chrono::milliseconds heartbeat_;  // the broker's, once welcomed
     std::uint32_t liveness_;
+    bool heard_ = false;  // a message came since last_heard_ was set
     bool lost_logged_ = false;
     std::atomic<bool> welcomed_{false};
     std::atomic<bool> refused_{false};
