@@ -70,8 +70,13 @@ void worker_core::io_loop() {
         conn_.wait(std::max(wait, 0ms), box.wake_fd());
         box.set_sleeping(false);
     }
-    // Leaving: flush what the application sent, then say goodbye.
-    take_work();
+    // Leaving (the outbox is closed: nothing more comes in): send what was accepted,
+    // unless the socket takes nothing more (the destructor fails what is left), then
+    // say goodbye.
+    while (box.has_work() && conn_.backlog_empty()) {
+        take_work();
+        std::this_thread::yield();  // in case a producer is still linking its item
+    }
     conn_.send_signal(proto::command::goodbye);
     link_->io_thread.store(std::thread::id{});
 }

@@ -13,6 +13,15 @@ namespace proto = mob::protocol;
 using clock = std::chrono::steady_clock;
 
 namespace {
+core_link& live(const std::shared_ptr<core_link>& link, std::string_view gone) {
+    if (!link)
+        throw error(std::string{gone}, errc::shutting_down);
+    return *link;
+}
+}  // namespace
+
+// ---- pushing --------------------------------------------------------------------
+
 void push_or_throw(core_link& link, std::unique_ptr<work>& w, std::string_view gone) {
     switch (link.box.push(w)) {
         case outbox::push_result::queued:
@@ -26,15 +35,6 @@ void push_or_throw(core_link& link, std::unique_ptr<work>& w, std::string_view g
             throw error(std::string{gone}, errc::shutting_down);
     }
 }
-
-core_link& live(const std::shared_ptr<core_link>& link, std::string_view gone) {
-    if (!link)
-        throw error(std::string{gone}, errc::shutting_down);
-    return *link;
-}
-}  // namespace
-
-// ---- pushing --------------------------------------------------------------------
 
 void push_message(core_link& link, proto::frames f, std::string_view gone) {
     auto w = std::make_unique<work>(outgoing_message{std::move(f)});
@@ -128,9 +128,12 @@ callback_ref register_callback(const std::shared_ptr<core_link>& link,
     auto id = l.next_callback_id.fetch_add(1);
     auto deadline = cb->timeout.count() > 0 ? clock::now() + cb->timeout : clock::time_point::max();
     l.pending_callbacks.fetch_add(1);  // counted before the I/O thread can drop it
-    if (!push_work(l, std::make_unique<work>(new_callback{id, std::move(cb), deadline}))) {
+    auto w = std::make_unique<work>(new_callback{id, std::move(cb), deadline});
+    try {
+        push_or_throw(l, w, gone);
+    } catch (...) {
         l.pending_callbacks.fetch_sub(1);
-        throw mob::error(std::string{gone}, errc::shutting_down);
+        throw;
     }
     return callback_ref{l.worker_id, id};
 }

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <thread>
 
 namespace mob::detail {
 
@@ -23,40 +22,23 @@ outbox::~outbox() {
 }
 
 outbox::push_result outbox::push(std::unique_ptr<work>& w) {
-    // Counted first, checked second: close() sets closed_ and then waits for pushing_
-    // to reach zero, so a push either sees closed_ or is waited for.
-    pushing_.fetch_add(1);
-    if (closed_.load()) {
-        pushing_.fetch_sub(1);
-        return push_result::closed;
+    // Counted first, checked second: once close() has set the bit, no push gets past
+    // here, and one that got past before is counted until the consumer takes it.
+    const auto before = state_.fetch_add(1);
+    if ((before & closed_bit) != 0 || (before & count_mask) >= max_items_) {
+        state_.fetch_sub(1);
+        return (before & closed_bit) != 0 ? push_result::closed : push_result::full;
     }
-    const bool bounded = w->bounded();
-    if (bounded && bounded_.fetch_add(1) >= max_items_) {
-        bounded_.fetch_sub(1);
-        pushing_.fetch_sub(1);
-        return push_result::full;
-    }
-    queued_.fetch_add(1);
     queue_.push(std::move(w));
     wake();
-    pushing_.fetch_sub(1);
     return push_result::queued;
 }
 
 std::unique_ptr<work> outbox::take() {
     auto w = queue_.pop();
-    if (w) {
-        if (w->bounded())
-            bounded_.fetch_sub(1);
-        queued_.fetch_sub(1);
-    }
+    if (w)
+        state_.fetch_sub(1);
     return w;
-}
-
-void outbox::close() {
-    closed_.store(true);
-    while (pushing_.load() != 0)
-        std::this_thread::yield();  // a push is a few instructions: never long
 }
 
 void outbox::wake() noexcept {

@@ -1,9 +1,10 @@
 // The worker's outbox: how any thread hands work to the I/O thread without a lock. A
 // lock-free MPSC queue (mpsc_queue.hpp), an eventfd that wakes the I/O thread when it
-// sleeps, a count of what is queued (the bound of worker_options::max_outgoing), and the
-// shutdown handshake: close() makes every later push fail and waits for the pushes in
-// progress, so that after it the I/O thread (or the destructor) sees every item that
-// was ever accepted, and fails the calls among them: a call never hangs.
+// sleeps, and one atomic word that holds both the count of what is queued (bounded by
+// worker_options::max_outgoing) and whether the outbox is closed: a push is one atomic
+// add on it (plus the queue's exchange), and after close() no push can succeed, while
+// every one accepted before stays counted until it is taken, so the I/O thread (or the
+// destructor) can take them all out and fail the calls among them: a call never hangs.
 //
 // The sleep protocol (Dekker's, on sequentially consistent atomics): a producer counts
 // its item, links it, then wakes the consumer if it says it sleeps; the consumer says it
@@ -17,13 +18,14 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace mob::detail {
 
 class outbox {
   public:
-    /// `max_items` bounds what goes on the wire (work::bounded()).
+    /// `max_items` bounds what may wait in it at once.
     explicit outbox(std::size_t max_items);
     ~outbox();
     outbox(const outbox&) = delete;
@@ -36,11 +38,12 @@ class outbox {
     /// The consumer. The oldest item, or null (also while a producer is linking one:
     /// has_work() then still says so).
     std::unique_ptr<work> take();
-    bool has_work() const noexcept { return queued_.load() != 0; }
+    bool has_work() const noexcept { return (state_.load() & count_mask) != 0; }
 
-    /// Makes every later push fail (closed); returns when no push is in progress.
-    void close();
-    bool closed() const noexcept { return closed_.load(); }
+    /// Makes every later push fail (closed). What was accepted before is still counted
+    /// (has_work()) until taken, even if its producer is still linking it.
+    void close() noexcept { state_.fetch_or(closed_bit); }
+    bool closed() const noexcept { return (state_.load() & closed_bit) != 0; }
     std::size_t max_items() const noexcept { return max_items_; }
 
     // The consumer's sleep (see above).
@@ -50,12 +53,12 @@ class outbox {
     void wake() noexcept;
 
   private:
+    static constexpr std::uint64_t closed_bit = std::uint64_t{1} << 63;
+    static constexpr std::uint64_t count_mask = closed_bit - 1;
+
     mpsc_queue<work> queue_;
     const std::size_t max_items_;
-    std::atomic<std::size_t> queued_{0};   ///< items pushed and not taken
-    std::atomic<std::size_t> bounded_{0};  ///< of which bounded
-    std::atomic<std::size_t> pushing_{0};  ///< pushes in progress
-    std::atomic<bool> closed_{false};
+    std::atomic<std::uint64_t> state_{0};  ///< closed_bit | items pushed and not taken
     std::atomic<bool> sleeping_{true};
     int wake_fd_ = -1;
 };

@@ -58,11 +58,6 @@ struct work : mpsc_node {
     template <typename T>
     explicit work(T&& t) : item(std::forward<T>(t)) {}
     item_type item;
-    /// Whether the outbox's bound (max_outgoing) applies: to what leaves on the wire.
-    bool bounded() const noexcept {
-        return std::holds_alternative<outgoing_message>(item) ||
-               std::holds_alternative<outgoing_call>(item);
-    }
 };
 
 }  // namespace mob::detail

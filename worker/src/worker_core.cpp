@@ -75,7 +75,7 @@ worker_core::~worker_core() {
         finish();
     dispatcher_.stop();
     // From here on, callbacks and replies the application still holds find no worker;
-    // every push accepted before is in the outbox, and the I/O thread takes it out.
+    // every push accepted before stays counted in the outbox until it is taken out.
     link_->box.close();
     io_stop_ = true;
     link_->box.wake();
@@ -85,7 +85,12 @@ worker_core::~worker_core() {
     context_.close();
     // Calls still waiting learn that they will get no answer (an inline result handler
     // runs here: no I/O thread is left), as do any the socket would not take at the end.
-    while (auto w = link_->box.take()) {
+    while (link_->box.has_work()) {
+        auto w = link_->box.take();
+        if (!w) {
+            std::this_thread::yield();  // its producer is still linking it: a moment
+            continue;
+        }
         if (auto* call = std::get_if<outgoing_call>(&w->item)) {
             calls_.add(call->id, {std::move(call->state), std::move(call->callbacks)},
                        call->deadline);
@@ -128,8 +133,8 @@ void worker_core::add_export(std::string name, std::string types,
     check_method_name(name);  // a longer name could be exported but never called
     auto entry = std::make_shared<const export_entry>(
         export_entry{std::move(types), std::move(fn), on_io_thread});
-    if (!push_work(*link_, std::make_unique<work>(new_export{std::move(name), std::move(entry)})))
-        throw error("the worker is gone: nothing can be exported", errc::shutting_down);
+    auto w = std::make_unique<work>(new_export{std::move(name), std::move(entry)});
+    push_or_throw(*link_, w, "the worker is gone: nothing can be exported");
 }
 
 void worker_core::ready() {
