@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 namespace proto = mob::protocol;
 using mob::detail::connection;
 
-struct fake_broker_test : ::testing::Test {
+struct a_connection : ::testing::Test {
     zmq::context_t context{1};
     zmq::socket_t broker{context, zmq::socket_type::router};
     mob::worker_options options;
@@ -86,7 +86,7 @@ struct fake_broker_test : ::testing::Test {
     }
 };
 
-TEST_F(fake_broker_test, the_connection_says_hello_first) {
+TEST_F(a_connection, says_hello_first) {
     conn->say_hello();
     auto f = broker_receives();
     ASSERT_TRUE(f);
@@ -97,7 +97,7 @@ TEST_F(fake_broker_test, the_connection_says_hello_first) {
     EXPECT_FALSE(conn->welcomed());
 }
 
-TEST_F(fake_broker_test, the_connection_says_hello_again_on_hello_again_once_per_burst) {
+TEST_F(a_connection, says_hello_again_on_hello_again_once_per_burst) {
     conn->say_hello();
     ASSERT_EQ(broker_hears(), proto::command::hello);
     ASSERT_EQ(broker_welcomes("app"), connection::welcome_outcome::welcomed);
@@ -115,7 +115,7 @@ TEST_F(fake_broker_test, the_connection_says_hello_again_on_hello_again_once_per
     EXPECT_EQ(broker_hears(), proto::command::hello);
 }
 
-TEST_F(fake_broker_test, a_refused_hello_is_not_said_again) {
+TEST_F(a_connection, does_not_say_a_refused_hello_again) {
     conn->say_hello();
     ASSERT_EQ(broker_hears(), proto::command::hello);
     proto::error_view e{0, {mob::errc::wrong_app, "not this app"}};
@@ -127,12 +127,12 @@ TEST_F(fake_broker_test, a_refused_hello_is_not_said_again) {
     EXPECT_FALSE(conn->on_error(of_a_message));  // about a SEND, not the HELLO
 }
 
-TEST_F(fake_broker_test, a_welcome_from_another_app_is_refused) {
+TEST_F(a_connection, refuses_a_welcome_from_another_app) {
     EXPECT_EQ(broker_welcomes("other"), connection::welcome_outcome::wrong_app);
     EXPECT_FALSE(conn->welcomed());
 }
 
-TEST_F(fake_broker_test, the_connection_heartbeats_when_idle_and_only_then) {
+TEST_F(a_connection, heartbeats_when_idle_and_only_then) {
     conn->say_hello();
     ASSERT_EQ(broker_hears(), proto::command::hello);
     conn->heartbeat_if_idle(now);  // the loop's turn that sent the HELLO, at t0
@@ -147,7 +147,7 @@ TEST_F(fake_broker_test, the_connection_heartbeats_when_idle_and_only_then) {
     EXPECT_EQ(broker_hears(), proto::command::goodbye);
 }
 
-TEST_F(fake_broker_test, the_broker_is_lost_after_heartbeat_times_liveness_of_silence) {
+TEST_F(a_connection, declares_the_broker_lost_after_heartbeat_times_liveness_of_silence) {
     conn->say_hello();
     ASSERT_EQ(broker_hears(), proto::command::hello);
     EXPECT_FALSE(conn->broker_lost(now + 3000ms));
@@ -158,12 +158,6 @@ TEST_F(fake_broker_test, the_broker_is_lost_after_heartbeat_times_liveness_of_si
     ASSERT_TRUE(worker_receives());  // heard: rearmed
     EXPECT_FALSE(conn->broker_lost(now));
     EXPECT_TRUE(conn->broker_lost(now + 3001ms));
-}
-
-TEST_F(fake_broker_test, calls_waiting_in_the_backlog_are_known_as_unsent) {
-    EXPECT_TRUE(conn->unsent_calls().empty());
-    EXPECT_TRUE(conn->backlog_empty());
-    EXPECT_TRUE(conn->flush());
 }
 
 }  // namespace
