@@ -28,7 +28,7 @@ bool readable(int fd) {
     return ::poll(&p, 1, 0) == 1;
 }
 
-TEST(outbox, refuses_work_past_its_bound_and_takes_more_once_some_is_taken) {
+TEST(worker_outbox, refuses_work_past_its_bound_and_takes_more_once_some_is_taken) {
     outbox box{2};
     auto w1 = message();
     EXPECT_EQ(box.push(w1), push_result::queued);
@@ -42,7 +42,7 @@ TEST(outbox, refuses_work_past_its_bound_and_takes_more_once_some_is_taken) {
     EXPECT_EQ(over, nullptr);
 }
 
-TEST(outbox, wakes_its_consumer_only_when_it_sleeps) {
+TEST(worker_outbox, wakes_its_consumer_only_when_it_sleeps) {
     outbox box{10};
     box.set_sleeping(false);
     auto w = message();
@@ -55,7 +55,7 @@ TEST(outbox, wakes_its_consumer_only_when_it_sleeps) {
     EXPECT_TRUE(box.has_work());
 }
 
-TEST(outbox, once_closed_it_refuses_everything) {
+TEST(worker_outbox, once_closed_it_refuses_everything) {
     outbox box{10};
     box.close();
     auto w = message();
@@ -63,7 +63,7 @@ TEST(outbox, once_closed_it_refuses_everything) {
     EXPECT_FALSE(box.has_work());
 }
 
-TEST(outbox, closed_while_producers_push_every_accepted_call_completes_and_none_hangs) {
+TEST(worker_outbox, closed_while_producers_push_every_accepted_call_completes_and_none_hangs) {
     constexpr int producers = 4;
     outbox box{1000};  // small: producers meet "full" too, and retry
     std::atomic<bool> go{false};
