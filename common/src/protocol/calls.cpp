@@ -17,15 +17,6 @@ enum : std::size_t { outcome = 1, body };
 // role, method size (1), method, types.
 constexpr std::size_t role_size_at = 13;
 
-frames with_two(command c, zmq::message_t first, zmq::message_t second) {
-    frames f;
-    f.reserve(3);
-    f.push_back(header_frame(c));
-    f.push_back(std::move(first));
-    f.push_back(std::move(second));
-    return f;
-}
-
 parsed<call_message> take_call(std::span<zmq::message_t> msg, std::string_view reason,
                                std::string_view name) {
     auto id = leading_id(view(msg[call_at::head])).value_or(0);
@@ -89,11 +80,11 @@ call_head_frame call_head_frame::clone() const {
 }
 
 frames make_call(const call_head& head, zmq::message_t args) {
-    return with_two(command::call, head.encode(), std::move(args));
+    return build(command::call, head.encode(), std::move(args));
 }
 
 frames make_request(zmq::message_t head, zmq::message_t args) {
-    return with_two(command::request, std::move(head), std::move(args));
+    return build(command::request, std::move(head), std::move(args));
 }
 
 frames make_request(const call_head& head, zmq::message_t args) {
@@ -109,11 +100,11 @@ parsed<call_message> parse_request(std::span<zmq::message_t> msg) {
 }
 
 frames make_reply(const outcome& o, zmq::message_t body) {
-    return with_two(command::reply, o.encode(), std::move(body));
+    return build(command::reply, o.encode(), std::move(body));
 }
 
 frames make_result(const outcome& o, zmq::message_t body) {
-    return with_two(command::result, o.encode(), std::move(body));
+    return build(command::result, o.encode(), std::move(body));
 }
 
 frames make_failed_result(std::uint64_t call_id, errc code, std::string_view text) {
@@ -130,7 +121,7 @@ outcome_view parse_result(std::span<zmq::message_t> msg) {
 
 frames result_from_reply(outcome_view& reply, std::uint64_t call_id) {
     patch_id(*reply.outcome_frame, call_id);
-    return with_two(command::result, std::move(*reply.outcome_frame), std::move(*reply.body));
+    return build(command::result, std::move(*reply.outcome_frame), std::move(*reply.body));
 }
 
 }  // namespace mob::protocol::v1
