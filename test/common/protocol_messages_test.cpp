@@ -230,3 +230,33 @@ TEST(encode_frame, encodes_several_values_as_encode_into_does) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(served_by, a_result_of_a_reply_may_carry_the_serving_workers_id_as_a_third_frame) {
+    const std::string server = "back/12@host#00000000000000aa";
+    auto reply = proto::make_reply({9, mob::errc::ok, "int"}, mob::encode_frame(5));
+    auto view = proto::parse_reply(reply);
+    auto result = proto::result_from_reply(view, 3, server);
+    ASSERT_EQ(result.size(), 4u);
+    ASSERT_TRUE(proto::check_envelope(result, true).ok());
+    auto r = proto::parse_result(result);
+    ASSERT_TRUE(r.result);
+    EXPECT_EQ(r.result->id, 3u);
+    EXPECT_EQ(r.served_by, server);
+    EXPECT_EQ(mob::decode<int>(*r.body), 5);
+    // Without it, the view says nobody.
+    auto plain = proto::make_result({3, mob::errc::ok, "int"}, mob::encode_frame(5));
+    EXPECT_EQ(proto::parse_result(plain).served_by, "");
+}
+
+TEST(served_by, only_a_result_may_carry_an_optional_frame) {
+    for (const auto& c : proto::commands)
+        EXPECT_EQ(c.optional_frames, c.code == command::result ? 1 : 0) << c.name;
+    auto call = proto::call_head{1, {proto::call_report_server, 0}, "r", "m", ""};
+    auto parsed = proto::call_head::parse(proto::view(call.encode()));
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->options.flags, proto::call_report_server);
+}
+
+}  // namespace

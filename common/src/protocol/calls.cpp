@@ -11,7 +11,7 @@ namespace call_at {
 enum : std::size_t { head = 1, args };
 }
 namespace outcome_at {
-enum : std::size_t { outcome = 1, body };
+enum : std::size_t { outcome = 1, body, served_by };
 }
 // The call head's layout (fields.hpp): id (8), flags (1), timeout (4), role size (1),
 // role, method size (1), method, types.
@@ -32,6 +32,8 @@ outcome_view view_outcome(std::span<zmq::message_t> msg) {
     v.body = &msg[outcome_at::body];
     v.id = leading_id(view(*v.outcome_frame));
     v.result = outcome::parse(view(*v.outcome_frame));
+    if (msg.size() > outcome_at::served_by)
+        v.served_by = view(msg[outcome_at::served_by]);
     return v;
 }
 }  // namespace
@@ -122,6 +124,16 @@ outcome_view parse_result(std::span<zmq::message_t> msg) {
 frames result_from_reply(outcome_view& reply, std::uint64_t call_id) {
     patch_id(*reply.outcome_frame, call_id);
     return build(command::result, std::move(*reply.outcome_frame), std::move(*reply.body));
+}
+
+}  // namespace mob::protocol::v1
+
+namespace mob::protocol::v1 {
+
+frames result_from_reply(outcome_view& reply, std::uint64_t call_id, std::string_view server) {
+    patch_id(*reply.outcome_frame, call_id);
+    return build(command::result, std::move(*reply.outcome_frame), std::move(*reply.body),
+                 text_frame(server));
 }
 
 }  // namespace mob::protocol::v1
