@@ -69,6 +69,10 @@ zmq::message_t shared(const zmq::message_t& m) {
 }
 }  // namespace
 
+std::uint64_t leading_body_id(std::span<const zmq::message_t> msg) noexcept {
+    return msg.size() > 1 ? leading_id(view(msg[1])).value_or(0) : 0;
+}
+
 zmq::message_t text_frame(std::string_view text) {
     return zmq::message_t{text.data(), text.size()};
 }
