@@ -226,7 +226,15 @@ void worker_registry::describe(control::app_status& s, clock::time_point now) co
         s.roles[i].ready = counts_[i].ready;
         s.roles[i].joined = counts_[i].joined;
     }
-    for (const auto& [h, w] : by_handle_) {
+    // In the order they joined (handles grow), so status reads the same from call to call.
+    std::vector<const worker_entry*> in_order;
+    in_order.reserve(by_handle_.size());
+    for (const auto& [h, w] : by_handle_)
+        in_order.push_back(&w);
+    std::sort(in_order.begin(), in_order.end(),
+              [](const worker_entry* a, const worker_entry* b) { return a->handle < b->handle; });
+    for (const auto* entry : in_order) {
+        const auto& w = *entry;
         auto& ws = s.workers.emplace_back();
         ws.id = w.id;
         ws.pid = w.pid;

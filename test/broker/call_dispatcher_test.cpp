@@ -147,6 +147,30 @@ TEST(call_dispatcher, fails_a_call_that_is_not_idempotent_when_its_worker_dies) 
     EXPECT_TRUE(b.idle());
 }
 
+TEST(call_dispatcher, puts_a_call_to_run_again_before_every_waiting_call) {
+    broker_harness h;
+    auto a = h.join("a", "back");
+    auto b = h.join("b", "back");
+    auto c = h.join("c", "front");
+    h.call(c, 1, mob::protocol::call_idempotent);
+    h.request_at(a);
+    h.call(c, 2);
+    auto t2 = h.request_at(b);
+    h.call(c, 3);  // waits: both are busy
+    a.send(mob::protocol::make_signal(command::goodbye));
+    h.pump();  // call 1 waits again, first
+    h.reply(b, t2);
+    EXPECT_EQ(broker_harness::result_at(c).id, 2u);
+    auto f = b.expect(command::request);
+    ASSERT_FALSE(f.empty());
+    auto again = mob::protocol::parse_request(std::span{f});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->head.options().flags & mob::protocol::call_idempotent,
+              mob::protocol::call_idempotent);  // call 1, not call 3
+    h.reply(b, again->head.id());
+    EXPECT_EQ(broker_harness::result_at(c).id, 1u);
+}
+
 TEST(call_dispatcher, fails_a_queued_call_with_timeout_past_its_deadline) {
     broker_harness h;
     auto c = h.join("c", "front");

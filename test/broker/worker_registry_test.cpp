@@ -124,8 +124,10 @@ TEST(worker_registry, describes_each_worker_and_each_roles_ready_count) {
     EXPECT_EQ(s.roles[0].ready, 1u);
     EXPECT_EQ(s.roles[0].joined, 2u);
     ASSERT_EQ(s.workers.size(), 2u);
-    for (const auto& w : s.workers)
-        EXPECT_EQ(w.state, w.id == "a" ? "ready" : "connected");
+    EXPECT_EQ(s.workers[0].id, "a");  // in the order they joined
+    EXPECT_EQ(s.workers[0].state, "ready");
+    EXPECT_EQ(s.workers[0].credit, 2u);
+    EXPECT_EQ(s.workers[1].state, "connected");
 }
 
 }  // namespace
