@@ -168,7 +168,10 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
     frames out;
     if (reply.result) {
         code = reply.result->code;
-        out = proto::result_from_reply(reply, call.call_id);
+        // A caller that asked is told which worker served it (the RESULT's third frame).
+        out = (call.head.options().flags & proto::call_report_server) != 0
+                  ? proto::result_from_reply(reply, call.call_id, from.id)
+                  : proto::result_from_reply(reply, call.call_id);
     } else {
         // The caller must not wait for a result it cannot read.
         out_.drop(from.id, "bad_reply", "REPLY outcome frame shorter than 10 bytes");

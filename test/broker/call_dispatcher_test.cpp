@@ -75,6 +75,22 @@ TEST(call_dispatcher, sends_the_reply_on_as_the_result_under_the_callers_call_id
     EXPECT_EQ(h.find("a")->served, 1u);
 }
 
+TEST(call_dispatcher, tells_a_caller_that_asks_which_worker_served_its_call) {
+    broker_harness h;
+    auto a = h.join("a", "back");
+    auto c = h.join("c", "front");
+    h.call(c, 1, mob::protocol::call_report_server);
+    h.reply(a, h.request_at(a));
+    auto f = c.expect(command::result);
+    ASSERT_FALSE(f.empty());
+    EXPECT_EQ(proto::parse_result(std::span{f}).served_by, "a");
+    h.call(c, 2);  // one that did not ask gets the two-frame RESULT
+    h.reply(a, h.request_at(a));
+    auto g = c.expect(command::result);
+    EXPECT_EQ(g.size(), 3u);
+    EXPECT_TRUE(proto::parse_result(std::span{g}).served_by.empty());
+}
+
 TEST(call_dispatcher, sends_no_result_for_a_oneway_call_that_succeeded) {
     broker_harness h;
     auto a = h.join("a", "back");
