@@ -45,7 +45,7 @@ enum class at : std::size_t {
 constexpr std::size_t pos(at a) {
     return static_cast<std::size_t>(a);
 }
-constexpr std::size_t body_at = 1;  // HELLO, WELCOME, READY
+constexpr std::size_t body_at = 1;  // HELLO, WELCOME, READY; any message's first body frame
 
 template <typename T>
 frames with_body(command c, const T& value) {
@@ -68,6 +68,10 @@ zmq::message_t shared(const zmq::message_t& m) {
     return c;
 }
 }  // namespace
+
+std::uint64_t leading_body_id(std::span<const zmq::message_t> msg) noexcept {
+    return msg.size() > body_at ? leading_id(view(msg[body_at])).value_or(0) : 0;
+}
 
 zmq::message_t text_frame(std::string_view text) {
     return zmq::message_t{text.data(), text.size()};

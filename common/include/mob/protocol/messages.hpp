@@ -49,6 +49,11 @@ class parsed {
     std::variant<T, parse_failure> state_;
 };
 
+/// The id a message from a sender the broker does not know is answered under: the
+/// first 8 bytes of its first body frame (a SEND's or INVOKE's seq, a CALL's or SCALE's
+/// call id), 0 if that frame is shorter or there is none.
+std::uint64_t leading_body_id(std::span<const zmq::message_t> msg) noexcept;
+
 /// A frame holding `text` (copied).
 zmq::message_t text_frame(std::string_view text);
 /// A frame holding the 8-byte little-endian `seq`.
