@@ -78,7 +78,7 @@ void call_dispatcher::on_call(worker_entry& from, std::span<zmq::message_t> msg,
     const auto options = head.options();
     const auto timeout = options.timeout_ms > 0 ? std::chrono::milliseconds{options.timeout_ms}
                                                 : config_.queue_timeout;
-    held_call c{from.handle, head.id(), std::move(head), std::move(call->args)};
+    held_call c{from.handle, head.id(), std::move(head), std::move(call->args), options.flags};
     if (r.waiting.empty() && !r.free.empty() && dispatch(*role, c, now + timeout))
         return;
     if (r.waiting.size() >= config_.max_queued_per_role) {
@@ -169,7 +169,7 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
     if (reply.result) {
         code = reply.result->code;
         // A caller that asked is told which worker served it (the RESULT's third frame).
-        out = (call.head.options().flags & proto::call_report_server) != 0
+        out = call.has(proto::call_report_server)
                   ? proto::result_from_reply(reply, call.call_id, from.id)
                   : proto::result_from_reply(reply, call.call_id);
     } else {
@@ -181,8 +181,7 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
     }
     if (code != errc::ok)
         ++r.failed;
-    const bool oneway = (call.head.options().flags & proto::call_oneway) != 0;
-    if (!oneway || code != errc::ok) {
+    if (!call.has(proto::call_oneway) || code != errc::ok) {
         if (auto* caller = workers_.find_alive(call.caller))
             workers_.send(*caller, out);
     }

@@ -28,13 +28,13 @@ struct held_call {
     std::uint64_t call_id = 0;       ///< the caller's id (the head carries tickets)
     protocol::call_head_frame head;  ///< as the CALL brought it; each REQUEST's head
     zmq::message_t args;             ///< moved into the REQUEST, shared while it may run again
+    std::uint8_t flags = 0;          ///< the head's, read once (asked at every dispatch and REPLY)
     bool retried = false;
 
     std::string_view method() const noexcept { return head.method(); }
+    bool has(protocol::call_flags f) const noexcept { return (flags & f) != 0; }
     /// Whether it may run a second time if the worker serving it dies.
-    bool retryable() const noexcept {
-        return (head.options().flags & protocol::call_idempotent) != 0 && !retried;
-    }
+    bool retryable() const noexcept { return has(protocol::call_idempotent) && !retried; }
 };
 
 class call_dispatcher {
