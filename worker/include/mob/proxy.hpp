@@ -5,7 +5,7 @@
 //     auto back = w.require("back");
 //     int three = back.call<int>("add", 1, 2).value();                    // future
 //     back.call("add", 1, 2, [](mob::result<int> r) { ... });            // callback
-//     back.cast("foo");                                                   // fire and forget
+//     auto seq = back.cast("foo");                                        // fire and forget
 //     back.with({.timeout = 2s, .idempotent = true}).call<int>("add", 1, 2);
 #pragma once
 
@@ -100,10 +100,11 @@ class proxy {
     }
 
     /// Calls `method` and wants no result, like the seed's `back.foo()`; an error (an
-    /// unknown method, a throwing function) still reaches the worker's on_error.
+    /// unknown method, a throwing function) still reaches the worker's on_error, as a
+    /// send_error whose seq is what cast() returned.
     template <typename... A>
-    void cast(std::string_view method, A&&... args) const {
-        start(method, true, std::forward<A>(args)...);
+    std::uint64_t cast(std::string_view method, A&&... args) const {
+        return start(method, true, std::forward<A>(args)...)->id;
     }
 
   private:

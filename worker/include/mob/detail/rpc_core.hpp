@@ -70,6 +70,8 @@ struct call_state {
     bool continuation_inline = false;                     ///< ...or where the result comes in
     std::string what;                                     ///< "role.method", for messages
     std::shared_ptr<struct core_link> link;
+    /// The call's sequence number: the send_error::seq its failure reports to on_error.
+    std::uint64_t id = 0;
 };
 
 /// A handle on a worker engine that may outlive it: a callback or reply kept by the
