@@ -7,12 +7,17 @@
 //     back.call("add", 1, 2, [](mob::result<int> r) { ... });            // callback
 //     auto seq = back.cast("foo");                                        // fire and forget
 //     back.with({.timeout = 2s, .idempotent = true}).call<int>("add", 1, 2);
+//
+// A mob::method declares a function once for the caller and the export (method.hpp):
+//
+//     int three = back.call(add, 1, 2).value();   // add: a mob::method<int(int, int)>
 #pragma once
 
 #include "mob/call_future.hpp"
 #include "mob/callback.hpp"
 #include "mob/detail/call_arguments.hpp"
 #include "mob/detail/rpc_core.hpp"
+#include "mob/method.hpp"
 
 #include <chrono>
 #include <memory>
@@ -84,6 +89,35 @@ class proxy {
     requires detail::cast_arguments<A...>
     auto cast(std::string_view method, A&&... args) const -> std::uint64_t {
         return start_as<std::tuple<detail::arg_wire_t<A>...>>({}, method, true,
+                                                              std::forward<A>(args)...)
+            ->id;
+    }
+
+    /// Calls a typed method (mob::method): the arguments convert to its declared
+    /// parameters, and the future is of its declared result; a handler of that
+    /// mob::result<R> after the arguments gets it instead. A call that does not fit the
+    /// declaration does not compile.
+    ///
+    ///     int three = back.call(add, 1, 2).value();
+    template <typename R, typename... P, typename... A>
+    requires detail::typed_call_arguments<method<R(P...)>, A...>
+    auto call(const method<R(P...)>& m, A&&... args) const {
+        using M = method<R(P...)>;
+        if constexpr (sizeof...(A) == M::arity) {
+            return call_future<typename M::result_type>{
+                start_as<typename M::args_tuple>({}, m.name(), false, std::forward<A>(args)...)};
+        } else {
+            call_with_handler<typename M::args_tuple, typename M::result_type>(
+                m.name(), std::forward_as_tuple(std::forward<A>(args)...),
+                std::make_index_sequence<M::arity>{});
+        }
+    }
+
+    /// Calls a typed method and wants no result; returns the seq its error would carry.
+    template <typename R, typename... P, typename... A>
+    requires detail::typed_cast_arguments<method<R(P...)>, A...>
+    auto cast(const method<R(P...)>& m, A&&... args) const -> std::uint64_t {
+        return start_as<typename method<R(P...)>::args_tuple>({}, m.name(), true,
                                                               std::forward<A>(args)...)
             ->id;
     }
