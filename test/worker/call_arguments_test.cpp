@@ -27,6 +27,7 @@ auto int_handler = [](int) {};
 auto result_handler = [](result<int> r) { (void)r; };
 auto const_ref_handler = [](const result<std::string>& r) { (void)r; };
 auto mutable_handler = [n = 0](result<int>) mutable { ++n; };
+auto lvalue_ref_handler = [](result<int>&) {};
 void function_handler(result<int>) {}
 void int_function(int) {}
 struct overloaded {
@@ -49,7 +50,8 @@ static_assert(!call_compiles<int, decltype(int_handler)>);
 static_assert(!call_compiles<int, decltype(&int_function)>);
 static_assert(!call_compiles<int, decltype(int_function)&>);
 static_assert(!call_compiles<int, overloaded>);
-static_assert(!call_compiles<decltype(result_handler), int>);  // a handler goes last
+static_assert(!call_compiles<int, decltype(lvalue_ref_handler)>);  // it is given an rvalue
+static_assert(!call_compiles<decltype(result_handler), int>);      // a handler goes last
 // Handlers taking one mob::result<T>, of every shape, are taken.
 static_assert(call_compiles<int, decltype(result_handler)>);
 static_assert(call_compiles<decltype(const_ref_handler)>);

@@ -77,13 +77,15 @@ struct handler_parameter : sole_parameter<F> {};
 template <handler_class F>
 struct handler_parameter<F> : sole_parameter<decltype(&F::operator())> {};
 
-/// Whether F (decayed) is a handler taking one mob::result<X>; value_type is X.
+/// Whether F (decayed) is a handler taking one mob::result<X>, which it is given as
+/// an rvalue (so not by non-const reference); value_type is X.
 template <typename F,
           typename P =
               std::remove_cvref_t<typename handler_parameter<std::remove_cvref_t<F>>::type>>
 struct result_handler : std::false_type {};
 template <typename F, typename X>
-struct result_handler<F, result<X>> : std::true_type {
+struct result_handler<F, result<X>>
+    : std::bool_constant<std::is_invocable_v<std::remove_cvref_t<F>&, result<X>>> {
     using value_type = X;
 };
 
