@@ -20,7 +20,8 @@ struct call_error {
 namespace detail {
 struct result_access;
 
-/// What served_by() says while no worker is known.
+/// What served_by() says while no worker is known. Not a function's static: its guarded
+/// initialisation makes g++ 12 -O2 warn (maybe-uninitialized) in code using a result.
 inline const std::string unknown_server;
 
 /// Which worker served a call. Shared and immutable, so copying a result copies no
