@@ -138,6 +138,7 @@ std::shared_ptr<call_state> worker_core::start_call(
     std::function<void(const raw_result&)> inline_fn) {
     auto id = next_seq_.fetch_add(1);
     auto state = std::make_shared<call_state>();
+    state->id = id;
     state->what = fmt::format("{}.{}", role, method);
     state->link = link_;
     if (inline_fn) {

@@ -26,11 +26,14 @@ struct raw_result {
     errc code = errc::ok;
     std::string type;
     std::string body;
+    /// The id of the worker that served the call; empty when unknown. (`= {}`: the
+    /// engine's three-field initializers stay free of missing-initializer warnings.)
+    std::string served_by = {};
 };
 
-/// Decodes a raw result as result<T>, checking the type name first.
+/// The value or error of a raw result, without who served it.
 template <typename T>
-result<T> to_result(const raw_result& r, std::string_view what) {
+result<T> decode_result(const raw_result& r, std::string_view what) {
     if (r.code != errc::ok)
         return call_error{r.code, r.body};
     if constexpr (std::is_void_v<T>) {
@@ -48,6 +51,16 @@ result<T> to_result(const raw_result& r, std::string_view what) {
     }
 }
 
+/// Decodes a raw result as result<T>, checking the type name first; the result says
+/// which worker served it, value or error alike.
+template <typename T>
+result<T> to_result(const raw_result& r, std::string_view what) {
+    auto out = decode_result<T>(r, what);
+    if (!r.served_by.empty())
+        result_access::set_served_by(out, r.served_by);
+    return out;
+}
+
 /// The shared state of one call in flight: filled once, by the I/O thread.
 struct call_state {
     std::mutex mutex;
@@ -57,6 +70,8 @@ struct call_state {
     bool continuation_inline = false;                     ///< ...or where the result comes in
     std::string what;                                     ///< "role.method", for messages
     std::shared_ptr<struct core_link> link;
+    /// The call's sequence number: the send_error::seq its failure reports to on_error.
+    std::uint64_t id = 0;
 };
 
 /// A handle on a worker engine that may outlive it: a callback or reply kept by the
