@@ -1,5 +1,7 @@
 #include "kingpin.hpp"
+#include "kingpin_state.hpp"
 
+#include "broker.hpp"
 #include "control_server.hpp"
 #include "event_log.hpp"
 #include "listeners.hpp"
@@ -8,7 +10,7 @@
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
-#include "router.hpp"
+#include "role_table.hpp"
 #include "spawn.hpp"
 #include "supervisor.hpp"
 
@@ -26,114 +28,6 @@
 namespace mob::detail {
 using namespace std::chrono_literals;
 
-namespace {
-
-sigset_t kingpin_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    return set;
-}
-
-class signal_fd {
-  public:
-    signal_fd() {
-        auto set = kingpin_signals();
-        fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (fd_ < 0)
-            throw error(fmt::format("signalfd: {}", std::strerror(errno)));
-    }
-    ~signal_fd() { ::close(fd_); }
-    signal_fd(const signal_fd&) = delete;
-    signal_fd& operator=(const signal_fd&) = delete;
-    int fd() const { return fd_; }
-    /// The next pending signal, or 0.
-    int next() {
-        signalfd_siginfo info{};
-        auto n = ::read(fd_, &info, sizeof info);
-        return n == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;
-    }
-
-  private:
-    int fd_ = -1;
-};
-
-double seconds_since(clock::time_point t) {
-    return std::chrono::duration<double>(clock::now() - t).count();
-}
-
-/// The kingpin's whole state, driven by one poll loop on one thread.
-class kingpin {
-  public:
-    explicit kingpin(const kingpin_config& config)
-        : config_(config),
-          dir_(config.runtime_root, config.app),
-          endpoint_(dir_.ipc_endpoint("broker.sock")),
-          socket_(context_, zmq::socket_type::router),
-          monitor_(context_, socket_, "broker"),
-          control_(context_, dir_.ipc_endpoint(control::socket_name)),
-          listeners_(config.roles),
-          workers_(config, endpoint_),
-          broker_(socket_, config, make_hooks()) {
-        socket_.set(zmq::sockopt::router_mandatory, true);
-        socket_.set(zmq::sockopt::linger, 0);
-        socket_.set(zmq::sockopt::sndhwm, 100000);
-        socket_.set(zmq::sockopt::rcvhwm, 100000);
-        try {
-            socket_.bind(endpoint_);
-        } catch (const zmq::error_t& e) {
-            throw error(fmt::format("cannot bind {}: {}", endpoint_, e.what()));
-        }
-        log::info("kingpin of '{}' on {}", config.app, endpoint_);
-        workers_.share_listeners(listeners_);
-        if (!config.tcp_endpoint.empty())
-            bind_tcp(config.tcp_endpoint);
-    }
-
-    int run();
-
-  private:
-    void bind_tcp(const std::string& endpoint);
-    router::hooks make_hooks();
-    void on_signal(int sig);
-    void on_child_exit(const supervisor::child& c, int status,
-                       const supervisor::restart_plan& plan);
-    void check_full();
-    /// Runs an app observer; whatever it throws is logged, never let through.
-    template <typename F>
-    void observe(std::string_view which, F&& call);
-    void begin_stop(std::string_view why);
-    void retire(pid_t pid, std::string_view why);
-    /// Sets `role`'s count (within its bounds) and retires what is now too many.
-    void apply_scale(const std::string& role, std::uint32_t count, std::string_view who);
-    scale_answer scale_by(const std::string& role, std::int32_t delta);
-    bool reload(std::string_view why, std::string* refusal = nullptr);
-    void tick(clock::time_point now);
-    control_server::answer on_control(std::string_view verb, std::string_view json);
-    control::app_status status() const;
-
-    const kingpin_config& config_;
-    runtime_dir dir_;
-    std::string endpoint_;
-    std::string tcp_endpoint_;  ///< as bound (port 0 resolved), "" if none
-    signal_fd signals_;
-    zmq::context_t context_{1};
-    zmq::socket_t socket_;
-    event_log events_;
-    socket_monitor monitor_;
-    control_server control_;
-    listener_set listeners_;  ///< bound once, open for the kingpin's whole life
-    supervisor workers_;
-    router broker_;
-    clock::time_point started_ = clock::now();
-    bool stopping_ = false;
-    bool full_ = false;
-    clock::time_point stop_deadline_ = clock::time_point::max();
-};
-
 void kingpin::bind_tcp(const std::string& endpoint) {
     // The same ROUTER binds twice: local and external workers are one set of peers.
     try {
@@ -146,13 +40,13 @@ void kingpin::bind_tcp(const std::string& endpoint) {
               tcp_endpoint_);
 }
 
-router::hooks kingpin::make_hooks() {
-    return router::hooks{
+broker::hooks kingpin::make_hooks() {
+    return broker::hooks{
         [this](std::int64_t pid) { return workers_.is_child(static_cast<pid_t>(pid)); },
         [this](const worker_entry& w) {
-            log::info("ready: {} worker pid {} ({})", w.role, w.pid, w.id);
+            log::info("ready: {} worker pid {} ({})", w.role_name, w.pid, w.id);
             events_.add("kingpin", "worker_ready", "",
-                        fmt::format("{} pid {} ({})", w.role, w.pid, w.id));
+                        fmt::format("{} pid {} ({})", w.role_name, w.pid, w.id));
             if (w.local_child) {
                 workers_.mark_ready(static_cast<pid_t>(w.pid), clock::now());
                 if (auto old = workers_.on_ready(static_cast<pid_t>(w.pid), clock::now())) {
@@ -165,7 +59,7 @@ router::hooks kingpin::make_hooks() {
             log::debug("gone: {} ({})", w.id, why);
             events_.add("kingpin", "worker_gone", "", fmt::format("{} ({})", w.id, why));
             if (w.local_child && why == "missed heartbeats") {
-                log::warn("{} worker pid {} missed heartbeats: killing it", w.role, w.pid);
+                log::warn("{} worker pid {} missed heartbeats: killing it", w.role_name, w.pid);
                 workers_.note_kill(static_cast<pid_t>(w.pid), "killed: missed heartbeats");
                 ::kill(static_cast<pid_t>(w.pid), SIGKILL);
             }
@@ -174,63 +68,6 @@ router::hooks kingpin::make_hooks() {
         [this](const std::string& role, std::int32_t delta) { return scale_by(role, delta); },
         [this](std::int64_t pid) { return workers_.predecessor_report(static_cast<pid_t>(pid)); },
     };
-}
-
-void kingpin::apply_scale(const std::string& role, std::uint32_t count, std::string_view who) {
-    auto extra = workers_.scale(role, count);  // throws for a count out of bounds
-    broker_.set_target(role, count);
-    events_.add("kingpin", "scale", "", fmt::format("{} to {} ({})", role, count, who));
-    log::info("scaling {} to {} ({})", role, count, who);
-    for (auto pid : extra)
-        retire(pid, fmt::format("scaling {} to {}", role, count));
-    full_ = false;
-    check_full();
-}
-
-scale_answer kingpin::scale_by(const std::string& role, std::int32_t delta) {
-    scale_answer a;
-    const auto* spec = workers_.spec(role);
-    if (spec == nullptr) {
-        a.code = errc::unknown_role;
-        a.text = fmt::format("scale: app '{}' has no role '{}'", config_.app, role);
-        return a;
-    }
-    auto& r = a.result;
-    r.role = role;
-    r.min = spec->min;
-    r.max = spec->max;
-    r.before = workers_.target(role);
-    auto wanted = static_cast<std::int64_t>(r.before) + delta;
-    auto count = std::clamp<std::int64_t>(wanted, spec->min, spec->max);
-    r.clamped = count != wanted;
-    r.target = static_cast<std::uint32_t>(count);
-    if (r.clamped) {
-        log::info("scale {}{:+} asked by a worker: role '{}' takes {} to {} workers, so {}", role,
-                  delta, role, spec->min, spec->max, r.target);
-    }
-    if (r.target != r.before)
-        apply_scale(role, r.target, fmt::format("{:+} asked by a worker", delta));
-    return a;
-}
-
-bool kingpin::reload(std::string_view why, std::string* refusal) {
-    if (workers_.reloading()) {
-        if (refusal != nullptr)
-            *refusal = "a reload is already running";
-        return false;
-    }
-    try {
-        workers_.reload_environment();
-    } catch (const mob::error& e) {
-        log::error("reload refused: {}; the workers stay as they are", e.what());
-        if (refusal != nullptr)
-            *refusal = e.what();
-        return false;
-    }
-    if (!workers_.begin_reload(clock::now()))
-        return false;
-    events_.add("kingpin", "reload", "", std::string{why});
-    return true;
 }
 
 template <typename F>
@@ -249,9 +86,9 @@ void kingpin::check_full() {
     bool now_full = broker_.all_full();
     if (now_full && !full_ && !stopping_) {
         std::string counts;
-        for (const auto& role : broker_.roles()) {
-            counts += fmt::format("{}{} {}/{}", counts.empty() ? "" : ", ", role.name,
-                                  role.ready.size(), role.target);
+        for (role_index i = 0; i < roles_.size(); ++i) {
+            counts += fmt::format("{}{} {}/{}", counts.empty() ? "" : ", ", roles_[i].name(),
+                                  broker_.ready_count(i), roles_[i].target);
         }
         log::info("full: every role has its workers ({})", counts);
         events_.add("kingpin", "full", "", counts);
@@ -280,7 +117,6 @@ void kingpin::on_child_exit(const supervisor::child& c, int status,
                                plan.crash_loop ? ": crash loop" : "");
         } else {
             next = fmt::format("not restarting it ({})", plan.why_not);
-            broker_.set_target(c.role, workers_.target(c.role));
         }
         auto line = fmt::format("{} worker pid {} died: {}; {}", c.role, c.pid, how, next);
         if (plan.crash_loop)
@@ -309,7 +145,7 @@ void kingpin::on_child_exit(const supervisor::child& c, int status,
             observe("on_death", [&] { config_.on_death(d); });
         }
     }
-    broker_.process_exited(c.pid, WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    broker_.process_exited(c.pid, WIFEXITED(status) && WEXITSTATUS(status) == 0, clock::now());
 }
 
 void kingpin::retire(pid_t pid, std::string_view why) {
@@ -409,7 +245,7 @@ int kingpin::run() {
                 on_signal(sig);
         }
         if (router_ready)
-            broker_.handle_incoming();
+            broker_.handle_incoming(clock::now());
         if (monitor_ready) {
             while (auto e = monitor_.next()) {
                 log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
@@ -462,122 +298,6 @@ int kingpin::run() {
     log::info("stopped");
     return 0;
 }
-
-control_server::answer kingpin::on_control(std::string_view verb, std::string_view json) {
-    auto done = [](std::string message) {
-        return control_server::answer{true,
-                                      control::to_json(control::outcome{"ok", std::move(message)})};
-    };
-    auto refuse = [](std::string code, std::string message) {
-        return control_server::answer{
-            false, control::to_json(control::outcome{std::move(code), std::move(message)})};
-    };
-    if (verb == "status")
-        return {true, control::to_json(status())};
-    if (verb == "events") {
-        auto req = control::from_json<control::events_request>(json);
-        control::events_reply reply{events_.since(req.since), events_.last()};
-        return {true, control::to_json(reply)};
-    }
-    if (stopping_)
-        return refuse("shutting_down", "the kingpin is stopping");
-    if (verb == "stop") {
-        begin_stop("mobctl stop");
-        return done(fmt::format("stopping app '{}'", config_.app));
-    }
-    if (verb == "reload") {
-        std::string why;
-        if (!reload("mobctl", &why))
-            return refuse(workers_.reloading() ? "busy" : "bad_env_file", why);
-        return done(fmt::format("reloading app '{}', one worker at a time", config_.app));
-    }
-    if (verb == "scale") {
-        auto req = control::from_json<control::scale_request>(json);
-        if (workers_.spec(req.role) == nullptr) {
-            return refuse("unknown_role",
-                          fmt::format("app '{}' has no role '{}'", config_.app, req.role));
-        }
-        try {
-            apply_scale(req.role, req.count, "mobctl");
-        } catch (const mob::error& e) {
-            return refuse("out_of_range", e.what());
-        }
-        return done(fmt::format("role '{}' scaled to {}", req.role, req.count));
-    }
-    return refuse("bad_request", fmt::format("unknown verb '{}'", verb));
-}
-
-control::app_status kingpin::status() const {
-    control::app_status s;
-    s.app = config_.app;
-    s.kingpin_pid = ::getpid();
-    s.uptime_s = seconds_since(started_);
-    s.endpoints = {endpoint_};
-    if (!tcp_endpoint_.empty())
-        s.endpoints.push_back(tcp_endpoint_);
-    s.reloading = workers_.reloading();
-    for (const auto& r : broker_.roles()) {
-        control::role_status rs;
-        rs.name = r.name;
-        if (const auto* spec = workers_.spec(r.name)) {
-            rs.min = spec->min;
-            rs.max = spec->max;
-        }
-        rs.target = workers_.target(r.name);
-        rs.alive = workers_.alive(r.name);
-        rs.ready = static_cast<std::uint32_t>(r.ready.size());
-        if (auto it = workers_.stats().find(r.name); it != workers_.stats().end()) {
-            rs.restarts = it->second.deaths;
-            rs.last_exit = it->second.last_exit;
-            if (it->second.last_report)
-                rs.last_error = it->second.last_report->summary();
-        }
-        rs.queued_calls = r.calls.size();
-        rs.queued_messages = r.queue.size();
-        rs.calls_routed = r.calls_routed;
-        rs.calls_failed = r.calls_failed;
-        rs.messages_routed = r.routed;
-        rs.messages_failed = r.failed;
-        rs.crash_loop = workers_.crash_loop(r.name);
-        rs.next_restart_in_s = workers_.next_restart_in_s(r.name).value_or(-1.0);
-        if (const auto* spec = workers_.spec(r.name))
-            rs.external = spec->options.external;
-        for (const auto& [id, w] : broker_.workers()) {
-            if (w.role == r.name && !w.local_child)
-                ++rs.joined;
-        }
-        s.roles.push_back(std::move(rs));
-    }
-    for (const auto& [id, w] : broker_.workers()) {
-        control::worker_status ws;
-        ws.id = id;
-        ws.pid = w.pid;
-        ws.host = w.host;
-        ws.role = w.role;
-        ws.state = w.stopping ? "stopping" : w.ready ? "ready" : "connected";
-        ws.local = w.local_child;
-        ws.uptime_s = seconds_since(w.joined);
-        ws.credit = w.credit;
-        ws.in_flight = w.in_flight.size();
-        ws.served = w.served;
-        ws.delivered = w.delivered;
-        ws.last_heartbeat_s = seconds_since(w.last_heard);
-        if (auto c = workers_.children().find(static_cast<pid_t>(w.pid));
-            w.local_child && c != workers_.children().end()) {
-            ws.restarts = c->second.restarts;
-            ws.last_exit = c->second.predecessor_exit;
-            if (c->second.predecessor_report)
-                ws.last_error = c->second.predecessor_report->summary();
-        }
-        s.workers.push_back(std::move(ws));
-    }
-    s.monitor_events = events_.monitor_counts();
-    s.monitor_endpoints = events_.monitor_endpoint_counts();
-    s.dropped = broker_.stats().dropped;
-    return s;
-}
-
-}  // namespace
 
 void block_kingpin_signals() {
     auto set = kingpin_signals();

@@ -1,6 +1,7 @@
 // The kingpin: one thread, one poll loop over the broker's ROUTER socket and a
-// signalfd (SIGCHLD, SIGINT, SIGTERM, SIGHUP), with timers from the router's
-// deadlines. It ties the supervisor (processes) to the router (messages).
+// signalfd (SIGCHLD, SIGINT, SIGTERM, SIGHUP), with timers from the broker's
+// deadlines. It ties the supervisor (processes) to the broker (messages), which share
+// one role table.
 #pragma once
 
 #include "config.hpp"

@@ -42,19 +42,10 @@ unique_fd::~unique_fd() {
         ::close(fd_);
 }
 
-supervisor::supervisor(const kingpin_config& config, std::string endpoint)
-    : config_(config), endpoint_(std::move(endpoint)) {
-    for (const auto& role : config_.roles)
-        targets_[role.name] = role.min;
+supervisor::supervisor(const kingpin_config& config, role_table& roles, std::string endpoint)
+    : config_(config), endpoint_(std::move(endpoint)), roles_(roles) {
     if (!config_.env_file.empty())
         env_overrides_ = read_env_file(config_.env_file);
-}
-
-void supervisor::reload_environment() {
-    if (config_.env_file.empty())
-        return;
-    env_overrides_ = read_env_file(config_.env_file);
-    log::info("reload: {} variables from {}", env_overrides_.size(), config_.env_file.string());
 }
 
 const role_spec* supervisor::spec(const std::string& role) const {
@@ -66,50 +57,7 @@ const role_spec* supervisor::spec(const std::string& role) const {
 }
 
 std::uint32_t supervisor::target(const std::string& role) const {
-    auto it = targets_.find(role);
-    return it == targets_.end() ? 0 : it->second;
-}
-
-std::uint32_t supervisor::scheduled(const std::string& role) const {
-    return static_cast<std::uint32_t>(
-        std::count_if(scheduled_.begin(), scheduled_.end(),
-                      [&](const scheduled_restart& r) { return r.role == role; }));
-}
-
-bool supervisor::crash_loop(const std::string& role) const {
-    const auto* r = spec(role);
-    if (r == nullptr)
-        return false;
-    for (const auto& s : scheduled_) {
-        if (s.role == role && s.quick_deaths >= r->options.crash_loop_after)
-            return true;
-    }
-    for (const auto& [pid, c] : children_) {
-        if (c.role == role && !c.retiring && c.quick_deaths >= r->options.crash_loop_after)
-            return true;
-    }
-    return false;
-}
-
-std::optional<double> supervisor::next_restart_in_s(const std::string& role) const {
-    std::optional<clock::time_point> next;
-    for (const auto& s : scheduled_) {
-        if (s.role == role && (!next || s.due < *next))
-            next = s.due;
-    }
-    if (!next)
-        return std::nullopt;
-    auto left = std::chrono::duration<double>(*next - clock::now()).count();
-    return std::max(left, 0.0);
-}
-
-std::uint32_t supervisor::alive(const std::string& role) const {
-    std::uint32_t n = 0;
-    for (const auto& [pid, c] : children_) {
-        if (c.role == role && !c.retiring)
-            ++n;
-    }
-    return n;
+    return roles_.target(role);
 }
 
 void supervisor::start_all() {
@@ -188,43 +136,6 @@ void supervisor::start_or_schedule(const role_spec& role, std::uint32_t quick_de
     }
 }
 
-crash_report supervisor::make_report(child& c, int status) const {
-    crash_report r;
-    r.role = c.role;
-    r.pid = c.pid;
-    if (WIFEXITED(status)) {
-        r.exit_code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        r.signal = WTERMSIG(status);
-        r.signal_name = signal_name(WTERMSIG(status));
-    }
-    r.note = c.kill_note;
-    r.time = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-    if (c.crash_pipe.get() >= 0) {
-        // The process is gone: whatever it wrote is in the pipe, and read() never blocks.
-        std::string bytes;
-        char buf[4096];
-        for (;;) {
-            auto n = ::read(c.crash_pipe.get(), buf, sizeof buf);
-            if (n <= 0 || bytes.size() > 4 * detail::crash_record_max)
-                break;
-            bytes.append(buf, static_cast<std::size_t>(n));
-        }
-        c.crash_pipe = unique_fd{};
-        if (auto record = detail::parse_crash_record(bytes)) {
-            r.exception_where = std::move(record->where);
-            r.exception_type = std::move(record->type);
-            r.exception_what = std::move(record->what);
-        } else if (!bytes.empty()) {
-            log::warn("{} worker pid {} left an unreadable crash record ({} bytes)", c.role, c.pid,
-                      bytes.size());
-        }
-    }
-    return r;
-}
-
 std::chrono::milliseconds supervisor::backoff(const role_spec& role, std::uint32_t level) {
     auto cap = static_cast<double>(role.options.backoff_max.count());
     auto base = std::min(std::ldexp(static_cast<double>(role.options.backoff_initial.count()),
@@ -266,9 +177,8 @@ supervisor::restart_plan supervisor::plan_restart(const child& c, int status,
         plan.why_not = "a transient role that ended normally";
     }
     if (!plan.why_not.empty()) {
-        auto& t = targets_[c.role];
-        if (t > 0)
-            --t;
+        if (auto* slot = roles_.slot(c.role); slot != nullptr && slot->target > 0)
+            --slot->target;
         return plan;
     }
     bool stayed_up = c.ready_at && now - *c.ready_at >= r->options.min_uptime;
@@ -375,7 +285,7 @@ std::vector<pid_t> supervisor::scale(const std::string& role, std::uint32_t coun
         throw error(
             fmt::format("role '{}' takes {} to {} workers, not {}", role, r->min, r->max, count));
     }
-    targets_[role] = count;
+    roles_.slot(role)->target = count;
     if (r->options.external)
         return {};  // only the count expected from outside changes
     // Shrinking: drop scheduled restarts first (the latest first), then retire workers.
@@ -444,77 +354,6 @@ std::vector<pid_t> supervisor::overdue(clock::time_point now) const {
             out.push_back(pid);
     }
     return out;
-}
-
-bool supervisor::begin_reload(clock::time_point now) {
-    if (reload_.active)
-        return false;
-    reload_ = {};
-    std::vector<const child*> current;
-    for (const auto& [pid, c] : children_) {
-        if (!c.retiring)
-            current.push_back(&c);
-    }
-    // Role by role, in declaration order, oldest first.
-    std::sort(current.begin(), current.end(), [&](const child* a, const child* b) {
-        if (a->role != b->role) {
-            auto index = [&](const std::string& n) {
-                return std::find_if(config_.roles.begin(), config_.roles.end(),
-                                    [&](const role_spec& r) { return r.name == n; }) -
-                       config_.roles.begin();
-            };
-            return index(a->role) < index(b->role);
-        }
-        return a->started < b->started;
-    });
-    for (const auto* c : current)
-        reload_.old.push_back(c->pid);
-    reload_.active = true;
-    log::info("reload: replacing {} workers, one at a time", reload_.old.size());
-    next_reload_step(now);
-    return true;
-}
-
-void supervisor::next_reload_step(clock::time_point now) {
-    while (!reload_.old.empty() && !is_child(reload_.old.front()))
-        reload_.old.pop_front();
-    if (reload_.old.empty()) {
-        reload_.active = false;
-        log::info("reload: done");
-        return;
-    }
-    const auto& old = children_.at(reload_.old.front());
-    const auto* role = spec(old.role);
-    reload_.replacement = start(*role, old.pid);
-    reload_.deadline = now + role->options.ready_timeout;
-}
-
-std::optional<pid_t> supervisor::on_ready(pid_t pid, clock::time_point now) {
-    if (!reload_.active || pid != reload_.replacement)
-        return std::nullopt;
-    auto old = reload_.old.front();
-    reload_.old.pop_front();
-    reload_.replacement = 0;
-    next_reload_step(now);
-    if (!is_child(old))
-        return std::nullopt;  // it ended meanwhile: its pid is no longer ours to signal
-    return old;
-}
-
-std::optional<pid_t> supervisor::check_reload(clock::time_point now) {
-    if (!reload_.active || reload_.replacement == 0 || now < reload_.deadline)
-        return std::nullopt;
-    auto failed = reload_.replacement;
-    std::string role = is_child(failed) ? children_.at(failed).role : "?";
-    const auto* r = spec(role);
-    abort_reload(fmt::format("the replacement {} worker pid {} was not ready within {} ms", role,
-                             failed, r != nullptr ? r->options.ready_timeout.count() : 0));
-    return failed;
-}
-
-void supervisor::abort_reload(const std::string& why) {
-    log::error("reload stopped: {}; the old workers stay", why);
-    reload_ = {};
 }
 
 std::optional<supervisor::clock::time_point> supervisor::next_deadline() const {

@@ -8,7 +8,9 @@
 #pragma once
 
 #include "config.hpp"
+#include "mob/control.hpp"
 #include "mob/crash_report.hpp"
+#include "role_table.hpp"
 
 #include <sys/types.h>
 
@@ -82,7 +84,8 @@ class supervisor {
         std::optional<crash_report> last_report;  ///< of the last death not asked for
     };
 
-    supervisor(const kingpin_config& config, std::string endpoint);
+    /// `roles` holds each role's target (shared with the broker; it must outlive this).
+    supervisor(const kingpin_config& config, role_table& roles, std::string endpoint);
 
     /// Every worker started from now on inherits its role's shared listening sockets
     /// from `listeners` (which must outlive this supervisor).
@@ -144,10 +147,13 @@ class supervisor {
     /// min_uptime or waiting for its restart, follows crash_loop_after quick ends.
     bool crash_loop(const std::string& role) const;
     /// Seconds until the next scheduled restart of `role`, if one is scheduled.
-    std::optional<double> next_restart_in_s(const std::string& role) const;
+    std::optional<double> next_restart_in_s(const std::string& role, clock::time_point now) const;
     const role_spec* spec(const std::string& role) const;
     const std::unordered_map<pid_t, child>& children() const { return children_; }
     const std::map<std::string, role_stats>& stats() const { return stats_; }
+    /// Each role's processes, restarts and crash loop, each local worker's predecessor,
+    /// and whether a reload runs (after the role table and the broker described theirs).
+    void describe(control::app_status& s, clock::time_point now) const;
 
   private:
     struct scheduled_restart {
@@ -179,7 +185,7 @@ class supervisor {
     bool stopping_ = false;
     std::unordered_map<pid_t, child> children_;
     std::map<std::string, role_stats> stats_;
-    std::map<std::string, std::uint32_t> targets_;
+    role_table& roles_;
     std::vector<scheduled_restart> scheduled_;
     std::map<std::string, std::deque<clock::time_point>> recent_deaths_;
     std::mt19937_64 random_{std::random_device{}()};

@@ -1,6 +1,7 @@
 // background-worker.js: says it is running and exports its functions to the cluster.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -35,6 +36,14 @@ void back_main(mob::worker& w) {
         for (std::string word; in >> word;)
             ++words;
         done(words);
+    });
+
+    // A typed export: the compiler checks it against hello::shout (roles.hpp).
+    w.export_fn(hello::shout, [](const std::string& text) {
+        std::string loud = text;
+        for (char& c : loud)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return loud + "!";
     });
 
     // Plain messages, for whoever listens.

@@ -31,6 +31,11 @@ void front_main(mob::worker& w) {
         fmt::print("Server {} got: {}\n", w.pid(),
                    greeting ? *greeting : "an error: " + greeting.error().message);
 
+        // A typed call, checked against the declaration: a future of std::string.
+        auto loud = back.call(hello::shout, path).get(2s);
+        fmt::print("Server {} got it shouted: {}\n", w.pid(),
+                   loud ? *loud : "an error: " + loud.error().message);
+
         // A call that answers through a callback, run here when the back calls it.
         std::string words = path;
         std::replace(words.begin(), words.end(), '/', ' ');

@@ -25,6 +25,7 @@
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
 // running then, so 0 once its calls in flight are done).
+// Every worker also exports the typed methods of typed_methods.hpp.
 // TEST_CRASH_LOOP_AFTER; unset, the defaults. TEST_CRASH_HOW says how it crashes:
 // "exit" (the default, with TEST_CRASH_CODE), "throw" (a testapp::disk_full escapes the
 // role function), "thread" (a std::logic_error escapes a thread), or "hang" (it never
@@ -51,6 +52,7 @@
 #include <vector>
 
 #include "line_server.hpp"
+#include "typed_methods.hpp"
 
 namespace {
 
@@ -196,6 +198,19 @@ void export_functions(mob::worker& w) {
         }).detach();
     });
     w.export_fn("hold", hold);
+    // Typed exports (typed_methods.hpp): each function takes what the declared types
+    // convert to, a const reference for a declared std::string.
+    w.export_fn(testapp::methods::repeat, [](const std::string& text, int times) {
+        std::string out;
+        for (int i = 0; i < times; ++i)
+            out += text;
+        return out;
+    });
+    w.export_fn(testapp::methods::double_later,
+                [](mob::reply<int> r, int v) { std::thread([r, v] { r.send(2 * v); }).detach(); });
+    w.export_fn(testapp::methods::typed_note, [&w](const std::string& text) {
+        say(fmt::format("EVENT typed_note {} {} {}", w.role(), w.pid(), text));
+    });
     w.on<int>("be_slow", [](const int& ms) { extra_delay_ms = ms; });
     w.on_error([&w](const mob::send_error& e) {
         say(fmt::format("EVENT error {} {} {}", w.pid(), mob::to_string(e.code), e.message));

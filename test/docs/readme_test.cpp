@@ -1,6 +1,7 @@
-// Every C++ snippet in the README stands, word for word, in a program under examples/,
-// which the suite builds and runs (test/integration/hello_example_test.cpp): a README
-// example that no longer compiles or runs fails here first.
+// Every C++ snippet in the README stands, word for word, in a program under examples/
+// (in a source or a header), which the suite builds and runs
+// (test/integration/hello_example_test.cpp): a README example that no longer compiles
+// or runs fails here first.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -50,7 +51,8 @@ TEST(readme, every_cpp_snippet_is_taken_from_a_built_example) {
     std::vector<std::string> sources;
     for (const auto& entry :
          std::filesystem::recursive_directory_iterator(MOB_SOURCE_DIR "/examples")) {
-        if (entry.path().extension() == ".cpp")
+        // Headers too: a declaration both roles share (a mob::method) lives in one.
+        if (entry.path().extension() == ".cpp" || entry.path().extension() == ".hpp")
             sources.push_back(read(entry.path()));
     }
     for (const auto& block : blocks) {

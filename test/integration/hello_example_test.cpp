@@ -67,6 +67,7 @@ TEST(hello_example, serves_hello_world_and_reaches_the_back_every_way) {
         << app.output();
     EXPECT_TRUE(app.wait_for(std::regex{"learned that /the/quick/fox has 3 words."}, 5s))
         << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"got it shouted: /THE/QUICK/FOX!"}, 5s)) << app.output();
     EXPECT_TRUE(
         app.wait_for_count(std::regex{"Back \\d+ heard: front \\d+ served /the/quick/fox"}, 4, 5s))
         << app.output();

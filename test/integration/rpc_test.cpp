@@ -124,12 +124,20 @@ TEST_F(rpc, every_error_reaches_the_caller_with_a_message) {
     EXPECT_EQ(w().pending_calls(), 0u);
 }
 
-TEST_F(rpc, a_cast_that_fails_still_reports_to_on_error) {
+TEST_F(rpc, a_cast_that_fails_still_reports_to_on_error_with_the_seq_cast_returned) {
     ASSERT_NO_FATAL_FAILURE(start());
-    w().require("back").cast("nosuchmethod");
+    auto unknown = w().require("back").cast("nosuchmethod");
     auto errors = probe_->wait_errors(1);
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].code, errc::unknown_method);
+    EXPECT_EQ(errors[0].seq, unknown);
+
+    auto thrown = w().require("back").cast("boom");
+    EXPECT_NE(thrown, unknown);
+    errors = probe_->wait_errors(2);
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[1].code, errc::remote_exception);
+    EXPECT_EQ(errors[1].seq, thrown);
 }
 
 TEST_F(rpc, a_worker_killed_with_calls_in_flight_fails_them_and_idempotent_ones_run_elsewhere) {
@@ -312,8 +320,8 @@ TEST_F(rpc, a_method_name_the_wire_cannot_carry_is_refused_before_anything_is_ma
 
     const std::string too_long(256, 'm');
     try {
-        back.call(too_long, callback<void(int)>{[](int) {}});
-        ADD_FAILURE() << "a 256-byte method name was sent";
+        auto sent = back.call(too_long, callback<void(int)>{[](int) {}});
+        ADD_FAILURE() << "a 256-byte method name was sent: " << sent.ready();
     } catch (const mob::error& e) {
         EXPECT_EQ(e.code(), errc::unknown_method);
         EXPECT_NE(std::string{e.what()}.find("at most 255 bytes"), std::string::npos) << e.what();

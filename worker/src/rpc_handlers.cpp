@@ -77,7 +77,8 @@ void worker_core::handle_result(proto::frames& f) {
         return;
     }
     const auto id = out.result->id;
-    raw_result r{out.result->code, std::string{out.result->type}, std::move(*out.body), {}};
+    raw_result r{out.result->code, std::string{out.result->type}, std::move(*out.body),
+                 std::string{out.served_by}};
     if (calls_.on_result(id, std::move(r)))
         return;
     if (r.code != errc::ok) {

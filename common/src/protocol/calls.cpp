@@ -11,20 +11,11 @@ namespace call_at {
 enum : std::size_t { head = 1, args };
 }
 namespace outcome_at {
-enum : std::size_t { outcome = 1, body };
+enum : std::size_t { outcome = 1, body, served_by };
 }
 // The call head's layout (fields.hpp): id (8), flags (1), timeout (4), role size (1),
 // role, method size (1), method, types.
 constexpr std::size_t role_size_at = 13;
-
-frames with_two(command c, zmq::message_t first, zmq::message_t second) {
-    frames f;
-    f.reserve(3);
-    f.push_back(header_frame(c));
-    f.push_back(std::move(first));
-    f.push_back(std::move(second));
-    return f;
-}
 
 parsed<call_message> take_call(std::span<zmq::message_t> msg, std::string_view reason,
                                std::string_view name) {
@@ -41,6 +32,8 @@ outcome_view view_outcome(std::span<zmq::message_t> msg) {
     v.body = &msg[outcome_at::body];
     v.id = leading_id(view(*v.outcome_frame));
     v.result = outcome::parse(view(*v.outcome_frame));
+    if (msg.size() > outcome_at::served_by)
+        v.served_by = view(msg[outcome_at::served_by]);
     return v;
 }
 }  // namespace
@@ -89,11 +82,11 @@ call_head_frame call_head_frame::clone() const {
 }
 
 frames make_call(const call_head& head, zmq::message_t args) {
-    return with_two(command::call, head.encode(), std::move(args));
+    return build(command::call, head.encode(), std::move(args));
 }
 
 frames make_request(zmq::message_t head, zmq::message_t args) {
-    return with_two(command::request, std::move(head), std::move(args));
+    return build(command::request, std::move(head), std::move(args));
 }
 
 frames make_request(const call_head& head, zmq::message_t args) {
@@ -109,11 +102,11 @@ parsed<call_message> parse_request(std::span<zmq::message_t> msg) {
 }
 
 frames make_reply(const outcome& o, zmq::message_t body) {
-    return with_two(command::reply, o.encode(), std::move(body));
+    return build(command::reply, o.encode(), std::move(body));
 }
 
 frames make_result(const outcome& o, zmq::message_t body) {
-    return with_two(command::result, o.encode(), std::move(body));
+    return build(command::result, o.encode(), std::move(body));
 }
 
 frames make_failed_result(std::uint64_t call_id, errc code, std::string_view text) {
@@ -130,7 +123,17 @@ outcome_view parse_result(std::span<zmq::message_t> msg) {
 
 frames result_from_reply(outcome_view& reply, std::uint64_t call_id) {
     patch_id(*reply.outcome_frame, call_id);
-    return with_two(command::result, std::move(*reply.outcome_frame), std::move(*reply.body));
+    return build(command::result, std::move(*reply.outcome_frame), std::move(*reply.body));
+}
+
+}  // namespace mob::protocol::v1
+
+namespace mob::protocol::v1 {
+
+frames result_from_reply(outcome_view& reply, std::uint64_t call_id, std::string_view server) {
+    patch_id(*reply.outcome_frame, call_id);
+    return build(command::result, std::move(*reply.outcome_frame), std::move(*reply.body),
+                 text_frame(server));
 }
 
 }  // namespace mob::protocol::v1

@@ -64,9 +64,15 @@ envelope check_envelope(std::span<const zmq::message_t> msg, bool from_broker) {
     if (info == nullptr || !sent_toward(info->code, way))
         return fail(errc::bad_frame, fmt::format("unknown command 0x{:02x}", byte));
     env.cmd = info->code;
-    if (msg.size() - 1 != info->body_frames) {
-        return fail(errc::bad_frame, fmt::format("{} with {} body frames, expected {}", info->name,
-                                                 msg.size() - 1, info->body_frames));
+    const auto body = msg.size() - 1;
+    if (body < info->body_frames || body > info->body_frames + info->optional_frames) {
+        return fail(
+            errc::bad_frame,
+            fmt::format("{} with {} body frames, expected {}{}", info->name, body,
+                        info->body_frames,
+                        info->optional_frames > 0
+                            ? fmt::format(" to {}", info->body_frames + info->optional_frames)
+                            : std::string{}));
     }
     return env;
 }

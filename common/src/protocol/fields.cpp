@@ -132,7 +132,7 @@ std::optional<call_head> call_head::parse(std::string_view frame) {
     call_head h;
     h.id = get_le(frame.data(), 8);
     h.options.flags = static_cast<std::uint8_t>(frame[8]);
-    if ((h.options.flags & ~(call_idempotent | call_oneway)) != 0)
+    if ((h.options.flags & ~(call_idempotent | call_oneway | call_report_server)) != 0)
         return std::nullopt;
     h.options.timeout_ms = static_cast<std::uint32_t>(get_le(frame.data() + 9, 4));
     std::size_t at = 13;

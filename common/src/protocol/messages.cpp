@@ -9,45 +9,47 @@
 namespace mob::protocol::v1 {
 
 namespace {
-// Frame positions, the header frame being 0.
-namespace send_at {
-enum : std::size_t { seq = 1, target, topic, type, payload };
+// Frame positions, the header frame being 0 (docs/protocol.md's frame tables).
+enum class at : std::size_t {
+    send_seq = 1,
+    send_target,
+    send_topic,
+    send_type,
+    send_payload,
+    deliver_sender = 1,
+    deliver_seq,
+    deliver_topic,
+    deliver_type,
+    deliver_payload,
+    error_seq = 1,
+    error_body,
+    reject_to = 1,
+    reject_seq,
+    reject_error,
+    invoke_seq = 1,
+    invoke_origin,
+    invoke_callback,
+    invoke_types,
+    invoke_args,
+    invoked_invoker = 1,
+    invoked_seq,
+    invoked_callback,
+    invoked_types,
+    invoked_args,
+    release_origin = 1,
+    release_callback,
+    scale_call = 1,
+    scale_role,
+    scale_delta,
+};
+constexpr std::size_t pos(at a) {
+    return static_cast<std::size_t>(a);
 }
-namespace deliver_at {
-enum : std::size_t { sender = 1, seq, topic, type, payload };
-}
-namespace error_at {
-enum : std::size_t { seq = 1, body };
-}
-namespace reject_at {
-enum : std::size_t { to = 1, seq, error };
-}
-namespace invoke_at {
-enum : std::size_t { seq = 1, origin, callback, types, args };
-}
-namespace invoked_at {
-enum : std::size_t { invoker = 1, seq, callback, types, args };
-}
-namespace release_at {
-enum : std::size_t { origin = 1, callback };
-}
-namespace scale_at {
-enum : std::size_t { call = 1, role, delta };
-}
-constexpr std::size_t body_at = 1;  // HELLO, WELCOME, READY
-
-frames start(command c) {
-    frames f;
-    f.reserve(1 + body_frames(c));
-    f.push_back(header_frame(c));
-    return f;
-}
+constexpr std::size_t body_at = 1;  // HELLO, WELCOME, READY; any message's first body frame
 
 template <typename T>
 frames with_body(command c, const T& value) {
-    auto f = start(c);
-    f.push_back(encode_frame(value));
-    return f;
+    return build(c, encode_frame(value));
 }
 
 template <typename T>
@@ -66,6 +68,10 @@ zmq::message_t shared(const zmq::message_t& m) {
     return c;
 }
 }  // namespace
+
+std::uint64_t leading_body_id(std::span<const zmq::message_t> msg) noexcept {
+    return msg.size() > body_at ? leading_id(view(msg[body_at])).value_or(0) : 0;
+}
 
 zmq::message_t text_frame(std::string_view text) {
     return zmq::message_t{text.data(), text.size()};
@@ -97,67 +103,54 @@ parsed<ready> parse_ready(std::span<const zmq::message_t> msg) {
 }
 
 frames make_signal(command c) {
-    return start(c);
+    return build(c);
 }
 
 frames make_send(std::uint64_t seq, const target& to, std::string_view topic, std::string_view type,
                  zmq::message_t payload) {
-    auto f = start(command::send);
-    f.push_back(seq_frame(seq));
-    f.push_back(text_frame(to.encode()));
-    f.push_back(text_frame(topic));
-    f.push_back(text_frame(type));
-    f.push_back(std::move(payload));
-    return f;
+    return build(command::send, seq_frame(seq), text_frame(to.encode()), text_frame(topic),
+                 text_frame(type), std::move(payload));
 }
 
 std::string_view send_view::topic() const {
-    return view(msg[send_at::topic]);
+    return view(msg[pos(at::send_topic)]);
 }
 std::string_view send_view::type() const {
-    return view(msg[send_at::type]);
+    return view(msg[pos(at::send_type)]);
 }
 
 parsed<send_view> parse_send(std::span<zmq::message_t> msg) {
-    auto seq = parse_seq(view(msg[send_at::seq]));
+    auto seq = parse_seq(view(msg[pos(at::send_seq)]));
     if (!seq)
         return parse_failure{"bad_seq", "SEND: sequence frame is not 8 bytes", 0};
-    auto to = target::parse(view(msg[send_at::target]));
+    auto to = target::parse(view(msg[pos(at::send_target)]));
     if (!to) {
         return parse_failure{
             "bad_target",
-            fmt::format("SEND: malformed target frame '{}'", view(msg[send_at::target])), *seq};
+            fmt::format("SEND: malformed target frame '{}'", view(msg[pos(at::send_target)])),
+            *seq};
     }
     return send_view{*seq, std::move(*to), msg};
 }
 
 frames make_deliver(const zmq::message_t& sender, const send_view& send) {
-    auto f = start(command::deliver);
-    f.push_back(shared(sender));
-    f.push_back(shared(send.msg[send_at::seq]));
-    f.push_back(shared(send.msg[send_at::topic]));
-    f.push_back(shared(send.msg[send_at::type]));
-    f.push_back(shared(send.msg[send_at::payload]));
-    return f;
+    return build(command::deliver, shared(sender), shared(send.msg[pos(at::send_seq)]),
+                 shared(send.msg[pos(at::send_topic)]), shared(send.msg[pos(at::send_type)]),
+                 shared(send.msg[pos(at::send_payload)]));
 }
 
 frames make_deliver(std::string_view sender, std::uint64_t seq, std::string_view topic,
                     std::string_view type, zmq::message_t payload) {
-    auto f = start(command::deliver);
-    f.push_back(text_frame(sender));
-    f.push_back(seq_frame(seq));
-    f.push_back(text_frame(topic));
-    f.push_back(text_frame(type));
-    f.push_back(std::move(payload));
-    return f;
+    return build(command::deliver, text_frame(sender), seq_frame(seq), text_frame(topic),
+                 text_frame(type), std::move(payload));
 }
 
 parsed<deliver_view> parse_deliver(std::span<zmq::message_t> msg) {
-    auto seq = parse_seq(view(msg[deliver_at::seq]));
+    auto seq = parse_seq(view(msg[pos(at::deliver_seq)]));
     if (!seq)
         return parse_failure{"bad_seq", "DELIVER: sequence frame is not 8 bytes", 0};
-    return deliver_view{*seq, view(msg[deliver_at::sender]), view(msg[deliver_at::topic]),
-                        view(msg[deliver_at::type]), &msg[deliver_at::payload]};
+    return deliver_view{*seq, view(msg[pos(at::deliver_sender)]), view(msg[pos(at::deliver_topic)]),
+                        view(msg[pos(at::deliver_type)]), &msg[pos(at::deliver_payload)]};
 }
 
 frames make_error(std::uint64_t seq, const error_body& e) {
@@ -165,17 +158,14 @@ frames make_error(std::uint64_t seq, const error_body& e) {
 }
 
 frames make_error(std::uint64_t seq, zmq::message_t body) {
-    auto f = start(command::error);
-    f.push_back(seq_frame(seq));
-    f.push_back(std::move(body));
-    return f;
+    return build(command::error, seq_frame(seq), std::move(body));
 }
 
 error_view parse_error(std::span<const zmq::message_t> msg) {
     error_view e;
-    e.seq = parse_seq(view(msg[error_at::seq])).value_or(0);
+    e.seq = parse_seq(view(msg[pos(at::error_seq)])).value_or(0);
     try {
-        e.error = decode<error_body>(bytes(msg[error_at::body]));
+        e.error = decode<error_body>(bytes(msg[pos(at::error_body)]));
     } catch (const std::exception& ex) {
         e.error = {errc::bad_frame, std::string{"undecodable ERROR from the broker: "} + ex.what()};
     }
@@ -183,106 +173,80 @@ error_view parse_error(std::span<const zmq::message_t> msg) {
 }
 
 frames make_reject(std::string_view to, std::uint64_t seq, const error_body& e) {
-    auto f = start(command::reject);
-    f.push_back(text_frame(to));
-    f.push_back(seq_frame(seq));
-    f.push_back(encode_frame(e));
-    return f;
+    return build(command::reject, text_frame(to), seq_frame(seq), encode_frame(e));
 }
 
 reject_view parse_reject(std::span<zmq::message_t> msg) {
-    return {view(msg[reject_at::to]), parse_seq(view(msg[reject_at::seq])).value_or(0),
-            &msg[reject_at::error]};
+    return {view(msg[pos(at::reject_to)]), parse_seq(view(msg[pos(at::reject_seq)])).value_or(0),
+            &msg[pos(at::reject_error)]};
 }
 
 frames make_invoke(std::uint64_t seq, std::string_view origin, std::uint64_t callback,
                    std::string_view types, zmq::message_t args) {
-    auto f = start(command::invoke);
-    f.push_back(seq_frame(seq));
-    f.push_back(text_frame(origin));
-    f.push_back(seq_frame(callback));
-    f.push_back(text_frame(types));
-    f.push_back(std::move(args));
-    return f;
+    return build(command::invoke, seq_frame(seq), text_frame(origin), seq_frame(callback),
+                 text_frame(types), std::move(args));
 }
 
 invoke_view parse_invoke(std::span<zmq::message_t> msg) {
-    return {parse_seq(view(msg[invoke_at::seq])).value_or(0), view(msg[invoke_at::origin]), msg};
+    return {parse_seq(view(msg[pos(at::invoke_seq)])).value_or(0),
+            view(msg[pos(at::invoke_origin)]), msg};
 }
 
 frames make_invoked(zmq::message_t invoker, invoke_view& invoke) {
-    auto f = start(command::invoked);
-    f.push_back(std::move(invoker));
-    f.push_back(std::move(invoke.msg[invoke_at::seq]));
-    f.push_back(std::move(invoke.msg[invoke_at::callback]));
-    f.push_back(std::move(invoke.msg[invoke_at::types]));
-    f.push_back(std::move(invoke.msg[invoke_at::args]));
-    return f;
+    return build(command::invoked, std::move(invoker), std::move(invoke.msg[pos(at::invoke_seq)]),
+                 std::move(invoke.msg[pos(at::invoke_callback)]),
+                 std::move(invoke.msg[pos(at::invoke_types)]),
+                 std::move(invoke.msg[pos(at::invoke_args)]));
 }
 
 frames make_invoked(std::string_view invoker, std::uint64_t seq, std::uint64_t callback,
                     std::string_view types, zmq::message_t args) {
-    auto f = start(command::invoked);
-    f.push_back(text_frame(invoker));
-    f.push_back(seq_frame(seq));
-    f.push_back(seq_frame(callback));
-    f.push_back(text_frame(types));
-    f.push_back(std::move(args));
-    return f;
+    return build(command::invoked, text_frame(invoker), seq_frame(seq), seq_frame(callback),
+                 text_frame(types), std::move(args));
 }
 
 invoked_view parse_invoked(std::span<zmq::message_t> msg) {
-    return {view(msg[invoked_at::invoker]), parse_seq(view(msg[invoked_at::seq])).value_or(0),
-            parse_seq(view(msg[invoked_at::callback])), view(msg[invoked_at::types]),
-            &msg[invoked_at::args]};
+    return {view(msg[pos(at::invoked_invoker)]),
+            parse_seq(view(msg[pos(at::invoked_seq)])).value_or(0),
+            parse_seq(view(msg[pos(at::invoked_callback)])), view(msg[pos(at::invoked_types)]),
+            &msg[pos(at::invoked_args)]};
 }
 
 frames make_release(std::string_view origin, std::uint64_t callback) {
-    auto f = start(command::release);
-    f.push_back(text_frame(origin));
-    f.push_back(seq_frame(callback));
-    return f;
+    return build(command::release, text_frame(origin), seq_frame(callback));
 }
 
 release_view parse_release(std::span<zmq::message_t> msg) {
-    return {view(msg[release_at::origin]), msg};
+    return {view(msg[pos(at::release_origin)]), msg};
 }
 
 frames make_released(zmq::message_t holder, release_view& release) {
-    auto f = start(command::released);
-    f.push_back(std::move(holder));
-    f.push_back(std::move(release.msg[release_at::callback]));
-    return f;
+    return build(command::released, std::move(holder),
+                 std::move(release.msg[pos(at::release_callback)]));
 }
 
 frames make_released(std::string_view holder, std::uint64_t callback) {
-    auto f = start(command::released);
-    f.push_back(text_frame(holder));
-    f.push_back(seq_frame(callback));
-    return f;
+    return build(command::released, text_frame(holder), seq_frame(callback));
 }
 
 released_view parse_released(std::span<const zmq::message_t> msg) {
     // Same layout as RELEASE: [holder][callback].
-    return {view(msg[release_at::origin]), parse_seq(view(msg[release_at::callback]))};
+    return {view(msg[pos(at::release_origin)]), parse_seq(view(msg[pos(at::release_callback)]))};
 }
 
 frames make_scale(std::uint64_t call_id, std::string_view role, std::int32_t delta) {
-    auto f = start(command::scale);
-    f.push_back(seq_frame(call_id));
-    f.push_back(text_frame(role));
-    f.push_back(text_frame(encode_delta(delta)));
-    return f;
+    return build(command::scale, seq_frame(call_id), text_frame(role),
+                 text_frame(encode_delta(delta)));
 }
 
 parsed<scale_view> parse_scale(std::span<const zmq::message_t> msg) {
-    auto id = parse_seq(view(msg[scale_at::call]));
-    auto delta = parse_delta(view(msg[scale_at::delta]));
+    auto id = parse_seq(view(msg[pos(at::scale_call)]));
+    auto delta = parse_delta(view(msg[pos(at::scale_delta)]));
     if (!id || !delta) {
         return parse_failure{"bad_scale", "SCALE: malformed call id or delta frame",
                              id.value_or(0)};
     }
-    return scale_view{*id, view(msg[scale_at::role]), *delta};
+    return scale_view{*id, view(msg[pos(at::scale_role)]), *delta};
 }
 
 }  // namespace mob::protocol::v1

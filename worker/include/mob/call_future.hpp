@@ -14,8 +14,10 @@
 
 namespace mob {
 
+/// Nodiscard: a call whose future is dropped still runs, but its result and its error
+/// are lost; cast() is the form that wants none (its errors reach on_error).
 template <typename T>
-class call_future {
+class [[nodiscard]] call_future {
   public:
     explicit call_future(std::shared_ptr<detail::call_state> state) : state_(std::move(state)) {}
 

@@ -4,7 +4,7 @@
 // receiver drops without calling is released at the origin, a callback can carry a
 // timeout, and calling one whose origin is gone is reported to the receiver.
 //
-//     back.call("count_words", text, mob::callback<void(int)>{[](int n) { ... }});
+//     back.cast("count_words", text, mob::callback<void(int)>{[](int n) { ... }});
 //     w.export_fn("count_words", [](std::string text, mob::callback<void(int)> done) {
 //         done(count(text));  // runs in the caller's process
 //     });

@@ -5,14 +5,19 @@
 //     auto back = w.require("back");
 //     int three = back.call<int>("add", 1, 2).value();                    // future
 //     back.call("add", 1, 2, [](mob::result<int> r) { ... });            // callback
-//     back.cast("foo");                                                   // fire and forget
+//     auto seq = back.cast("foo");                                        // fire and forget
 //     back.with({.timeout = 2s, .idempotent = true}).call<int>("add", 1, 2);
+//
+// A mob::method declares a function once for the caller and the export (method.hpp):
+//
+//     int three = back.call(add, 1, 2).value();   // add: a mob::method<int(int, int)>
 #pragma once
 
 #include "mob/call_future.hpp"
 #include "mob/callback.hpp"
-#include "mob/detail/function_traits.hpp"
+#include "mob/detail/call_arguments.hpp"
 #include "mob/detail/rpc_core.hpp"
+#include "mob/method.hpp"
 
 #include <chrono>
 #include <memory>
@@ -34,36 +39,6 @@ struct call_settings {
 };
 
 namespace detail {
-
-// A string literal travels as std::string.
-template <typename T>
-using arg_wire_t = std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
-                                          !std::is_same_v<std::remove_cvref_t<T>, std::string>,
-                                      std::string, std::remove_cvref_t<T>>;
-
-template <typename T>
-struct is_result : std::false_type {};
-template <typename T>
-struct is_result<result<T>> : std::true_type {
-    using value_type = T;
-};
-
-/// Whether F is a handler taking one mob::result<X>.
-template <typename F, typename = void>
-struct result_handler : std::false_type {};
-template <typename F>
-struct result_handler<F, std::void_t<decltype(&std::remove_cvref_t<F>::operator())>> {
-    using args = typename function_traits<std::remove_cvref_t<F>>::args;
-    using first = std::remove_cvref_t<typename first_of<args>::type>;
-    static constexpr bool value = std::tuple_size_v<args> == 1 && is_result<first>::value;
-};
-
-/// Whether the last of A... is a result handler (false for none).
-template <typename... A>
-struct last_is_result_handler : std::false_type {};
-template <typename First, typename... Rest>
-struct last_is_result_handler<First, Rest...>
-    : result_handler<std::tuple_element_t<sizeof...(Rest), std::tuple<First, Rest...>>> {};
 
 /// The engine side of a proxy (defined in the worker library).
 std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
@@ -88,61 +63,97 @@ class proxy {
     /// Calls `method` with `args`; returns a future of R. If the last argument is a
     /// handler taking mob::result<X>, it is called with the result instead (on the
     /// dispatcher thread, or the I/O thread with call_settings::inline_result) and
-    /// nothing is returned.
+    /// nothing is returned. Any other function as an argument does not compile: one
+    /// travels only as a mob::callback.
     template <typename R = void, typename... A>
+    requires detail::call_arguments<A...>
     auto call(std::string_view method, A&&... args) const {
-        if constexpr (detail::last_is_result_handler<A...>::value) {
-            return call_with_handler(method, std::forward_as_tuple(std::forward<A>(args)...),
-                                     std::make_index_sequence<sizeof...(A) - 1>{});
+        if constexpr (detail::last_is_result_handler_v<A...>) {
+            using handler = detail::result_handler<detail::last_of_t<A...>>;
+            using sent =
+                typename detail::leading_wire_tuple<std::make_index_sequence<sizeof...(A) - 1>,
+                                                    A...>::type;
+            call_with_handler<sent, typename handler::value_type>(
+                method, std::forward_as_tuple(std::forward<A>(args)...),
+                std::make_index_sequence<sizeof...(A) - 1>{});
         } else {
-            return call_future<R>{start(method, false, std::forward<A>(args)...)};
+            return call_future<R>{start_as<std::tuple<detail::arg_wire_t<A>...>>(
+                {}, method, false, std::forward<A>(args)...)};
         }
     }
 
     /// Calls `method` and wants no result, like the seed's `back.foo()`; an error (an
-    /// unknown method, a throwing function) still reaches the worker's on_error.
+    /// unknown method, a throwing function) still reaches the worker's on_error, as a
+    /// send_error whose seq is what cast() returned.
     template <typename... A>
-    void cast(std::string_view method, A&&... args) const {
-        start(method, true, std::forward<A>(args)...);
+    requires detail::cast_arguments<A...>
+    auto cast(std::string_view method, A&&... args) const -> std::uint64_t {
+        return start_as<std::tuple<detail::arg_wire_t<A>...>>({}, method, true,
+                                                              std::forward<A>(args)...)
+            ->id;
+    }
+
+    /// Calls a typed method (mob::method): the arguments convert to its declared
+    /// parameters, and the future is of its declared result; a handler of that
+    /// mob::result<R> after the arguments gets it instead. A call that does not fit the
+    /// declaration does not compile.
+    ///
+    ///     int three = back.call(add, 1, 2).value();
+    template <typename R, typename... P, typename... A>
+    requires detail::typed_call_arguments<method<R(P...)>, A...>
+    auto call(const method<R(P...)>& m, A&&... args) const {
+        using M = method<R(P...)>;
+        if constexpr (sizeof...(A) == M::arity) {
+            return call_future<typename M::result_type>{
+                start_as<typename M::args_tuple>({}, m.name(), false, std::forward<A>(args)...)};
+        } else {
+            call_with_handler<typename M::args_tuple, typename M::result_type>(
+                m.name(), std::forward_as_tuple(std::forward<A>(args)...),
+                std::make_index_sequence<M::arity>{});
+        }
+    }
+
+    /// Calls a typed method and wants no result; returns the seq its error would carry.
+    template <typename R, typename... P, typename... A>
+    requires detail::typed_cast_arguments<method<R(P...)>, A...>
+    auto cast(const method<R(P...)>& m, A&&... args) const -> std::uint64_t {
+        return start_as<typename method<R(P...)>::args_tuple>({}, m.name(), true,
+                                                              std::forward<A>(args)...)
+            ->id;
     }
 
   private:
-    template <typename... A>
-    std::shared_ptr<detail::call_state> start(std::string_view method, bool oneway,
-                                              A&&... args) const {
-        return start_with({}, method, oneway, std::forward<A>(args)...);
-    }
-
-    /// `on_io_thread`, if any, is the call's continuation on the I/O thread, in place
-    /// before the CALL leaves (so it never runs on this thread).
-    template <typename... A>
-    std::shared_ptr<detail::call_state> start_with(
+    /// Sends `args` as a `Tuple` (the wire's argument types, whose type name travels
+    /// beside them). `on_io_thread`, if any, is the call's continuation on the I/O
+    /// thread, in place before the CALL leaves (so it never runs on this thread).
+    template <typename Tuple, typename... A>
+    std::shared_ptr<detail::call_state> start_as(
         std::function<void(const detail::raw_result&)> on_io_thread, std::string_view method,
         bool oneway, A&&... args) const {
         detail::check_method_name(method);
-        using tuple = std::tuple<detail::arg_wire_t<A>...>;
         detail::codec_context ctx{link_, {}};  // callbacks among the arguments register here
-        auto bytes = detail::encode_frame_for(ctx, tuple{std::forward<A>(args)...});
-        return detail::start_call(link_, role_, method, settings_, oneway, type_name<tuple>(),
+        auto bytes = detail::encode_frame_for(ctx, Tuple{std::forward<A>(args)...});
+        return detail::start_call(link_, role_, method, settings_, oneway, type_name<Tuple>(),
                                   std::move(bytes), std::move(ctx.registered),
                                   std::move(on_io_thread));
     }
 
-    template <typename Tuple, std::size_t... I>
-    void call_with_handler(std::string_view method, Tuple&& all, std::index_sequence<I...>) const {
-        auto&& handler = std::get<sizeof...(I)>(all);
-        using H = std::remove_cvref_t<decltype(handler)>;
-        using R = typename detail::is_result<typename detail::result_handler<H>::first>::value_type;
+    /// Sends the first I... of `all` as a `Tuple`; the last is the handler of its result<R>.
+    template <typename Tuple, typename R, typename All, std::size_t... I>
+    void call_with_handler(std::string_view method, All&& all, std::index_sequence<I...>) const {
+        auto&& handler = std::get<sizeof...(I)>(std::forward<All>(all));
+        using H = decltype(handler);
         if (settings_.inline_result) {
             std::string what = role_ + "." + std::string{method};
-            start_with(
-                [fn = std::forward<decltype(handler)>(handler), what = std::move(what)](
+            start_as<Tuple>(
+                [fn = std::forward<H>(handler), what = std::move(what)](
                     const detail::raw_result& r) mutable { fn(detail::to_result<R>(r, what)); },
-                method, false, std::get<I>(std::forward<Tuple>(all))...);
+                method, false, std::get<I>(std::forward<All>(all))...);
             return;
         }
-        call_future<R> f{start(method, false, std::get<I>(std::forward<Tuple>(all))...)};
-        f.then(std::forward<decltype(handler)>(handler));
+        call_future<R> f{
+            start_as<Tuple>({}, method, false, std::get<I>(std::forward<All>(all))...)};
+        f.then(std::forward<H>(handler));
     }
 
     std::shared_ptr<detail::core_link> link_;

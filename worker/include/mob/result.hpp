@@ -4,6 +4,7 @@
 
 #include "mob/error.hpp"
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -16,9 +17,30 @@ struct call_error {
     std::string message;
 };
 
-/// A value of type T, or a call_error.
+namespace detail {
+struct result_access;
+
+/// What served_by() says while no worker is known. Not a function's static: its guarded
+/// initialisation makes g++ 12 -O2 warn (maybe-uninitialized) in code using a result.
+inline const std::string unknown_server;
+
+/// Which worker served a call. Shared and immutable, so copying a result copies no
+/// string; null while unknown, which costs nothing.
+class served_by_field {
+  public:
+    /// The id of the worker that served the call, "role/pid@host#nonce"; empty when
+    /// unknown (the call never reached a worker, or the broker did not say).
+    const std::string& served_by() const noexcept { return worker_ ? *worker_ : unknown_server; }
+
+  private:
+    friend struct result_access;
+    std::shared_ptr<const std::string> worker_;
+};
+}  // namespace detail
+
+/// A value of type T, or a call_error; served_by() names the worker that answered.
 template <typename T>
-class result {
+class result : public detail::served_by_field {
   public:
     result(T value) : state_(std::in_place_index<0>, std::move(value)) {}
     result(call_error e) : state_(std::in_place_index<1>, std::move(e)) {}
@@ -51,7 +73,7 @@ class result {
 };
 
 template <>
-class result<void> {
+class result<void> : public detail::served_by_field {
   public:
     result() = default;
     result(call_error e) : error_(std::move(e)), failed_(true) {}
@@ -67,5 +89,14 @@ class result<void> {
     call_error error_;
     bool failed_ = false;
 };
+
+namespace detail {
+/// How the engine (detail::to_result) tells a result who served it.
+struct result_access {
+    static void set_served_by(served_by_field& r, const std::string& worker) {
+        r.worker_ = worker.empty() ? nullptr : std::make_shared<const std::string>(worker);
+    }
+};
+}  // namespace detail
 
 }  // namespace mob

@@ -14,7 +14,9 @@
 #include "mob/codec.hpp"
 #include "mob/crash_report.hpp"
 #include "mob/detail/function_traits.hpp"
+#include "mob/detail/serve_call.hpp"
 #include "mob/message.hpp"
+#include "mob/method.hpp"
 #include "mob/protocol.hpp"
 #include "mob/proxy.hpp"
 #include "mob/reply.hpp"
@@ -177,6 +179,16 @@ class worker {
     ///     w.export_fn("echo", [](std::string s) { return s; }, {.inline_call = true});
     template <typename F>
     void export_fn(std::string name, F fn, export_options options = {});
+    /// Exports `fn` as the typed method `m` (mob::method): its arguments decode as the
+    /// declared parameter types (so a function taking `const std::string&` serves a
+    /// declared std::string), and what it returns converts to the declared result; or it
+    /// takes a mob::reply<R> first, as above. A function that does not fit the declaration
+    /// does not compile.
+    ///
+    ///     inline constexpr mob::method<int(int, int)> add{"add"};
+    ///     w.export_fn(add, [](int a, int b) { return a + b; });
+    template <typename R, typename... P, detail::serves<method<R(P...)>> F>
+    void export_fn(const method<R(P...)>& m, F fn, export_options options = {});
 
     /// A proxy to the functions `role` exports. Works whatever the order of roles:
     /// a call to a role with no worker up yet waits in the broker.
@@ -282,52 +294,29 @@ void worker::export_fn(std::string name, F fn, export_options options) {
         using args_t =
             typename detail::decayed_tuple<typename detail::drop_first<params>::type>::type;
         using R = typename detail::is_reply<first>::value_type;
-        add_export(
-            std::move(name), type_name<args_t>(),
-            [fn = std::move(fn)](const detail::incoming_call& c) mutable {
-                reply<R> r{c.link, c.call_id, c.what};
-                try {
-                    detail::codec_context ctx{c.link, {}};  // callbacks in the arguments
-                    auto args = detail::decode_for<args_t>(c.args, ctx);
-                    std::apply([&](auto&&... a) { fn(r, std::move(a)...); }, std::move(args));
-                } catch (const mob::error& e) {
-                    r.fail(e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception,
-                           c.what + ": " + detail::describe_current_exception());
-                } catch (...) {
-                    r.fail(errc::remote_exception,
-                           c.what + ": " + detail::describe_current_exception());
-                }
-            },
-            options);
+        add_export(std::move(name), type_name<args_t>(),
+                   detail::serve_through_reply<args_t, R>(std::move(fn)), options);
     } else {
         using args_t = typename detail::decayed_tuple<params>::type;
         using R =
             std::remove_cvref_t<typename detail::function_traits<std::remove_cvref_t<F>>::result>;
-        add_export(
-            std::move(name), type_name<args_t>(),
-            [fn = std::move(fn)](const detail::incoming_call& c) mutable {
-                try {
-                    detail::codec_context ctx{c.link, {}};  // callbacks in arguments and result
-                    auto args = detail::decode_for<args_t>(c.args, ctx);
-                    if constexpr (std::is_void_v<R>) {
-                        std::apply(fn, std::move(args));
-                        detail::send_reply(c.link, c.call_id, errc::ok, "void", zmq::message_t{});
-                    } else {
-                        R value = std::apply(fn, std::move(args));
-                        detail::send_reply(c.link, c.call_id, errc::ok, type_name<R>(),
-                                           detail::encode_frame_for(ctx, value));
-                    }
-                } catch (const mob::error& e) {
-                    detail::send_reply(
-                        c.link, c.call_id,
-                        e.code() == errc::bad_type ? errc::bad_type : errc::remote_exception, {},
-                        c.what + ": " + detail::describe_current_exception());
-                } catch (...) {
-                    detail::send_reply(c.link, c.call_id, errc::remote_exception, {},
-                                       c.what + ": " + detail::describe_current_exception());
-                }
-            },
-            options);
+        add_export(std::move(name), type_name<args_t>(),
+                   detail::serve_returning<args_t, R>(std::move(fn)), options);
+    }
+}
+
+template <typename R, typename... P, detail::serves<method<R(P...)>> F>
+void worker::export_fn(const method<R(P...)>& m, F fn, export_options options) {
+    using M = method<R(P...)>;
+    using args_t = typename M::args_tuple;
+    if constexpr (detail::serves_by_returning_v<F, M>) {
+        add_export(std::string{m.name()}, type_name<args_t>(),
+                   detail::serve_returning<args_t, typename M::result_type>(std::move(fn)),
+                   options);
+    } else {
+        add_export(std::string{m.name()}, type_name<args_t>(),
+                   detail::serve_through_reply<args_t, typename M::result_type>(std::move(fn)),
+                   options);
     }
 }
 

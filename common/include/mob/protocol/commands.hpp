@@ -49,6 +49,10 @@ struct command_info {
     std::string_view name;
     std::uint8_t body_frames;  ///< frames after the header frame
     direction dir;
+    /// Frames that may follow the body frames: only a RESULT's [served by], sent when
+    /// the CALL asked for it (call_report_server), so a peer that never asks never
+    /// sees one.
+    std::uint8_t optional_frames = 0;
 };
 
 /// Every v1 command, once (docs/protocol.md "Commands").
@@ -70,7 +74,7 @@ inline constexpr std::array<command_info, 20> commands{{
     {command::stop, "STOP", 0, direction::to_worker},
     {command::hello_again, "HELLO_AGAIN", 0, direction::to_worker},
     {command::request, "REQUEST", 2, direction::to_worker},
-    {command::result, "RESULT", 2, direction::to_worker},
+    {command::result, "RESULT", 2, direction::to_worker, 1},
     {command::invoked, "INVOKED", 5, direction::to_worker},
     {command::released, "RELEASED", 2, direction::to_worker},
 }};

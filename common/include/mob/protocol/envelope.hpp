@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mob::protocol::v1 {
@@ -48,6 +49,16 @@ inline std::span<const std::byte> bytes(const zmq::message_t& m) {
 
 /// The frame that starts every v1 message: "MOB1" and the command byte.
 zmq::message_t header_frame(command c);
+
+/// A whole v1 message: the header frame of `c`, then `parts` (frames, moved in).
+template <typename... Parts>
+frames build(command c, Parts&&... parts) {
+    frames f;
+    f.reserve(1 + sizeof...(Parts));
+    f.push_back(header_frame(c));
+    (f.push_back(std::forward<Parts>(parts)), ...);
+    return f;
+}
 
 /// A whole v1 message: the header frame, then one frame per part (copied). For tests
 /// and hand-made peers; mob's own code uses the builders of messages.hpp.

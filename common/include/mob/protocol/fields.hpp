@@ -20,6 +20,9 @@ namespace mob::protocol::v1 {
 enum call_flags : std::uint8_t {
     call_idempotent = 0x01,  ///< the broker may run it again on another worker if one dies
     call_oneway = 0x02,      ///< the caller wants no result (errors still come back)
+    /// The caller wants to know which worker served the call: the RESULT made of the
+    /// worker's REPLY carries a third frame, that worker's routing id.
+    call_report_server = 0x04,
 };
 
 /// A call's flags and the caller's timeout (0: none).

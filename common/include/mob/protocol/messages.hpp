@@ -49,6 +49,11 @@ class parsed {
     std::variant<T, parse_failure> state_;
 };
 
+/// The id a message from a sender the broker does not know is answered under: the
+/// first 8 bytes of its first body frame (a SEND's or INVOKE's seq, a CALL's or SCALE's
+/// call id), 0 if that frame is shorter or there is none.
+std::uint64_t leading_body_id(std::span<const zmq::message_t> msg) noexcept;
+
 /// A frame holding `text` (copied).
 zmq::message_t text_frame(std::string_view text);
 /// A frame holding the 8-byte little-endian `seq`.
@@ -171,12 +176,18 @@ struct outcome_view {
     std::optional<outcome> result;  ///< id, code and type, if the frame parses
     zmq::message_t* outcome_frame = nullptr;
     zmq::message_t* body = nullptr;
+    /// A RESULT's [served by] frame: the routing id of the worker that served the call,
+    /// empty unless the CALL asked for it (call_report_server).
+    std::string_view served_by;
 };
 outcome_view parse_reply(std::span<zmq::message_t> msg);
 outcome_view parse_result(std::span<zmq::message_t> msg);
 /// The RESULT of a REPLY for the caller's `call_id`: the REPLY's outcome frame with its
 /// id patched in place, and its body, both moved (no byte of either is copied).
 frames result_from_reply(outcome_view& reply, std::uint64_t call_id);
+/// The same, followed by the [served by] frame: `server`, the routing id of the worker
+/// the REPLY came from (for a CALL with call_report_server).
+frames result_from_reply(outcome_view& reply, std::uint64_t call_id, std::string_view server);
 
 // ---- callbacks: INVOKE, INVOKED, RELEASE, RELEASED ----
 

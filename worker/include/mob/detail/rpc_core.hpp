@@ -29,16 +29,17 @@ struct raw_result {
     errc code = errc::ok;
     std::string type;
     zmq::message_t body;
-    std::string served_by;  ///< the worker that served the call, when known
+    /// The id of the worker that served the call; empty when unknown.
+    std::string served_by = {};
 
     /// The body as text: a failure's message.
     std::string text() const { return {static_cast<const char*>(body.data()), body.size()}; }
 };
 
-/// Decodes a raw result as result<T>, checking the type name first (from the frame:
+/// The value or error of a raw result, without who served it (decoded from the frame:
 /// a result may be read more than once).
 template <typename T>
-result<T> to_result(const raw_result& r, std::string_view what) {
+result<T> decode_result(const raw_result& r, std::string_view what) {
     if (r.code != errc::ok)
         return call_error{r.code, r.text()};
     if constexpr (std::is_void_v<T>) {
@@ -56,6 +57,16 @@ result<T> to_result(const raw_result& r, std::string_view what) {
     }
 }
 
+/// Decodes a raw result as result<T>, checking the type name first; the result says
+/// which worker served it, value or error alike.
+template <typename T>
+result<T> to_result(const raw_result& r, std::string_view what) {
+    auto out = decode_result<T>(r, what);
+    if (!r.served_by.empty())
+        result_access::set_served_by(out, r.served_by);
+    return out;
+}
+
 /// The shared state of one call in flight: filled once, by the I/O thread. Its mutex
 /// is this call's alone (the caller waits on it), never the worker's.
 struct call_state {
@@ -66,7 +77,8 @@ struct call_state {
     bool continuation_inline = false;                     ///< ...or where the result comes in
     std::string what;                                     ///< "role.method", for messages
     std::shared_ptr<core_link> link;
-    std::uint64_t id = 0;  ///< the call id its CALL carries
+    /// The call's sequence number: the send_error::seq its failure reports to on_error.
+    std::uint64_t id = 0;
 };
 
 /// The origin side of a callback: what runs when it is invoked (its arguments decoded

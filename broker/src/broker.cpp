@@ -1,0 +1,339 @@
+#include "broker.hpp"
+
+#include "config.hpp"
+#include "mob/codec.hpp"
+#include "mob/identity.hpp"
+#include "mob/log.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mob::detail {
+namespace proto = mob::protocol;
+
+broker::broker(zmq::socket_ref socket, const kingpin_config& config, const role_table& roles,
+               hooks h, clock::time_point now)
+    : config_(config),
+      roles_(roles),
+      hooks_(std::move(h)),
+      host_(local_hostname()),
+      out_(socket),
+      workers_(out_, roles, config, now),
+      messages_(workers_, out_, roles, config),
+      calls_(workers_, out_, roles, config),
+      callbacks_(workers_) {}
+
+void broker::handle_incoming(clock::time_point now) {
+    drained_ = false;
+    for (int i = 0; i < 1024; ++i) {
+        frames f;
+        f.reserve(8);
+        auto got =
+            zmq::recv_multipart(out_.socket(), std::back_inserter(f), zmq::recv_flags::dontwait);
+        if (!got) {
+            drained_ = true;
+            sends_at_drain_ = out_.sends();
+            return;
+        }
+        ++out_.stats().received;
+        busy_ = true;
+        try {
+            handle(f, now);
+        } catch (const std::exception& e) {
+            // A bug or an exotic input must cost one message, never the kingpin.
+            out_.drop(f.empty() ? std::string_view{} : proto::view(f.front()), "internal_error",
+                      e.what());
+        }
+        busy_ = false;
+        settle();
+    }
+}
+
+void broker::handle(frames& f, clock::time_point now) {
+    if (f.empty())
+        return;
+    auto& from_frame = f.front();
+    const auto from_id = proto::view(from_frame);  // no copy on the way of every call
+    const auto msg = std::span{f}.subspan(1);
+    auto env = proto::check_envelope(msg, /*from_broker=*/false);
+    if (!env.ok()) {
+        out_.drop(from_id, to_string(env.code), env.reason);
+        // Answer what can be answered, so the sender is not left guessing.
+        out_.send_error(from_id, env.seq, env.code, env.reason);
+        return;
+    }
+    if (env.cmd == proto::command::hello) {
+        on_hello(from_frame, msg, now);
+        return;
+    }
+    auto* w = workers_.find(from_id);
+    if (w == nullptr) {
+        on_unknown(from_id, env.cmd, msg);
+        return;
+    }
+    w->last_heard = now;
+    switch (env.cmd) {
+        case proto::command::ready:
+            on_ready(*w, msg);
+            return;
+        case proto::command::send:
+            messages_.on_send(*w, from_frame, msg, now);
+            return;
+        case proto::command::reject:
+            messages_.on_reject(msg);
+            return;
+        case proto::command::call:
+            calls_.on_call(*w, msg, now);
+            return;
+        case proto::command::reply:
+            calls_.on_reply(*w, msg);
+            return;
+        case proto::command::invoke:
+            callbacks_.on_invoke(*w, from_frame, msg);
+            return;
+        case proto::command::release:
+            callbacks_.on_release(from_frame, msg);
+            return;
+        case proto::command::scale:
+            on_scale(*w, msg);
+            return;
+        case proto::command::goodbye:
+            workers_.mark_gone(*w, "said goodbye");
+            return;
+        default:  // HEARTBEAT: heard, which is all it says
+            return;
+    }
+}
+
+void broker::on_unknown(std::string_view from, proto::command c,
+                        std::span<const zmq::message_t> msg) {
+    // Not known (the broker restarted, or we forgot it): ask for a new hello, and fail
+    // a SEND or a call explicitly rather than dropping it in silence.
+    constexpr std::string_view text = "the broker does not know this worker: say HELLO first";
+    const auto id = proto::leading_body_id(msg);
+    if (c == proto::command::send || c == proto::command::invoke)
+        out_.send_error(from, id, errc::not_registered, std::string{text});
+    else if (c == proto::command::call || c == proto::command::scale)
+        out_.send_failed_result(from, id, errc::not_registered, text);
+    if (c != proto::command::goodbye) {
+        auto again = proto::make_signal(proto::command::hello_again);
+        out_.send(from, again);
+    }
+}
+
+void broker::on_hello(const zmq::message_t& from_frame, std::span<zmq::message_t> msg,
+                      clock::time_point now) {
+    std::string from{proto::view(from_frame)};
+    auto h = proto::parse_hello(msg);
+    if (!h) {
+        out_.drop(from, h.failure().reason, h.failure().text);
+        out_.send_error(from, 0, errc::bad_frame, h.failure().text);
+        return;
+    }
+    // An empty app joins whatever app this broker serves (a worker given only MOB_ENDPOINT).
+    if (!h->app.empty() && h->app != config_.app) {
+        out_.drop(from, "wrong_app", h->app);
+        out_.send_error(from, 0, errc::wrong_app,
+                        fmt::format("this broker serves app '{}', not '{}'", config_.app, h->app));
+        return;
+    }
+    auto role = roles_.find(h->role);
+    if (!role) {
+        out_.drop(from, "unknown_role", h->role);
+        out_.send_error(from, 0, errc::unknown_role,
+                        fmt::format("app '{}' has no role '{}'", config_.app, h->role));
+        return;
+    }
+    if (auto* old = workers_.find(from))
+        forget(old->handle, "said hello again");
+    const bool local =
+        h->spawned && h->host == host_ && hooks_.is_local_child && hooks_.is_local_child(h->pid);
+    auto& w = workers_.add(std::move(from), *role, *h, local, now);
+    log::debug("hello from {} ({} worker)", w.id, local ? "local" : "external");
+
+    proto::welcome welcome;
+    welcome.app = config_.app;
+    welcome.worker_id = w.id;
+    welcome.heartbeat_ms = static_cast<std::uint32_t>(config_.heartbeat.count());
+    welcome.liveness = config_.liveness;
+    for (const auto& r : roles_.slots())
+        welcome.roles.push_back(r.name());
+    if (local && hooks_.last_error)
+        welcome.last_error = hooks_.last_error(h->pid);
+    auto out = proto::make_welcome(welcome);
+    if (out_.send(w.id, out) != send_result::sent) {
+        workers_.mark_gone(w, "unreachable after hello");
+        return;
+    }
+    // A worker that joins while the kingpin stops is told to stop at once.
+    if (stopping_) {
+        workers_.set_stopping(w);
+        workers_.send_signal(w, proto::command::stop);
+    }
+}
+
+void broker::on_ready(worker_entry& w, std::span<const zmq::message_t> msg) {
+    auto r = proto::parse_ready(msg);
+    if (!r) {
+        workers_.refuse(w, r.failure(), worker_registry::answer::error);
+        return;
+    }
+    w.credit = std::max<std::uint32_t>(r->credit, 1);
+    w.exports = std::move(r->exports);
+    if (w.state != worker_state::connected && w.state != worker_state::ready)
+        return;  // told to stop: a READY does not bring it back
+    calls_.worker_ready(w);
+    if (w.state == worker_state::connected) {
+        workers_.set_ready(w);
+        messages_.add_ready(w);
+        log::debug("{} is ready", w.id);
+        if (hooks_.on_ready)
+            hooks_.on_ready(w);
+    }
+    calls_.refresh_exports(w.role);
+    messages_.drain(w.role);
+    calls_.dispatch_waiting(w.role);
+}
+
+void broker::on_scale(worker_entry& from, std::span<const zmq::message_t> msg) {
+    auto s = proto::parse_scale(msg);
+    if (!s) {
+        workers_.refuse(from, s.failure(), worker_registry::answer::result);
+        return;
+    }
+    const auto id = s->call_id;
+    std::string role{s->role};
+    if (!roles_.find(role)) {
+        workers_.send_failed_result(
+            from, id, errc::unknown_role,
+            fmt::format("scale: app '{}' has no role '{}'", config_.app, role));
+        return;
+    }
+    if (stopping_) {
+        workers_.send_failed_result(from, id, errc::shutting_down,
+                                    fmt::format("scale {}: the kingpin is stopping", role));
+        return;
+    }
+    const auto caller = from.handle;  // the kingpin may stop workers while it scales
+    scale_answer answer;
+    if (hooks_.on_scale) {
+        answer = hooks_.on_scale(role, s->delta);
+    } else {
+        answer.code = errc::unknown_role;
+        answer.text = fmt::format("scale: role '{}' is not run by this broker", role);
+    }
+    auto* to = workers_.find_alive(caller);
+    if (to == nullptr)
+        return;
+    if (answer.code != errc::ok) {
+        workers_.send_failed_result(*to, id, answer.code, answer.text);
+        return;
+    }
+    auto out = proto::make_result(proto::outcome{id, errc::ok, type_name<scale_result>()},
+                                  encode_frame(answer.result));
+    workers_.send(*to, out);
+}
+
+void broker::unroute(worker_entry& w) {
+    workers_.set_stopping(w);
+    messages_.remove(w);
+    calls_.unroute(w);
+    calls_.refresh_exports(w.role);
+}
+
+void broker::forget(worker_handle h, std::string_view why) {
+    auto* w = workers_.find(h);
+    if (w == nullptr)
+        return;
+    calls_.worker_gone(*w);
+    messages_.remove(*w);
+    const auto role = w->role;
+    const auto gone = workers_.erase(h);
+    calls_.refresh_exports(role);
+    calls_.dispatch_waiting(role);  // calls it held may wait again
+    log::debug("forgot {}: {}", gone.id, why);
+    if (hooks_.on_gone)
+        hooks_.on_gone(gone, why);
+}
+
+void broker::settle() {
+    if (busy_)
+        return;
+    busy_ = true;
+    while (workers_.any_gone()) {
+        for (auto h : workers_.take_gone()) {
+            if (const auto* w = workers_.find(h))
+                forget(h, w->gone);
+        }
+    }
+    busy_ = false;
+}
+
+void broker::tick(clock::time_point now) {
+    workers_.tick(now, drained_);
+    calls_.tick(now);
+    messages_.tick(now);
+    settle();
+}
+
+clock::time_point broker::next_deadline() const noexcept {
+    return std::min({workers_.next_deadline(), messages_.next_deadline(), calls_.next_deadline()});
+}
+
+void broker::process_exited(std::int64_t pid, bool clean, clock::time_point now) {
+    workers_.for_each_of_pid(pid, [&](worker_entry& w) {
+        if (!w.local_child)
+            return;
+        if (clean && w.in_flight != 0) {
+            // Its REPLYs and GOODBYE may still be in the pipe: give them a moment.
+            unroute(w);
+            workers_.set_exited(w, now + exit_grace);
+            return;
+        }
+        workers_.mark_gone(w, "process exited");
+    });
+    settle();
+}
+
+void broker::stop_all() {
+    stopping_ = true;
+    messages_.stop();
+    calls_.stop();
+    workers_.for_each([&](worker_entry& w) {
+        workers_.set_stopping(w);  // nothing new goes to it, not even a call run again
+        messages_.remove(w);
+        calls_.unroute(w);
+    });
+    for (role_index r = 0; r < roles_.size(); ++r)
+        calls_.refresh_exports(r);
+    workers_.for_each([&](worker_entry& w) { workers_.send_signal(w, proto::command::stop); });
+    settle();
+}
+
+bool broker::stop_worker(std::int64_t pid) {
+    bool told = false;
+    workers_.for_each_of_pid(pid, [&](worker_entry& w) {
+        if (!w.local_child)
+            return;
+        unroute(w);
+        workers_.send_signal(w, proto::command::stop);
+        told = true;
+    });
+    settle();
+    return told;
+}
+
+void broker::shutdown() {
+    stopping_ = true;
+    calls_.shutdown();
+}
+
+void broker::describe(control::app_status& s, clock::time_point now) const {
+    workers_.describe(s, now);
+    messages_.describe(s);
+    calls_.describe(s);
+    s.dropped = out_.stats().dropped;
+}
+
+}  // namespace mob::detail

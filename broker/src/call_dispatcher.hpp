@@ -1,0 +1,108 @@
+// The broker's half of RPC: a CALL goes to the least-recently-used worker of its role
+// with credit to spare, or waits in the role's bounded FIFO until one is free or the
+// call's deadline passes. Each REQUEST carries a ticket (a number of the broker's in
+// place of the caller's call id) under which the call is held in flight: its REPLY
+// names the ticket, goes on as the caller's RESULT and returns the worker's credit. A
+// worker's death fails its calls to their callers, or runs an idempotent call once
+// more elsewhere. A call's head is read once, when the CALL comes in, and kept.
+#pragma once
+
+#include "broker_types.hpp"
+#include "lru_queue.hpp"
+#include "mob/detail/pending_table.hpp"
+#include "worker_registry.hpp"
+
+#include <cstdint>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mob::detail {
+
+struct kingpin_config;
+
+/// A call the broker holds: waiting for a worker, or in flight at one.
+struct held_call {
+    worker_handle caller = 0;
+    std::uint64_t call_id = 0;       ///< the caller's id (the head carries tickets)
+    protocol::call_head_frame head;  ///< as the CALL brought it; each REQUEST's head
+    zmq::message_t args;             ///< moved into the REQUEST, shared while it may run again
+    std::uint8_t flags = 0;          ///< the head's, read once (asked at every dispatch and REPLY)
+    bool retried = false;
+
+    std::string_view method() const noexcept { return head.method(); }
+    bool has(protocol::call_flags f) const noexcept { return (flags & f) != 0; }
+    /// Whether it may run a second time if the worker serving it dies.
+    bool retryable() const noexcept { return has(protocol::call_idempotent) && !retried; }
+};
+
+class call_dispatcher {
+  public:
+    call_dispatcher(worker_registry& workers, outbox& out, const role_table& roles,
+                    const kingpin_config& config);
+
+    void on_call(worker_entry& from, std::span<zmq::message_t> msg, clock::time_point now);
+    void on_reply(worker_entry& from, std::span<zmq::message_t> msg);
+
+    /// `w` is ready (again): its credit and exports may have changed.
+    void worker_ready(worker_entry& w);
+    /// `w` takes no new call (stopping, exited or gone); its calls in flight stay.
+    void unroute(const worker_entry& w);
+    /// `w` is gone: its calls in flight fail or, idempotent, wait to run again; the
+    /// calls it made that still wait are dropped.
+    void worker_gone(const worker_entry& w);
+    /// What a role's ready workers export changed (one became ready, or left).
+    void refresh_exports(role_index role);
+    /// Hands waiting calls of `role` to its free workers.
+    void dispatch_waiting(role_index role);
+
+    /// Retries what a full pipe held back and fails the waiting calls past their deadline.
+    void tick(clock::time_point now);
+    clock::time_point next_deadline() const noexcept;
+    /// Refuses new calls, and fails the waiting ones (shutting_down).
+    void stop();
+    /// The kingpin exits: fails what still waits and what is in flight.
+    void shutdown();
+
+    std::size_t in_flight() const noexcept { return in_flight_.size(); }
+    /// Each role's waiting calls and counts.
+    void describe(control::app_status& s) const;
+
+  private:
+    struct in_flight_call {
+        worker_handle worker;
+        role_index role;
+        clock::time_point deadline;  ///< the call's, kept should it wait again
+        held_call call;
+    };
+    struct role_calls {
+        lru_queue<worker_handle> free;  ///< ready workers with credit to spare, LRU first
+        /// Calls waiting for a free worker, by a growing id (a FIFO); a call to run again
+        /// takes an id below every other, so it goes first.
+        pending_table<std::uint64_t, held_call> waiting;
+        std::set<std::string, std::less<>> exports;  ///< what the role's ready workers export
+        std::uint64_t routed = 0;
+        std::uint64_t failed = 0;
+    };
+
+    bool dispatch(role_index role, held_call& call, clock::time_point deadline);
+    void fail(role_calls& r, const held_call& call, errc code, std::string_view text);
+    void fail_waiting(std::string_view why);
+
+    worker_registry& workers_;
+    outbox& out_;
+    const role_table& roles_;
+    const kingpin_config& config_;
+    std::vector<role_calls> by_role_;
+    pending_table<std::uint64_t, in_flight_call> in_flight_;  ///< by ticket
+    /// Names each REQUEST, so its REPLY finds the call. It starts at a random number:
+    /// a worker may still answer a REQUEST of a broker that restarted since, and its
+    /// ticket must not name another call of this one.
+    std::uint64_t next_ticket_;
+    std::uint64_t next_back_ = std::uint64_t{1} << 63;         ///< ids of calls queued last
+    std::uint64_t next_front_ = (std::uint64_t{1} << 63) - 1;  ///< ids of calls to run again
+    bool stopping_ = false;
+};
+
+}  // namespace mob::detail

@@ -1,0 +1,134 @@
+// The kingpin's whole state, driven by one poll loop on one thread (kingpin.cpp: the
+// loop, signals and the workers' lives; kingpin_control.cpp: what mobctl and a worker's
+// SCALE ask of it). Private to the broker library.
+#pragma once
+
+#include "broker.hpp"
+#include "config.hpp"
+#include "control_server.hpp"
+#include "event_log.hpp"
+#include "listeners.hpp"
+#include "mob/control.hpp"
+#include "mob/detail/socket_monitor.hpp"
+#include "mob/log.hpp"
+#include "mob/runtime_dir.hpp"
+#include "role_table.hpp"
+#include "supervisor.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace mob::detail {
+
+inline sigset_t kingpin_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+class signal_fd {
+  public:
+    signal_fd() {
+        auto set = kingpin_signals();
+        fd_ = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (fd_ < 0)
+            throw error(fmt::format("signalfd: {}", std::strerror(errno)));
+    }
+    ~signal_fd() { ::close(fd_); }
+    signal_fd(const signal_fd&) = delete;
+    signal_fd& operator=(const signal_fd&) = delete;
+    int fd() const { return fd_; }
+    /// The next pending signal, or 0.
+    int next() {
+        signalfd_siginfo info{};
+        auto n = ::read(fd_, &info, sizeof info);
+        return n == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;
+    }
+
+  private:
+    int fd_ = -1;
+};
+
+/// The kingpin's whole state, driven by one poll loop on one thread.
+class kingpin {
+  public:
+    explicit kingpin(const kingpin_config& config)
+        : config_(config),
+          dir_(config.runtime_root, config.app),
+          endpoint_(dir_.ipc_endpoint("broker.sock")),
+          socket_(context_, zmq::socket_type::router),
+          monitor_(context_, socket_, "broker"),
+          control_(context_, dir_.ipc_endpoint(control::socket_name)),
+          listeners_(config.roles),
+          roles_(config.roles),
+          workers_(config, roles_, endpoint_),
+          broker_(socket_, config, roles_, make_hooks(), clock::now()) {
+        socket_.set(zmq::sockopt::router_mandatory, true);
+        socket_.set(zmq::sockopt::linger, 0);
+        socket_.set(zmq::sockopt::sndhwm, 100000);
+        socket_.set(zmq::sockopt::rcvhwm, 100000);
+        try {
+            socket_.bind(endpoint_);
+        } catch (const zmq::error_t& e) {
+            throw error(fmt::format("cannot bind {}: {}", endpoint_, e.what()));
+        }
+        log::info("kingpin of '{}' on {}", config.app, endpoint_);
+        workers_.share_listeners(listeners_);
+        if (!config.tcp_endpoint.empty())
+            bind_tcp(config.tcp_endpoint);
+    }
+
+    int run();
+
+  private:
+    void bind_tcp(const std::string& endpoint);
+    broker::hooks make_hooks();
+    void on_signal(int sig);
+    void on_child_exit(const supervisor::child& c, int status,
+                       const supervisor::restart_plan& plan);
+    void check_full();
+    /// Runs an app observer; whatever it throws is logged, never let through.
+    template <typename F>
+    void observe(std::string_view which, F&& call);
+    void begin_stop(std::string_view why);
+    void retire(pid_t pid, std::string_view why);
+    /// Sets `role`'s count (within its bounds) and retires what is now too many.
+    void apply_scale(const std::string& role, std::uint32_t count, std::string_view who);
+    scale_answer scale_by(const std::string& role, std::int32_t delta);
+    bool reload(std::string_view why, std::string* refusal = nullptr);
+    void tick(clock::time_point now);
+    control_server::answer on_control(std::string_view verb, std::string_view json);
+    control::app_status status() const;
+
+    const kingpin_config& config_;
+    runtime_dir dir_;
+    std::string endpoint_;
+    std::string tcp_endpoint_;  ///< as bound (port 0 resolved), "" if none
+    signal_fd signals_;
+    zmq::context_t context_{1};
+    zmq::socket_t socket_;
+    event_log events_;
+    socket_monitor monitor_;
+    control_server control_;
+    listener_set listeners_;  ///< bound once, open for the kingpin's whole life
+    role_table roles_;        ///< each role's bounds and target, for the supervisor and the broker
+    supervisor workers_;
+    broker broker_;
+    clock::time_point started_ = clock::now();
+    bool stopping_ = false;
+    bool full_ = false;
+    clock::time_point stop_deadline_ = clock::time_point::max();
+};
+
+}  // namespace mob::detail
