@@ -2,9 +2,10 @@
 // I/O thread never waits on application code and handlers never race each other.
 #pragma once
 
+#include "unique_task.hpp"
+
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -17,7 +18,7 @@ class dispatcher {
     dispatcher(const dispatcher&) = delete;
     dispatcher& operator=(const dispatcher&) = delete;
 
-    void post(std::function<void()> task) {
+    void post(unique_task task) {
         {
             std::lock_guard lock{mutex_};
             if (stopped_)
@@ -57,7 +58,7 @@ class dispatcher {
 
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<std::function<void()>> tasks_;
+    std::deque<unique_task> tasks_;
     bool stopped_ = false;
     std::thread thread_;  // last: starts after the members it uses exist
 };

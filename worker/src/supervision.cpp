@@ -1,7 +1,7 @@
 // The worker's share of supervision: asking the kingpin to scale a role (SCALE,
-// answered with RESULT like a call, so it shares the pending-call table and its
-// timeouts), and the shutdown hook.
-#include "mob/codec.hpp"
+// answered with RESULT like a call, so it shares the call table and its timeouts), and
+// the shutdown hook.
+#include "link_ops.hpp"
 #include "mob/log.hpp"
 #include "worker_core.hpp"
 
@@ -11,13 +11,13 @@ namespace mob::detail {
 namespace proto = mob::protocol;
 
 std::shared_ptr<call_state> worker_core::start_scale(const std::string& role, std::int32_t delta) {
-    auto id = next_seq_.fetch_add(1);
-    auto state = std::make_shared<call_state>();
-    state->what = fmt::format("scale {}{:+}", role, delta);
-    state->link = link_;
-    auto f = proto::make_message(proto::command::scale,
-                                 {proto::encode_seq(id), role, proto::encode_delta(delta)});
-    send_tracked(id, std::move(f), {state, clock::now() + options_.call_timeout, {}});
+    auto id = link_->next_seq.fetch_add(1);
+    auto state = new_call_state(link_, id, fmt::format("scale {}{:+}", role, delta));
+    push_call(*link_, outgoing_call{id,
+                                    proto::make_scale(id, role, delta),
+                                    state,
+                                    clock::now() + options_.call_timeout,
+                                    {}});
     return state;
 }
 

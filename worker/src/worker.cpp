@@ -97,8 +97,8 @@ std::uint64_t worker::send_raw(protocol::target to, std::string_view topic, std:
     return core_->send(to, topic, type, std::move(payload));
 }
 
-void worker::on_raw(std::string topic, std::string type, raw_handler handler) {
-    core_->on_raw(std::move(topic), std::move(type), std::move(handler));
+void worker::on_raw(std::string topic, std::string type, raw_handler handler, bool with_payload) {
+    core_->on_raw(std::move(topic), std::move(type), std::move(handler), with_payload);
 }
 void worker::on_message(std::function<void(const message&)> handler) {
     core_->on_message(std::move(handler));

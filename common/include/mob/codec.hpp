@@ -31,6 +31,7 @@
 #include <streambuf>
 #include <string>
 #include <typeinfo>
+#include <utility>
 
 namespace mob {
 
@@ -112,17 +113,28 @@ void encode_into(std::string& out, const T&... values) {
     ar(values...);
 }
 
+namespace detail {
+/// The frame that `write(std::ostream&)` fills (through an archive of its choice: the
+/// worker's carries a context for the callbacks among the values).
+template <typename Write>
+zmq::message_t encode_frame_by(Write&& write) {
+    frame_streambuf buf;
+    {
+        std::ostream os{&buf};
+        write(os);
+    }
+    return buf.take();
+}
+}  // namespace detail
+
 /// Encodes `values` into a frame of their own (no copy of the encoding: see
 /// frame_streambuf), as the builders of mob/protocol/messages.hpp take it.
 template <typename... T>
 zmq::message_t encode_frame(const T&... values) {
-    detail::frame_streambuf buf;
-    {
-        std::ostream os{&buf};
+    return detail::encode_frame_by([&](std::ostream& os) {
         cereal::PortableBinaryOutputArchive ar{os};
         ar(values...);
-    }
-    return buf.take();
+    });
 }
 
 /// Encodes `value` with cereal's portable binary archive.
@@ -133,15 +145,28 @@ std::string encode(const T& value) {
     return out;
 }
 
+namespace detail {
+template <typename T, typename Archive, typename... Extra>
+T decode_with(std::span<const std::byte> bytes, Extra&&... extra);
+}  // namespace detail
+
 /// Decodes bytes as T; throws mob::error(errc::bad_type) if they do not decode or
 /// if bytes are left over. A length prefix larger than the rest of the payload is
 /// refused before anything is allocated for it.
 template <typename T>
 T decode(std::span<const std::byte> bytes) {
+    return detail::decode_with<T, detail::safe_input_archive>(bytes);
+}
+
+namespace detail {
+/// decode(), through an Archive (a safe_input_archive, or one derived from it) made of
+/// `bytes` and `extra`.
+template <typename T, typename Archive, typename... Extra>
+T decode_with(std::span<const std::byte> bytes, Extra&&... extra) {
     T value{};
     std::size_t left_over = 0;
     try {
-        detail::safe_input_archive ar{bytes};
+        Archive ar{bytes, std::forward<Extra>(extra)...};
         ar(value);
         left_over = ar.remaining();
     } catch (const std::exception& e) {
@@ -155,6 +180,7 @@ T decode(std::span<const std::byte> bytes) {
     }
     return value;
 }
+}  // namespace detail
 
 /// Decodes a frame as T, reading its bytes where they are.
 template <typename T>

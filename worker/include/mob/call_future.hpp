@@ -66,10 +66,12 @@ class [[nodiscard]] call_future {
             fn(detail::to_result<T>(r, what));
         };
         if (state_->result) {
-            auto r = *state_->result;
+            // The result stays where it is (its body is a frame, not copied): the task
+            // holds the state, whose result is never written again.
             lock.unlock();
-            detail::post_to_dispatcher(state_->link,
-                                       [run = std::move(run), r]() mutable { run(r); });
+            detail::post_to_dispatcher(
+                state_->link,
+                [run = std::move(run), state = state_]() mutable { run(*state->result); });
             return;
         }
         state_->continuation = std::move(run);

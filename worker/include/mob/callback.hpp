@@ -40,8 +40,10 @@ class callback<void(Args...)> {
         : local_(std::make_shared<detail::callback_local>()) {
         local_->types = type_name<args_tuple>();
         local_->timeout = timeout;
-        local_->run = [f = std::move(fn)](std::span<const std::byte> bytes) mutable {
-            std::apply(f, decode<args_tuple>(bytes));
+        local_->run = [f = std::move(fn)](std::span<const std::byte> bytes,
+                                          const std::shared_ptr<detail::core_link>& link) mutable {
+            detail::codec_context ctx{link, {}};  // callbacks among the arguments call back there
+            std::apply(f, detail::decode_for<args_tuple>(bytes, ctx));
         };
     }
 
@@ -53,7 +55,7 @@ class callback<void(Args...)> {
     void operator()(const Args&... args) const {
         if (local_) {
             auto bytes = encode(args_tuple{args...});
-            local_->run(std::as_bytes(std::span{bytes.data(), bytes.size()}));
+            local_->run(std::as_bytes(std::span{bytes.data(), bytes.size()}), nullptr);
             return;
         }
         if (!remote_)
@@ -65,10 +67,16 @@ class callback<void(Args...)> {
     void save(Archive& ar) const {
         if (!local_)
             throw mob::error("only a callback made in this process can travel");
-        const auto& link = detail::codec_link();
-        if (!link)
-            throw mob::error("a mob::callback travels only as an argument of a call");
-        auto ref = detail::register_callback(link, local_);
+        // The archive says which worker sends it (proxy, reply, export and callback
+        // arguments encode with their worker's context; a plain encode() has none).
+        auto* ctx = detail::context_of(ar);
+        if (ctx == nullptr || !ctx->link) {
+            throw mob::error(
+                "a mob::callback travels only as an argument of a call, a reply or a callback "
+                "(encoded with its worker's context, not by a plain mob::encode)");
+        }
+        auto ref = detail::register_callback(ctx->link, local_);
+        ctx->registered.push_back(ref.id);
         ar(ref.origin, ref.id, static_cast<std::uint32_t>(local_->timeout.count()), local_->types);
     }
 
@@ -77,7 +85,8 @@ class callback<void(Args...)> {
         auto r = std::make_shared<remote>();
         std::uint32_t timeout_ms = 0;
         ar(r->ref.origin, r->ref.id, timeout_ms, r->types);
-        r->link = detail::codec_link();
+        if (auto* ctx = detail::context_of(ar))
+            r->link = ctx->link;  // else it cannot call home: invoking it says so
         if (timeout_ms > 0) {
             r->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{timeout_ms};
         }
@@ -89,9 +98,9 @@ class callback<void(Args...)> {
     }
 
   private:
-    std::string encode_args(const Args&... args) const {
-        detail::codec_scope scope{remote_->link};  // callbacks may carry callbacks
-        return encode(args_tuple{args...});
+    zmq::message_t encode_args(const Args&... args) const {
+        detail::codec_context ctx{remote_->link, {}};  // callbacks may carry callbacks
+        return detail::encode_frame_for(ctx, args_tuple{args...});
     }
 
     /// The receiver side: a stub that calls home once, and releases the origin's
@@ -104,7 +113,7 @@ class callback<void(Args...)> {
             std::chrono::steady_clock::time_point::max();
         mutable std::atomic<bool> used{false};
 
-        void invoke(std::string args) const {
+        void invoke(zmq::message_t args) const {
             if (used.exchange(true)) {
                 throw mob::error("callback from " + ref.origin + " was already called",
                                  errc::callback_used);

@@ -44,7 +44,7 @@ namespace detail {
 std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
                                        const std::string& role, std::string_view method,
                                        const call_settings& settings, bool oneway,
-                                       std::string_view types, std::string args,
+                                       std::string_view types, zmq::message_t args,
                                        std::vector<std::uint64_t> callbacks,
                                        std::function<void(const raw_result&)> on_io_thread = {});
 
@@ -131,15 +131,11 @@ class proxy {
         std::function<void(const detail::raw_result&)> on_io_thread, std::string_view method,
         bool oneway, A&&... args) const {
         detail::check_method_name(method);
-        std::string bytes;
-        std::vector<std::uint64_t> callbacks;
-        {
-            detail::codec_scope scope{link_};  // callbacks among the arguments register here
-            bytes = encode(Tuple{std::forward<A>(args)...});
-            callbacks = std::move(scope.registered);
-        }
+        detail::codec_context ctx{link_, {}};  // callbacks among the arguments register here
+        auto bytes = detail::encode_frame_for(ctx, Tuple{std::forward<A>(args)...});
         return detail::start_call(link_, role_, method, settings_, oneway, type_name<Tuple>(),
-                                  std::move(bytes), std::move(callbacks), std::move(on_io_thread));
+                                  std::move(bytes), std::move(ctx.registered),
+                                  std::move(on_io_thread));
     }
 
     /// Sends the first I... of `all` as a `Tuple`; the last is the handler of its result<R>.

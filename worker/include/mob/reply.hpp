@@ -29,24 +29,20 @@ class reply {
     void send(const U& value) const {
         if (!state_->claim())
             return;
-        std::string body;
-        {
-            detail::codec_scope scope{state_->link};
-            body = encode(value);
-        }
+        detail::codec_context ctx{state_->link, {}};  // callbacks in the value register there
         detail::send_reply(state_->link, state_->call_id, errc::ok, type_name<U>(),
-                           std::move(body));
+                           detail::encode_frame_for(ctx, value));
     }
     template <typename U = T, typename = std::enable_if_t<std::is_void_v<U>>>
     void send() const {
         if (state_->claim()) {
-            detail::send_reply(state_->link, state_->call_id, errc::ok, "void", {});
+            detail::send_reply(state_->link, state_->call_id, errc::ok, "void", zmq::message_t{});
         }
     }
     /// Answers with an error.
     void fail(errc code, std::string message) const {
         if (state_->claim()) {
-            detail::send_reply(state_->link, state_->call_id, code, {}, std::move(message));
+            detail::send_reply(state_->link, state_->call_id, code, {}, std::string_view{message});
         }
     }
     bool answered() const noexcept { return state_->done.load(); }
@@ -57,8 +53,9 @@ class reply {
             : link(std::move(l)), call_id(id), what(std::move(w)) {}
         ~state() {
             if (claim()) {
-                detail::send_reply(link, call_id, errc::handler_failed, {},
-                                   what + ": the handler dropped its reply unanswered");
+                detail::send_reply(
+                    link, call_id, errc::handler_failed, {},
+                    std::string_view{what + ": the handler dropped its reply unanswered"});
             }
         }
         bool claim() { return !done.exchange(true); }

@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -153,7 +154,13 @@ class worker {
     /// payload is not a T goes back to its sender as errc::bad_type.
     template <typename T>
     void on(std::string topic, std::function<void(const T&)> handler) {
-        on<T>(std::move(topic), [h = std::move(handler)](const T& v, const message&) { h(v); });
+        // Decoded from the frame it came in: message::payload is not even filled.
+        on_raw(
+            std::move(topic), type_name<T>(),
+            [h = std::move(handler)](const message&, std::span<const std::byte> payload) {
+                h(decode<T>(payload));
+            },
+            /*with_payload=*/false);
     }
     template <typename T>
     void on(std::string topic, std::function<void(const T&, const message&)> handler);
@@ -249,8 +256,10 @@ class worker {
 
   private:
     friend int serve(worker_options options, const std::function<void(worker&)>& entry);
-    using raw_handler = std::function<void(const message&)>;
-    void on_raw(std::string topic, std::string type, raw_handler handler);
+    /// A typed handler: the message, and its payload in the frame it came in (the value
+    /// decodes from there); message::payload is filled only `with_payload`.
+    using raw_handler = std::function<void(const message&, std::span<const std::byte> payload)>;
+    void on_raw(std::string topic, std::string type, raw_handler handler, bool with_payload);
     void add_export(std::string name, std::string types,
                     std::function<void(const detail::incoming_call&)> fn,
                     export_options options = {});
@@ -269,8 +278,12 @@ std::uint64_t recipients::send(std::string_view topic, const T& value) const {
 
 template <typename T>
 void worker::on(std::string topic, std::function<void(const T&, const message&)> handler) {
-    on_raw(std::move(topic), type_name<T>(),
-           [h = std::move(handler)](const message& m) { h(m.as<T>(), m); });
+    on_raw(
+        std::move(topic), type_name<T>(),
+        [h = std::move(handler)](const message& m, std::span<const std::byte> payload) {
+            h(decode<T>(payload), m);
+        },
+        /*with_payload=*/true);
 }
 
 template <typename F>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mob/codec.hpp"
+#include "mob/detail/codec_context.hpp"
 #include "mob/result.hpp"
 
 #include <chrono>
@@ -16,26 +17,31 @@
 #include <string>
 #include <vector>
 
+#include <zmq.hpp>
+
 namespace mob::detail {
 
-class worker_core;
+struct core_link;  // the engine's handle (worker/src/core_link.hpp)
 
 /// A result as it came off the wire: code, the type name of the body, and the body
-/// (the encoded value on success, the message on failure).
+/// (the encoded value on success, the message on failure), in the frame it came in.
 struct raw_result {
     errc code = errc::ok;
     std::string type;
-    std::string body;
-    /// The id of the worker that served the call; empty when unknown. (`= {}`: the
-    /// engine's three-field initializers stay free of missing-initializer warnings.)
+    zmq::message_t body;
+    /// The id of the worker that served the call; empty when unknown.
     std::string served_by = {};
+
+    /// The body as text: a failure's message.
+    std::string text() const { return {static_cast<const char*>(body.data()), body.size()}; }
 };
 
-/// The value or error of a raw result, without who served it.
+/// The value or error of a raw result, without who served it (decoded from the frame:
+/// a result may be read more than once).
 template <typename T>
 result<T> decode_result(const raw_result& r, std::string_view what) {
     if (r.code != errc::ok)
-        return call_error{r.code, r.body};
+        return call_error{r.code, r.text()};
     if constexpr (std::is_void_v<T>) {
         return {};
     } else {
@@ -61,7 +67,8 @@ result<T> to_result(const raw_result& r, std::string_view what) {
     return out;
 }
 
-/// The shared state of one call in flight: filled once, by the I/O thread.
+/// The shared state of one call in flight: filled once, by the I/O thread. Its mutex
+/// is this call's alone (the caller waits on it), never the worker's.
 struct call_state {
     std::mutex mutex;
     std::condition_variable cv;
@@ -69,42 +76,18 @@ struct call_state {
     std::function<void(const raw_result&)> continuation;  ///< runs on the dispatcher...
     bool continuation_inline = false;                     ///< ...or where the result comes in
     std::string what;                                     ///< "role.method", for messages
-    std::shared_ptr<struct core_link> link;
+    std::shared_ptr<core_link> link;
     /// The call's sequence number: the send_error::seq its failure reports to on_error.
     std::uint64_t id = 0;
 };
 
-/// A handle on a worker engine that may outlive it: a callback or reply kept by the
-/// application after its worker is gone finds `core == nullptr`, not a dangling pointer.
-struct core_link {
-    std::mutex mutex;
-    worker_core* core = nullptr;
-};
-
-/// The worker whose callbacks are being encoded or decoded on this thread (or null).
-const std::shared_ptr<core_link>& codec_link();
-
-/// Sets codec_link() for the current scope, and collects the ids of the callbacks
-/// registered while it lasts (so a call that fails can release them).
-class codec_scope {
-  public:
-    explicit codec_scope(std::shared_ptr<core_link> link);
-    ~codec_scope();
-    codec_scope(const codec_scope&) = delete;
-    codec_scope& operator=(const codec_scope&) = delete;
-
-    std::vector<std::uint64_t> registered;
-
-  private:
-    std::shared_ptr<core_link> previous_;
-    codec_scope* outer_;
-};
-
-/// The origin side of a callback: what runs when it is invoked.
+/// The origin side of a callback: what runs when it is invoked (its arguments decoded
+/// for the worker behind `link`, so callbacks among them can call back there).
 struct callback_local {
-    std::string types;                                         ///< type name of its argument tuple
-    std::function<void(std::span<const std::byte> args)> run;  ///< decodes and calls
-    std::chrono::milliseconds timeout{0};                      ///< 0: none
+    std::string types;  ///< type name of its argument tuple
+    std::function<void(std::span<const std::byte> args, const std::shared_ptr<core_link>& link)>
+        run;                               ///< decodes and calls
+    std::chrono::milliseconds timeout{0};  ///< 0: none
 };
 
 /// Engine entry points used by the templates (defined in the worker library). Each
@@ -116,11 +99,14 @@ struct callback_ref {
 callback_ref register_callback(const std::shared_ptr<core_link>& link,
                                std::shared_ptr<callback_local> cb);
 std::uint64_t invoke_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref,
-                              std::string_view types, std::string args);
+                              std::string_view types, zmq::message_t args);
 void release_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref) noexcept;
-/// Answers the REQUEST whose ticket is `call_id`.
+/// Answers the REQUEST whose ticket is `call_id` with `body` (the encoded value; for a
+/// failure, its message).
 void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, errc code,
-                std::string_view type, std::string body) noexcept;
+                std::string_view type, zmq::message_t body) noexcept;
+void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, errc code,
+                std::string_view type, std::string_view text) noexcept;
 void post_to_dispatcher(const std::shared_ptr<core_link>& link, std::function<void()> task);
 /// Throws mob::error (unknown_method) for a name the wire cannot carry (over 255 bytes),
 /// before anything of the call (its callbacks) is made.

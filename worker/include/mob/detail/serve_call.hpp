@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mob/codec.hpp"
+#include "mob/detail/codec_context.hpp"
 #include "mob/detail/rpc_core.hpp"
 #include "mob/reply.hpp"
 
@@ -27,18 +28,15 @@ template <typename Args, typename R, typename F>
 std::function<void(const incoming_call&)> serve_returning(F fn) {
     return [fn = std::move(fn)](const incoming_call& c) mutable {
         try {
-            auto args = decode<Args>(c.args);
+            codec_context ctx{c.link, {}};  // callbacks in the arguments and the result
+            auto args = decode_for<Args>(c.args, ctx);
             if constexpr (std::is_void_v<R>) {
                 std::apply(fn, std::move(args));
-                send_reply(c.link, c.call_id, errc::ok, "void", {});
+                send_reply(c.link, c.call_id, errc::ok, "void", zmq::message_t{});
             } else {
                 R value = std::apply(fn, std::move(args));
-                std::string body;
-                {
-                    codec_scope scope{c.link};
-                    body = encode(value);
-                }
-                send_reply(c.link, c.call_id, errc::ok, type_name<R>(), std::move(body));
+                send_reply(c.link, c.call_id, errc::ok, type_name<R>(),
+                           encode_frame_for(ctx, value));
             }
         } catch (const mob::error& e) {
             send_reply(c.link, c.call_id, code_of_thrown(e), {},
@@ -56,7 +54,8 @@ std::function<void(const incoming_call&)> serve_through_reply(F fn) {
     return [fn = std::move(fn)](const incoming_call& c) mutable {
         reply<R> r{c.link, c.call_id, c.what};
         try {
-            auto args = decode<Args>(c.args);
+            codec_context ctx{c.link, {}};  // callbacks in the arguments
+            auto args = decode_for<Args>(c.args, ctx);
             std::apply([&](auto&&... a) { fn(r, std::move(a)...); }, std::move(args));
         } catch (const mob::error& e) {
             r.fail(code_of_thrown(e), c.what + ": " + describe_current_exception());

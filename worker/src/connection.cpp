@@ -1,0 +1,235 @@
+#include "connection.hpp"
+
+#include "mob/log.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+#include <iterator>
+
+namespace mob::detail {
+namespace proto = mob::protocol;
+
+connection::connection(zmq::context_t& context, const worker_options& options,
+                       const std::string& id, proto::hello hello, clock_fn now)
+    : options_(options),
+      now_(std::move(now)),
+      hello_(std::move(hello)),
+      socket_(context, zmq::socket_type::dealer),
+      heartbeat_(options.heartbeat),
+      liveness_(options.liveness) {
+    socket_.set(zmq::sockopt::routing_id, id);
+    socket_.set(zmq::sockopt::linger, 1000);
+    socket_.set(zmq::sockopt::sndhwm, 100000);
+    socket_.set(zmq::sockopt::rcvhwm, 100000);
+    // ZeroMQ retries a lost connection after reconnect_ivl, doubling up to the maximum.
+    socket_.set(zmq::sockopt::reconnect_ivl, static_cast<int>(options.reconnect.count()));
+    socket_.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(options.reconnect_max.count()));
+    if (options.endpoint.rfind("tcp://", 0) == 0) {
+        // A TCP broker can vanish without closing the connection (host down, network cut):
+        // ZeroMQ's own pings close such a connection, so it reconnects like any other.
+        auto ivl = static_cast<int>(options.heartbeat.count());
+        socket_.set(zmq::sockopt::heartbeat_ivl, ivl);
+        socket_.set(zmq::sockopt::heartbeat_timeout, ivl * static_cast<int>(options.liveness));
+    }
+    if (options.monitor)
+        monitor_.emplace(context, socket_, "worker");
+    socket_.connect(options.endpoint);
+    last_heard_ = last_sent_ = hello_sent_ = now_();
+}
+
+void connection::close() {
+    monitor_.reset();  // stopped before its socket closes
+    socket_.close();
+}
+
+// ---- sending --------------------------------------------------------------------
+
+bool connection::send_now(frames& f) {
+    for (auto it = f.begin(); it != f.end(); ++it) {
+        auto flags = zmq::send_flags::dontwait;
+        if (std::next(it) != f.end())
+            flags = flags | zmq::send_flags::sndmore;
+        if (!socket_.send(*it, flags))
+            return false;  // only the first frame can would-block
+    }
+    ++sends_;  // timed like what is heard (note_activity): no clock read per message
+    return true;
+}
+
+void connection::send(frames f, std::uint64_t call_id) {
+    if (backlog_.empty() && send_now(f))
+        return;
+    backlog_.push_back({std::move(f), call_id});
+}
+
+void connection::send_signal(proto::command c) {
+    auto f = proto::make_signal(c);
+    if (c != proto::command::heartbeat) {
+        send(std::move(f));
+    } else if (backlog_.empty()) {
+        send_now(f);  // a heartbeat that cannot go now is not worth keeping
+    }
+}
+
+bool connection::flush() {
+    while (!backlog_.empty()) {
+        if (!send_now(backlog_.front().f))
+            return false;
+        backlog_.pop_front();
+    }
+    return true;
+}
+
+std::set<std::uint64_t> connection::unsent_calls() const {
+    std::set<std::uint64_t> ids;
+    for (const auto& w : backlog_) {
+        if (w.call_id != 0)
+            ids.insert(w.call_id);
+    }
+    return ids;
+}
+
+// ---- receiving ------------------------------------------------------------------
+
+bool connection::receive(frames& f) {
+    f.clear();
+    if (!zmq::recv_multipart(socket_, std::back_inserter(f), zmq::recv_flags::dontwait)) {
+        sends_at_drain_ = sends_;
+        return false;
+    }
+    heard_ = true;  // timed by note_activity: no clock read per message
+    return true;
+}
+
+void connection::note_activity(time_point now) noexcept {
+    if (heard_) {
+        last_heard_ = now;
+        heard_ = false;
+    }
+    if (sends_ != sends_timed_) {
+        last_sent_ = now;
+        sends_timed_ = sends_;
+    }
+}
+
+void connection::wait(std::chrono::milliseconds wait, int wake_fd) {
+    // A ZeroMQ socket's descriptor only says that something changed since the socket
+    // last looked at its commands (edge-triggered). The loop sleeps only after a read
+    // that found nothing, which looked; a send since may have taken in new messages
+    // on its way, and a wait to send needs the socket's word: then ask once more. One
+    // poll(2) of the descriptors, not zmq_poll(), which asks each socket for its events
+    // before and after sleeping (two system calls each; a worker sleeps once per call).
+    if (sends_ != sends_at_drain_ || !backlog_.empty()) {
+        auto events = socket_.get(zmq::sockopt::events);
+        if ((events & ZMQ_POLLIN) != 0 || (!backlog_.empty() && (events & ZMQ_POLLOUT) != 0))
+            return;
+    }
+    pollfd fds[] = {
+        {socket_.get(zmq::sockopt::fd), POLLIN, 0},
+        {wake_fd, POLLIN, 0},
+        {monitor_ ? monitor_->pair().get(zmq::sockopt::fd) : -1, POLLIN, 0},
+    };
+    ::poll(fds, monitor_ ? 3 : 2, static_cast<int>(wait.count()));
+    if ((fds[1].revents & POLLIN) != 0) {
+        std::uint64_t n = 0;
+        [[maybe_unused]] auto r = ::read(wake_fd, &n, sizeof n);
+    }
+}
+
+// ---- the handshake ----------------------------------------------------------------
+
+void connection::say_hello() {
+    hello_sent_ = now_();
+    auto f = proto::make_hello(hello_);
+    if (backlog_.empty() && send_now(f))
+        return;
+    backlog_.push_front({std::move(f), 0});  // before anything that waits
+}
+
+connection::welcome_outcome connection::on_welcome(std::span<const zmq::message_t> msg,
+                                                   proto::welcome& w) {
+    auto parsed = proto::parse_welcome(msg);
+    if (!parsed) {
+        log::warn("dropped a WELCOME: {}", parsed.failure().text);
+        return welcome_outcome::malformed;
+    }
+    w = std::move(*parsed);
+    if (!options_.app.empty() && w.app != options_.app) {
+        log::error("broker serves app '{}', not '{}': leaving", w.app, options_.app);
+        return welcome_outcome::wrong_app;
+    }
+    lost_logged_ = false;
+    heartbeat_ = std::chrono::milliseconds{w.heartbeat_ms > 0 ? w.heartbeat_ms : 1000};
+    liveness_ = w.liveness > 0 ? w.liveness : 3;
+    welcomed_ = true;
+    log::debug("welcomed by app '{}' as {}", w.app, w.worker_id);
+    return welcome_outcome::welcomed;
+}
+
+bool connection::on_hello_again(const std::function<void()>& before_hello) {
+    if (refused_)
+        return false;
+    // Every message that reached the broker before our new HELLO gets a HELLO_AGAIN
+    // (heartbeats queued while it was away, for one): answer the first only.
+    if (!welcomed_ && now_() - hello_sent_ < heartbeat_ * liveness_)
+        return false;
+    log::info("broker does not know us (restarted?): saying hello again");
+    welcomed_ = false;  // so that a refusal of the new HELLO is recognised
+    before_hello();
+    say_hello();
+    return true;
+}
+
+bool connection::on_error(const proto::error_view& e) {
+    // The broker refused our HELLO: saying it again would only loop.
+    const auto code = e.error.code;
+    if (e.seq != 0 || welcomed_ ||
+        (code != errc::wrong_app && code != errc::unknown_role && code != errc::bad_version)) {
+        return false;
+    }
+    refused_ = true;
+    log::error("the broker refused this worker: {}", e.error.message);
+    return true;
+}
+
+// ---- liveness -----------------------------------------------------------------------
+
+void connection::heartbeat_if_idle(time_point now) {
+    note_activity(now);
+    if (now - last_sent_ >= heartbeat_) {
+        send_signal(proto::command::heartbeat);
+        note_activity(now);
+    }
+}
+
+bool connection::broker_lost(time_point now) {
+    note_activity(now);
+    if (now - last_heard_ <= heartbeat_ * liveness_) {
+        lost_logged_ = false;
+        return false;
+    }
+    if (lost_logged_)
+        return false;
+    lost_logged_ = true;
+    log::warn("broker at {} silent for {} heartbeats; still trying", options_.endpoint, liveness_);
+    return true;
+}
+
+// ---- the socket monitor ---------------------------------------------------------------
+
+void connection::drain_monitor() {
+    if (!monitor_)
+        return;
+    while (auto e = monitor_->next()) {
+        log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
+        std::lock_guard lock{monitor_mutex_};
+        ++monitor_counts_[e->kind];
+    }
+}
+
+std::map<std::string, std::uint64_t> connection::monitor_counts() const {
+    std::lock_guard lock{monitor_mutex_};
+    return monitor_counts_;
+}
+
+}  // namespace mob::detail

@@ -1,0 +1,45 @@
+// mob::detail::core_link: what a proxy, a call_future, a reply or a callback holds of its
+// worker, and may hold after the worker is gone. It owns the outbox through which every
+// thread hands work to the I/O thread, and the few counters other threads read; it
+// points at nothing of the engine, so a callback or reply kept after its worker was
+// destroyed finds a closed outbox (its push fails: "the worker is gone"), never a
+// dangling pointer, and no lock is taken on the way.
+#pragma once
+
+#include "outbox.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace mob::detail {
+
+struct core_link {
+    core_link(std::string id, std::string worker_role, std::chrono::milliseconds timeout,
+              std::size_t max_outgoing)
+        : worker_id(std::move(id)),
+          role(std::move(worker_role)),
+          call_timeout(timeout),
+          box(max_outgoing) {}
+
+    const std::string worker_id;  ///< the origin of the callbacks made here
+    const std::string role;
+    const std::chrono::milliseconds call_timeout;  ///< of calls that set none
+
+    std::atomic<std::uint64_t> next_seq{1};          ///< seqs and call ids
+    std::atomic<std::uint64_t> next_callback_id{1};  ///< ids of callbacks made here
+    /// Calls started and not yet answered, and callbacks made and not yet forgotten:
+    /// counted up by the thread that makes one, down by the I/O thread as it drops it
+    /// (before completing the call, so a caller that sees its result sees it counted).
+    std::atomic<std::size_t> pending_calls{0};
+    std::atomic<std::size_t> pending_callbacks{0};
+    /// The I/O thread: waiting there for a result of this worker's would never end.
+    std::atomic<std::thread::id> io_thread{};
+
+    outbox box;
+};
+
+}  // namespace mob::detail

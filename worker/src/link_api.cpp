@@ -1,0 +1,203 @@
+// The entry points the RPC templates (proxy, call_future, callback, reply) call: each
+// turns into work pushed into the worker's outbox, through the core_link they hold. No
+// lock: a push is lock-free, and a worker that is gone has a closed outbox.
+#include "link_ops.hpp"
+#include "mob/log.hpp"
+#include "mob/proxy.hpp"
+
+#include <cxxabi.h>
+#include <fmt/format.h>
+
+namespace mob::detail {
+namespace proto = mob::protocol;
+using clock = std::chrono::steady_clock;
+
+namespace {
+core_link& live(const std::shared_ptr<core_link>& link, std::string_view gone) {
+    if (!link)
+        throw error(std::string{gone}, errc::shutting_down);
+    return *link;
+}
+}  // namespace
+
+// ---- pushing --------------------------------------------------------------------
+
+void push_or_throw(core_link& link, std::unique_ptr<work>& w, std::string_view gone) {
+    switch (link.box.push(w)) {
+        case outbox::push_result::queued:
+            return;
+        case outbox::push_result::full:
+            throw error(fmt::format("worker: outgoing queue is full ({} messages): the broker "
+                                    "is not taking them",
+                                    link.box.max_items()),
+                        errc::queue_full);
+        case outbox::push_result::closed:
+            throw error(std::string{gone}, errc::shutting_down);
+    }
+}
+
+void push_message(core_link& link, proto::frames f, std::string_view gone) {
+    auto w = std::make_unique<work>(outgoing_message{std::move(f)});
+    push_or_throw(link, w, gone);
+}
+
+void push_call(core_link& link, outgoing_call call) {
+    link.pending_calls.fetch_add(1);  // counted before the I/O thread can drop it
+    auto w = std::make_unique<work>(std::move(call));
+    try {
+        push_or_throw(link, w, "the worker is gone: no call can be made");
+    } catch (...) {
+        link.pending_calls.fetch_sub(1);
+        throw;
+    }
+}
+
+bool push_work(core_link& link, std::unique_ptr<work> w) {
+    return link.box.push(w) == outbox::push_result::queued;
+}
+
+std::shared_ptr<call_state> new_call_state(const std::shared_ptr<core_link>& link, std::uint64_t id,
+                                           std::string what) {
+    auto state = std::make_shared<call_state>();
+    state->what = std::move(what);
+    state->link = link;
+    state->id = id;
+    return state;
+}
+
+// ---- for the templates ------------------------------------------------------------
+
+bool waiting_would_deadlock(const core_link* link) noexcept {
+    return link != nullptr && link->io_thread.load() == std::this_thread::get_id();
+}
+
+std::string describe_current_exception() {
+    auto* t = abi::__cxa_current_exception_type();
+    std::string type = t != nullptr ? demangle(t->name()) : "unknown";
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return type + ": " + e.what();
+    } catch (...) {
+        return type;
+    }
+}
+
+void check_method_name(std::string_view method) {
+    if (method.size() > proto::call_head::max_name) {
+        throw mob::error(
+            fmt::format("method names are at most {} bytes; this one has {}: '{}...'",
+                        proto::call_head::max_name, method.size(), method.substr(0, 32)),
+            errc::unknown_method);
+    }
+}
+
+std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
+                                       const std::string& role, std::string_view method,
+                                       const call_settings& settings, bool oneway,
+                                       std::string_view types, zmq::message_t args,
+                                       std::vector<std::uint64_t> callbacks,
+                                       std::function<void(const raw_result&)> on_io_thread) {
+    constexpr std::string_view gone = "the worker is gone: no call can be made";
+    auto& l = live(link, gone);
+    auto id = l.next_seq.fetch_add(1);
+    auto state = new_call_state(link, id, fmt::format("{}.{}", role, method));
+    if (on_io_thread) {
+        state->continuation = std::move(on_io_thread);
+        state->continuation_inline = true;
+    }
+    auto timeout = settings.timeout.count() > 0 ? settings.timeout : l.call_timeout;
+    proto::call_options opts;
+    opts.flags = static_cast<std::uint8_t>((settings.idempotent ? proto::call_idempotent : 0) |
+                                           (oneway ? proto::call_oneway : 0));
+    opts.timeout_ms = static_cast<std::uint32_t>(timeout.count());
+    auto f = proto::make_call(proto::call_head{id, opts, role, method, types}, std::move(args));
+    if (oneway) {
+        push_message(l, std::move(f), gone);
+    } else {
+        push_call(l, outgoing_call{id, std::move(f), state, clock::now() + timeout,
+                                   std::move(callbacks)});
+    }
+    return state;
+}
+
+callback_ref register_callback(const std::shared_ptr<core_link>& link,
+                               std::shared_ptr<callback_local> cb) {
+    constexpr std::string_view gone = "the worker is gone: a callback cannot be made";
+    auto& l = live(link, gone);
+    auto id = l.next_callback_id.fetch_add(1);
+    auto deadline = cb->timeout.count() > 0 ? clock::now() + cb->timeout : clock::time_point::max();
+    l.pending_callbacks.fetch_add(1);  // counted before the I/O thread can drop it
+    auto w = std::make_unique<work>(new_callback{id, std::move(cb), deadline});
+    try {
+        push_or_throw(l, w, gone);
+    } catch (...) {
+        l.pending_callbacks.fetch_sub(1);
+        throw;
+    }
+    return callback_ref{l.worker_id, id};
+}
+
+std::uint64_t invoke_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref,
+                              std::string_view types, zmq::message_t args) {
+    constexpr std::string_view gone = "the worker is gone: the callback cannot be called";
+    auto& l = live(link, gone);
+    auto seq = l.next_seq.fetch_add(1);
+    push_message(l, proto::make_invoke(seq, ref.origin, ref.id, types, std::move(args)), gone);
+    return seq;
+}
+
+void release_callback(const std::shared_ptr<core_link>& link, const callback_ref& ref) noexcept {
+    if (!link)
+        return;
+    try {
+        if (ref.origin == link->worker_id) {  // made and dropped here
+            push_work(*link, std::make_unique<work>(dropped_callback{ref.id}));
+        } else {
+            auto w =
+                std::make_unique<work>(outgoing_message{proto::make_release(ref.origin, ref.id)});
+            (void)link->box.push(w);  // a worker gone, or a full queue: the origin expires it
+        }
+    } catch (...) {  // a destructor's helper: never throws
+    }
+}
+
+void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, errc code,
+                std::string_view type, zmq::message_t body) noexcept {
+    try {
+        if (!link) {
+            log::warn("reply to request {} lost: the worker is gone", call_id);
+            return;
+        }
+        auto w = std::make_unique<work>(outgoing_message{
+            proto::make_reply(proto::outcome{call_id, code, type}, std::move(body))});
+        switch (link->box.push(w)) {
+            case outbox::push_result::queued:
+                return;
+            case outbox::push_result::closed:
+                log::warn("reply to request {} lost: the worker is gone", call_id);
+                return;
+            case outbox::push_result::full:
+                log::error("reply to request {} lost: the outgoing queue is full", call_id);
+                return;
+        }
+    } catch (const std::exception& e) {
+        log::error("reply to request {} lost: {}", call_id, e.what());
+    }
+}
+
+void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, errc code,
+                std::string_view type, std::string_view text) noexcept {
+    try {
+        send_reply(link, call_id, code, type, zmq::message_t{text.data(), text.size()});
+    } catch (const std::exception& e) {
+        log::error("reply to request {} lost: {}", call_id, e.what());
+    }
+}
+
+void post_to_dispatcher(const std::shared_ptr<core_link>& link, std::function<void()> task) {
+    if (link)
+        push_work(*link, std::make_unique<work>(dispatcher_task{std::move(task)}));
+}
+
+}  // namespace mob::detail
