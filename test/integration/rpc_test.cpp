@@ -1,5 +1,6 @@
 // RPC through the kingpin: exports, require() proxies, least-recently-used dispatch
 // with credit, errors that reach the caller, callbacks across processes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -35,6 +36,28 @@ TEST_F(rpc, a_call_returns_the_remote_functions_result_as_a_future) {
     auto r = back.call<std::int64_t>("whoami").get(5s);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(c().ready_pids("back").count(static_cast<pid_t>(*r)), 1u);
+}
+
+TEST_F(rpc, a_result_says_which_worker_served_it_when_the_call_asks) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto back = w().require("back");
+    auto asking = back.with({.report_server = true});
+    auto r = asking.call<std::int64_t>("whoami").get(5s);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    // The serving worker's routing id, "back/PID@host#nonce", with the pid it returned.
+    EXPECT_EQ(r.served_by().rfind(fmt::format("back/{}@", *r), 0), 0u) << r.served_by();
+    // A failure the worker sent names it too; one the broker made names nobody.
+    auto boom = asking.call<int>("boom").get(5s);
+    ASSERT_FALSE(boom.ok());
+    EXPECT_EQ(boom.served_by().rfind("back/", 0), 0u) << boom.served_by();
+    auto unknown = asking.call<int>("no_such_method").get(5s);
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, errc::unknown_method);
+    EXPECT_EQ(unknown.served_by(), "");
+    // A call that does not ask is not told (its RESULT has no served-by frame).
+    auto plain = back.call<std::int64_t>("whoami").get(5s);
+    ASSERT_TRUE(plain.ok()) << plain.error().message;
+    EXPECT_EQ(plain.served_by(), "");
 }
 
 TEST_F(rpc, the_callback_form_and_then_run_on_the_dispatcher_thread) {

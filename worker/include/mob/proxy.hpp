@@ -36,6 +36,10 @@ struct call_settings {
     /// off the socket (like an inline export): no hand-off to the dispatcher. Keep it
     /// short and never blocking; it may make calls, and get() there fails at once.
     bool inline_result = false;
+    /// Ask which worker served the call: its result's served_by() then names it
+    /// ("role/pid@host#nonce"). Off by default, since it costs a frame per result;
+    /// results that failed before any worker answered name nobody.
+    bool report_server = false;
 };
 
 namespace detail {

@@ -29,7 +29,8 @@ inline const std::string unknown_server;
 class served_by_field {
   public:
     /// The id of the worker that served the call, "role/pid@host#nonce"; empty when
-    /// unknown (the call never reached a worker, or the broker did not say).
+    /// unknown: the call was not made with call_settings::report_server, or it failed
+    /// before a worker answered.
     const std::string& served_by() const noexcept { return worker_ ? *worker_ : unknown_server; }
 
   private:

@@ -40,17 +40,7 @@ namespace detail {
 class worker_core;
 
 template <typename T>
-struct is_reply : std::false_type {};
-template <typename T>
-struct is_reply<reply<T>> : std::true_type {
-    using value_type = T;
-};
-
-// A string literal is sent as std::string, so receivers register on<std::string>.
-template <typename T>
-using wire_type_t = std::conditional_t<std::is_convertible_v<const T&, std::string_view> &&
-                                           !std::is_same_v<std::remove_cvref_t<T>, std::string>,
-                                       std::string, std::remove_cvref_t<T>>;
+using is_reply = unwrap<T, reply>;
 }  // namespace detail
 
 /// How a worker finds and joins its kingpin.
@@ -268,7 +258,7 @@ class worker {
 
 template <typename T>
 std::uint64_t recipients::send(std::string_view topic, const T& value) const {
-    using wire = detail::wire_type_t<T>;
+    using wire = detail::arg_wire_t<T>;
     if constexpr (std::is_same_v<wire, std::remove_cvref_t<T>>) {
         return worker_->send_raw(target_, topic, type_name<wire>(), encode(value));
     } else {

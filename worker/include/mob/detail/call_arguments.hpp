@@ -23,12 +23,15 @@ using arg_wire_t = std::conditional_t<std::is_convertible_v<const T&, std::strin
                                           !std::is_same_v<std::remove_cvref_t<T>, std::string>,
                                       std::string, std::remove_cvref_t<T>>;
 
-template <typename T>
-struct is_result : std::false_type {};
-template <typename T>
-struct is_result<result<T>> : std::true_type {
-    using value_type = T;
+/// Whether T is Tmpl<X> (a result, a reply), and its X as value_type.
+template <typename T, template <typename> class Tmpl>
+struct unwrap : std::false_type {};
+template <typename X, template <typename> class Tmpl>
+struct unwrap<Tmpl<X>, Tmpl> : std::true_type {
+    using value_type = X;
 };
+template <typename T>
+using is_result = unwrap<T, result>;
 
 template <typename T>
 struct is_callback : std::false_type {};
