@@ -55,9 +55,11 @@ test: build
 sanitize: sanitize-asan sanitize-tsan
 
 # ThreadSanitizer is for the threaded code, libmob-worker: the tests that run workers
-# in threads of their own (the kingpin is single-threaded).
-TSAN_TARGETS ?= rpc_test messaging_test monitor_test protocol_errors_test
-TSAN_TESTS ?= ^(rpc|messaging|worker_monitor|protocol_errors)\.
+# in threads of their own, and the unit tests of its lock-free outbox, queue, dispatcher
+# and call table (the kingpin is single-threaded).
+TSAN_TARGETS ?= rpc_test messaging_test monitor_test protocol_errors_test \
+                worker_mpsc_queue_test worker_outbox_test worker_dispatcher_test worker_call_table_test
+TSAN_TESTS ?= ^(rpc|messaging|worker_monitor|protocol_errors|mpsc_queue|worker_outbox|dispatcher|call_table|complete_call)\.
 
 # $(call sanitize,dir,sanitizers,env,build targets,ctest args)
 define sanitize
