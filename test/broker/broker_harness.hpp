@@ -204,6 +204,13 @@ class broker_harness {
         return {r.id.value_or(0), r.result ? r.result->code : errc::bad_frame,
                 std::string{proto::view(*r.body)}};
     }
+    /// Checks that the next thing `p` got is the RESULT `id` with `code` and `body`.
+    static void expect_result(peer& p, std::uint64_t id, errc code, std::string_view body) {
+        auto r = result_at(p);
+        EXPECT_EQ(r.id, id);
+        EXPECT_EQ(r.code, code);
+        EXPECT_EQ(r.body, body);
+    }
     /// The ERROR `p` must have got.
     static proto::error_view error_at(peer& p) {
         auto f = p.expect(command::error);

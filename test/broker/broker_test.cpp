@@ -23,10 +23,8 @@ TEST(broker, fails_a_call_from_a_worker_it_does_not_know_with_not_registered) {
     broker_harness h;
     auto s = h.stranger("s");
     h.call(s, 33);
-    auto r = broker_harness::result_at(s);
-    EXPECT_EQ(r.id, 33u);
-    EXPECT_EQ(r.code, errc::not_registered);
-    EXPECT_EQ(r.body, "the broker does not know this worker: say HELLO first");
+    broker_harness::expect_result(s, 33u, errc::not_registered,
+                                  "the broker does not know this worker: say HELLO first");
     s.expect(command::hello_again);
 }
 

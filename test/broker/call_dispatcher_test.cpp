@@ -68,10 +68,7 @@ TEST(call_dispatcher, sends_the_reply_on_as_the_result_under_the_callers_call_id
     auto ticket = h.request_at(a);
     EXPECT_NE(ticket, 77u);  // the worker sees the broker's ticket, not the caller's id
     h.reply(a, ticket);
-    auto r = broker_harness::result_at(c);
-    EXPECT_EQ(r.id, 77u);
-    EXPECT_EQ(r.code, errc::ok);
-    EXPECT_EQ(r.body, "42");
+    broker_harness::expect_result(c, 77u, errc::ok, "42");
     EXPECT_EQ(h.find("a")->served, 1u);
 }
 
@@ -194,10 +191,9 @@ TEST(call_dispatcher, fails_a_queued_call_with_timeout_past_its_deadline) {
     h.advance(400ms);
     EXPECT_TRUE(c.idle());
     h.advance(200ms);
-    auto r = broker_harness::result_at(c);
-    EXPECT_EQ(r.id, 3u);
-    EXPECT_EQ(r.code, errc::timeout);
-    EXPECT_EQ(r.body, "back.add: no worker of role 'back' was free before the call's timeout");
+    broker_harness::expect_result(
+        c, 3u, errc::timeout,
+        "back.add: no worker of role 'back' was free before the call's timeout");
 }
 
 TEST(call_dispatcher, gives_a_queued_call_to_the_first_worker_that_becomes_free) {
@@ -244,10 +240,7 @@ TEST(call_dispatcher, fails_the_queued_calls_with_shutting_down_when_the_kingpin
     auto c = h.join("c", "front");
     h.call(c, 6);
     h.broker().stop_all();
-    auto r = broker_harness::result_at(c);
-    EXPECT_EQ(r.id, 6u);
-    EXPECT_EQ(r.code, errc::shutting_down);
-    EXPECT_EQ(r.body, "back.add: the kingpin is stopping");
+    broker_harness::expect_result(c, 6u, errc::shutting_down, "back.add: the kingpin is stopping");
     c.expect(command::stop);
 }
 
