@@ -31,7 +31,8 @@ class pending_table {
 
     /// Adds `value` under `id`; false (and nothing changes) if `id` is already there.
     bool insert(Id id, T value, time_point deadline = no_deadline) {
-        auto [it, added] = entries_.try_emplace(id, entry{std::move(value), deadline});
+        auto [it, added] =
+            entries_.try_emplace(id, std::move(value), deadline);  // built in its node
         if (added && deadline != no_deadline)
             deadlines_.emplace(deadline, id);
         return added;
