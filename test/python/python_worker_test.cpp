@@ -8,10 +8,12 @@
 #include <mob/worker.hpp>
 
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -25,15 +27,16 @@ using namespace std::chrono_literals;
 
 const std::regex listening{"listening on (tcp://[0-9.]+:[0-9]+)"};
 
-/// A mob-broker on a fresh runtime directory with roles `py` and `cpp`, one worker each,
-/// its TCP endpoint on a free port and a short heartbeat (a silent worker is dead
-/// after 3 x 200 ms), and the Python workers started against it.
+/// A mob-broker on a fresh runtime directory with roles `py` and `other` (default
+/// `cpp`), one worker each, its TCP endpoint on a free port and a short heartbeat (a
+/// silent worker is dead after 3 x 200 ms), and the Python workers started against it.
 class py_broker {
   public:
-    py_broker() {
-        broker_ = std::make_unique<child_process>(std::vector<std::string>{
-            MOB_BROKER, "--app", "pyapp", "--runtime-dir", dir_.path(), "--tcp",
-            "tcp://127.0.0.1:0", "--role", "py=1", "--role", "cpp=1", "--heartbeat-ms", "200"});
+    explicit py_broker(const std::string& other = "cpp") {
+        broker_ = std::make_unique<child_process>(
+            std::vector<std::string>{MOB_BROKER, "--app", "pyapp", "--runtime-dir", dir_.path(),
+                                     "--tcp", "tcp://127.0.0.1:0", "--role", "py=1", "--role",
+                                     other + "=1", "--heartbeat-ms", "200"});
         if (broker_->wait_for(listening, 10s)) {
             auto found = broker_->matches(listening);
             tcp_ = found.empty() ? std::string{} : found.back();
@@ -44,15 +47,18 @@ class py_broker {
     const std::string& tcp() const { return tcp_; }
 
     /// The Python test worker of role `py`, started by hand as on another machine:
-    /// MOB_ENDPOINT (TCP) and MOB_ROLE only, and what `extra` adds.
-    std::unique_ptr<child_process> python(std::map<std::string, std::string> extra = {}) {
+    /// MOB_ENDPOINT (TCP) and MOB_ROLE only, and what `extra` adds. `script`: another
+    /// Python program than the test worker.
+    std::unique_ptr<child_process> python(std::map<std::string, std::string> extra = {},
+                                          const std::string& script = MOB_PY_WORKER) {
         extra["MOB_ENDPOINT"] = tcp_;
         extra["MOB_ROLE"] = "py";
         extra["PYTHONPATH"] = MOB_PYTHON_PATH;
         extra["PYTHONDONTWRITEBYTECODE"] = "1";
-        return std::make_unique<child_process>(std::vector<std::string>{MOB_PYTHON, MOB_PY_WORKER},
+        return std::make_unique<child_process>(std::vector<std::string>{MOB_PYTHON, script},
                                                std::move(extra));
     }
+    const temp_dir& dir() const { return dir_; }
 
     /// Waits for the broker's "ready" line of worker `pid`.
     bool ready(pid_t pid, std::chrono::milliseconds timeout = 15s) {
@@ -86,12 +92,12 @@ class inbox {
     std::vector<std::string> items_;
 };
 
-/// The C++ side: a worker of role `cpp` in this process, with exports for the Python
+/// The C++ side: a worker of role `role` in this process, with exports for the Python
 /// worker to call and handlers that collect what it sends.
 class cpp_side {
   public:
-    explicit cpp_side(const std::string& endpoint)
-        : w_(mob::worker_options{.endpoint = endpoint, .app = "", .role = "cpp"}) {
+    explicit cpp_side(const std::string& endpoint, const std::string& role = "cpp")
+        : w_(mob::worker_options{.endpoint = endpoint, .app = "", .role = role}) {
         w_.export_fn("add", [](int a, int b) { return a + b; });
         w_.export_fn("boom", []() -> int { throw std::runtime_error("cpp kaboom"); });
         w_.export_fn("slow", [](int ms) {
@@ -100,8 +106,10 @@ class cpp_side {
         });
         w_.export_fn("whoami", [this] { return w_.pid(); });
         w_.export_fn("id", [this] { return w_.id(); });
+        w_.export_fn("square", [](int n) { return std::int64_t{n} * n; });
         w_.on<std::string>("note", [this](const std::string& s) { notes.add(s); });
         w_.on<std::string>("pong", [this](const std::string& s) { pongs.add(s); });
+        w_.on<std::string>("greet", [this](const std::string& s) { greets.add(s); });
         w_.on_error([this](const mob::send_error& e) {
             errors.add(fmt::format("{} {}", mob::to_string(e.code), e.message));
         });
@@ -111,11 +119,26 @@ class cpp_side {
 
     inbox notes;
     inbox pongs;
+    inbox greets;
     inbox errors;
 
   private:
     mob::worker w_;  // last: its handlers use the inboxes
 };
+
+/// The first ```python block of the binding's README, the example it calls complete.
+std::string readme_example() {
+    std::ifstream in{std::string{MOB_PYTHON_PATH} + "/README.md"};
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto all = text.str();
+    const std::string open = "```python\n";
+    auto from = all.find(open);
+    if (from == std::string::npos)
+        return {};
+    from += open.size();
+    return all.substr(from, all.find("\n```", from) - from + 1);
+}
 
 /// The text after "EVENT call NAME " in the Python worker's output.
 std::string call_line(child_process& py, const std::string& name) {
@@ -309,4 +332,26 @@ TEST(python_worker, runs_as_an_exec_role_that_the_kingpin_spawns_and_revives) {
         },
         15s))
         << c.kingpin().output();
+}
+
+TEST(python_worker, the_readme_example_serves_and_calls_cpp) {
+    py_broker b{"back"};
+    const auto script = b.dir().path() + "/readme_worker.py";
+    {
+        auto example = readme_example();
+        ASSERT_NE(example.find("mob.serve(main)"), std::string::npos) << example;
+        std::ofstream out{script};
+        out << example;
+    }
+    auto py = b.python({}, script);
+    ASSERT_TRUE(b.ready(py->pid())) << b.log().output() << py->output();
+    cpp_side back{b.tcp(), "back"};
+    auto proxy = back.w().require("py");
+    EXPECT_EQ(proxy.call<int>("add", 1, 2).get(5s).value(), 3);
+    auto lengths = proxy.call<std::map<std::string, int>>("word_lengths",
+                                                          std::vector<std::string>{"a", "bcd"});
+    EXPECT_EQ(lengths.get(5s).value(), (std::map<std::string, int>{{"a", 1}, {"bcd", 3}}));
+    EXPECT_EQ(proxy.call<std::int64_t>("ask_back", 7).get(10s).value(), 49);
+    back.w().any("py").send("greet", std::string{"hi"});
+    EXPECT_EQ(back.greets.wait(1), (std::vector<std::string>{"hello back, you said hi"}));
 }
