@@ -9,16 +9,34 @@
 #include <mob/protocol/fields.hpp>
 #include <mob/scale_result.hpp>
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
+
+// Types the Python binding has no encoding for, whose layout docs/protocol.md gives.
+namespace golden {
+struct point {
+    int x = 0;
+    double y = 0;
+    template <class Archive>
+    void serialize(Archive& ar) {
+        ar(x, y);
+    }
+};
+enum class color : std::uint8_t { red = 1, green = 2 };
+}  // namespace golden
 
 namespace {
 
@@ -72,6 +90,17 @@ void payloads() {
                         -1, {{"x", 0.25}}, true});
 }
 
+// Layouts docs/protocol.md gives for types beyond the binding's.
+void others() {
+    value("set_int", std::set<int>{3, 1});
+    value("array_int_3", std::array<int, 3>{1, 2, 3});
+    value("unordered_map_string_int", std::unordered_map<std::string, int>{{"a", 1}});
+    value("variant_int_string", std::variant<int, std::string>{std::string{"x"}});
+    value("struct_point", golden::point{1, 0.5});
+    value("enum_color", golden::color::green);
+    value("milliseconds", std::chrono::milliseconds{1500});
+}
+
 void bodies() {
     namespace proto = mob::protocol::v1;
     value("hello_body",
@@ -97,6 +126,11 @@ void frames() {
     namespace proto = mob::protocol::v1;
     const proto::call_head head{7, {0, 30000}, "back", "add", "std::tuple<int, int>"};
     line("call_head", "", proto::view(head.encode()));
+    // The examples of docs/protocol.md's "Call head frame" and "Outcome frame".
+    const proto::call_head first{1, {0, 30000}, "back", "add", "std::tuple<int, int>"};
+    line("call_head_1", "", proto::view(first.encode()));
+    const proto::outcome first_ok{1, mob::errc::ok, "int"};
+    line("outcome_1", "", proto::view(first_ok.encode()));
     const proto::outcome ok{7, mob::errc::ok, "int"};
     line("outcome", "", proto::view(ok.encode()));
     const proto::outcome failed{1, mob::errc::unknown_method, ""};
@@ -107,6 +141,7 @@ void frames() {
 
 int main() {
     payloads();
+    others();
     bodies();
     frames();
 }
