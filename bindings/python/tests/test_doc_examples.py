@@ -7,7 +7,6 @@ with case NAME of test/python/codec_golden.cpp, which the real C++ code encodes.
 a reader who trusts the examples trusts the code.
 """
 
-import os
 import pathlib
 import re
 import unittest
