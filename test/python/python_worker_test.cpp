@@ -228,7 +228,7 @@ TEST(python_worker, calls_cpp_exports_and_sends_by_every_kind_of_target) {
     EXPECT_EQ(call_line(*py, "boom"), "remote_exception cpp.boom: std::runtime_error: cpp kaboom");
     EXPECT_EQ(call_line(*py, "wrong_types"),
               "bad_type cpp.add takes std::tuple<int, int>, not std::tuple<std::string>");
-    EXPECT_EQ(call_line(*py, "wrong_result"), "bad_type cpp.add returned int, not std::string");
+    EXPECT_EQ(call_line(*py, "wrong_result"), "bad_type cpp.add returns int, not std::string");
     EXPECT_EQ(call_line(*py, "deadline"), "timeout cpp.slow: no result before the call's timeout");
     EXPECT_EQ(call_line(*py, "missing").rfind("unknown_method ", 0), 0u)
         << call_line(*py, "missing");

@@ -44,7 +44,7 @@ class PendingCalls:
             call.future.set_exception(MobError(code, body.decode("utf-8", "replace")))
         elif type_name and type_name != call.result.name:
             call.future.set_exception(MobError(
-                errc.bad_type, f"{call.what} returned {type_name}, not {call.result.name}"))
+                errc.bad_type, f"{call.what} returns {type_name}, not {call.result.name}"))
         else:
             try:
                 call.future.set_result(codec.decode(call.result, body))
