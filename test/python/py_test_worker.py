@@ -7,6 +7,7 @@ Exports: add(int, int), whoami(), boom() (raises ValueError), sleep(int ms), mir
 not its declared type). Messages: "ping" (std::string) is answered with "pong" to its
 sender; "explode" raises in its handler.
 
+PY_RAISE_AT_START=1: the set-up raises, so the process ends with an uncaught exception.
 PY_CALL_ROLE=R: once ready, calls R's exports (add, boom, add with the wrong types,
 slow with a short deadline, a method R does not have) and sends "note" messages to R by
 every kind of target, printing "EVENT call NAME CODE RESULT" for each call.
@@ -70,6 +71,8 @@ def call_cpp(w, role):
 
 def main(w):
     say(f"EVENT start {w.role} {w.pid} spawned={w.spawned}")
+    if os.environ.get("PY_RAISE_AT_START"):
+        raise LookupError("no such config")  # for the kingpin's crash report
     w.export("add", "int(int, int)", lambda a, b: a + b)
     w.export("whoami", "long()", lambda: w.pid)
     w.export("boom", "int()", boom)

@@ -2,7 +2,8 @@
 // they join a mob-broker over TCP and serve C++ callers (results, remote exceptions,
 // types refused), call C++ exports, exchange messages by every kind of target, keep
 // heartbeating through a long call, fail their callers' calls with worker_died when
-// killed, and run as a mob::exec role that the kingpin spawns and revives.
+// killed, run as a mob::exec role that the kingpin spawns and revives, and report an
+// exception that ends them to the kingpin's crash report.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <mob/worker.hpp>
@@ -354,4 +355,20 @@ TEST(python_worker, the_readme_example_serves_and_calls_cpp) {
     EXPECT_EQ(proxy.call<std::int64_t>("ask_back", 7).get(10s).value(), 49);
     back.w().any("py").send("greet", std::string{"hi"});
     EXPECT_EQ(back.greets.wait(1), (std::vector<std::string>{"hello back, you said hi"}));
+}
+
+TEST(python_worker, an_exception_that_ends_it_reaches_the_kingpin_s_crash_report) {
+    // mob.serve writes the record of the crash pipe (MOB_CRASH_FD) as the C++ runtime does.
+    cluster c{{{"TEST_BACK", "1"},
+               {"TEST_FRONT", "1"},
+               {"TEST_PY_EXEC", MOB_PYTHON},
+               {"TEST_PY_SCRIPT", MOB_PY_WORKER},
+               {"PY_RAISE_AT_START", "1"},
+               {"PYTHONPATH", MOB_PYTHON_PATH},
+               {"PYTHONDONTWRITEBYTECODE", "1"}}};
+    EXPECT_TRUE(c.kingpin().wait_for(
+        std::regex{"crash report: py worker pid \\d+: exit code 1 after an uncaught LookupError "
+                   "in the role function: no such config"},
+        15s))
+        << c.kingpin().output();
 }
