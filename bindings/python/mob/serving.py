@@ -75,7 +75,12 @@ class Server:
                 self._post(p.message(p.cmd.REPLY, p.outcome(ticket, errc.bad_frame),
                                      b"REQUEST: malformed call head"))
             return
-        self._pool.submit(self._serve, head, body[1])
+        try:
+            self._pool.submit(self._serve, head, body[1])
+        except RuntimeError:
+            # The pool has run out (the worker is closing): as a C++ worker, it does not
+            # run the call; the broker fails it with worker_died when this worker leaves.
+            log.info("REQUEST %s.%s after stop: not run", self._role, head.method)
 
     def deliver(self, message):
         self._deliveries.put(message)
