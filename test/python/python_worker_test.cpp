@@ -1,7 +1,8 @@
 // Python workers (bindings/python, written from docs/protocol.md) in a real mob app:
 // they join a mob-broker over TCP and serve C++ callers (results, remote exceptions,
 // types refused), call C++ exports, exchange messages by every kind of target, keep
-// heartbeating through a long call, fail their callers' calls with worker_died when
+// heartbeating through a long call, come back to a restarted broker, fail their
+// callers' calls with worker_died when
 // killed, run as a mob::exec role that the kingpin spawns and revives, and report an
 // exception that ends them to the kingpin's crash report.
 #include <gtest/gtest.h>
@@ -33,15 +34,15 @@ const std::regex listening{"listening on (tcp://[0-9.]+:[0-9]+)"};
 /// silent worker is dead after 3 x 200 ms), and the Python workers started against it.
 class py_broker {
   public:
-    explicit py_broker(const std::string& other = "cpp") {
-        broker_ = std::make_unique<child_process>(
-            std::vector<std::string>{MOB_BROKER, "--app", "pyapp", "--runtime-dir", dir_.path(),
-                                     "--tcp", "tcp://127.0.0.1:0", "--role", "py=1", "--role",
-                                     other + "=1", "--heartbeat-ms", "200"});
-        if (broker_->wait_for(listening, 10s)) {
-            auto found = broker_->matches(listening);
-            tcp_ = found.empty() ? std::string{} : found.back();
-        }
+    explicit py_broker(const std::string& other = "cpp") : other_(other) {
+        start("tcp://127.0.0.1:0");
+    }
+
+    /// Kills the broker and starts a new one on the same endpoint.
+    void restart() {
+        broker_->signal(SIGKILL);
+        (void)broker_->wait_exit(5s);
+        start(tcp_);
     }
 
     child_process& log() { return *broker_; }
@@ -68,7 +69,19 @@ class py_broker {
     }
 
   private:
+    void start(const std::string& endpoint) {
+        broker_ = std::make_unique<child_process>(std::vector<std::string>{
+            MOB_BROKER, "--app", "pyapp", "--runtime-dir", dir_.path(), "--tcp", endpoint, "--role",
+            "py=1", "--role", other_ + "=1", "--heartbeat-ms", "200"});
+        tcp_.clear();
+        if (broker_->wait_for(listening, 10s)) {
+            auto found = broker_->matches(listening);
+            tcp_ = found.empty() ? std::string{} : found.back();
+        }
+    }
+
     temp_dir dir_;
+    std::string other_;
     std::unique_ptr<child_process> broker_;
     std::string tcp_;
 };
@@ -307,6 +320,18 @@ TEST(python_worker, killed_with_calls_in_flight_fails_them_with_worker_died) {
     // The broker finds it gone (unreachable, or silent for liveness x heartbeat): the
     // calls end long before their 30 s timeout.
     EXPECT_LT(std::chrono::steady_clock::now() - killed, 5s);
+}
+
+TEST(python_worker, comes_back_by_itself_to_a_restarted_broker) {
+    py_broker b;
+    auto py = b.python({{"MOB_RECONNECT_MS", "100"}, {"MOB_RECONNECT_MAX_MS", "200"}});
+    ASSERT_TRUE(b.ready(py->pid())) << b.log().output() << py->output();
+    b.restart();
+    ASSERT_FALSE(b.tcp().empty()) << b.log().output();
+    // Its next heartbeat gets HELLO_AGAIN from the new broker: HELLO, then READY.
+    ASSERT_TRUE(b.ready(py->pid())) << b.log().output() << py->output();
+    cpp_side cpp{b.tcp()};
+    EXPECT_EQ(cpp.w().require("py").call<std::int64_t>("whoami").get(5s).value(), py->pid());
 }
 
 TEST(python_worker, runs_as_an_exec_role_that_the_kingpin_spawns_and_revives) {

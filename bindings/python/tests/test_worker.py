@@ -212,6 +212,17 @@ class worker_duties(unittest.TestCase):
         self.assertEqual([(e.seq, e.code, e.message) for e in errors],
                          [(head.id, errc.worker_died, "gone")])
 
+    def test_calls_fail_with_broker_lost_when_the_broker_falls_silent(self):
+        # Not spawned (an external worker): its broker may be gone for good.
+        self.join()
+        future = self.w.call_async("other", "m", "int()", timeout=20)
+        self.broker.expect(p.cmd.CALL)
+        started = time.monotonic()
+        with self.assertRaises(mob.MobError) as caught:
+            future.result(5)  # the fake broker says nothing more: silent after 3 x 100 ms
+        self.assertEqual(caught.exception.code, errc.broker_lost)
+        self.assertLess(time.monotonic() - started, 2)
+
     def test_a_message_it_cannot_take_is_rejected_to_its_sender(self):
         got = []
         self.w.on("job", "int", lambda v, m: got.append((v, m.sender_role, m.sender_pid)))
