@@ -2,9 +2,9 @@
 // they join a mob-broker over TCP and serve C++ callers (results, remote exceptions,
 // types refused), call C++ exports, exchange messages by every kind of target, keep
 // heartbeating through a long call, come back to a restarted broker, fail their
-// callers' calls with worker_died when
-// killed, run as a mob::exec role that the kingpin spawns and revives, and report an
-// exception that ends them to the kingpin's crash report.
+// callers' calls with worker_died when killed, run as a mob::exec role that the
+// kingpin spawns and revives, and report an exception that ends them to the kingpin's
+// crash report.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <mob/worker.hpp>
