@@ -114,6 +114,10 @@ app& app::kill_timeout(std::chrono::milliseconds timeout) {
     kill_timeout_ = timeout;
     return *this;
 }
+app& app::max_owed_per_worker(std::size_t max) {
+    max_owed_ = max;
+    return *this;
+}
 app& app::queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout) {
     max_queued_ = max_per_role;
     queue_timeout_ = timeout;
@@ -255,6 +259,7 @@ int app::run_kingpin(int argc, char** argv) {
         config.heartbeat = heartbeat_;
         config.kill_timeout = kill_timeout_;
         config.max_queued_per_role = max_queued_;
+        config.max_owed_per_worker = max_owed_;
         config.queue_timeout = queue_timeout_;
         if (!env_file_.empty())
             config.env_file = fs::absolute(env_file_);

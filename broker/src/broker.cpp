@@ -33,6 +33,8 @@ void broker::handle_incoming(clock::time_point now) {
             zmq::recv_multipart(out_.socket(), std::back_inserter(f), zmq::recv_flags::dontwait);
         if (!got) {
             drained_ = true;
+            workers_.flush_owed(now);
+            settle();
             sends_at_drain_ = out_.sends();
             return;
         }
@@ -48,6 +50,8 @@ void broker::handle_incoming(clock::time_point now) {
         busy_ = false;
         settle();
     }
+    workers_.flush_owed(now);  // a busy loop still pays what it owes
+    settle();
 }
 
 void broker::handle(frames& f, clock::time_point now) {
@@ -232,7 +236,7 @@ void broker::on_scale(worker_entry& from, std::span<const zmq::message_t> msg) {
     }
     auto out = proto::make_result(proto::outcome{id, errc::ok, type_name<scale_result>()},
                                   encode_frame(answer.result));
-    workers_.send(*to, out);
+    workers_.send_fate(*to, out);
 }
 
 void broker::unroute(worker_entry& w) {
@@ -272,6 +276,7 @@ void broker::settle() {
 
 void broker::tick(clock::time_point now) {
     workers_.tick(now, drained_);
+    workers_.flush_owed(now);
     calls_.tick(now);
     messages_.tick(now);
     settle();

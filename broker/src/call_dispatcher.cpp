@@ -183,7 +183,7 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
         ++r.failed;
     if (!call.has(proto::call_oneway) || code != errc::ok) {
         if (auto* caller = workers_.find_alive(call.caller))
-            workers_.send(*caller, out);
+            workers_.send_fate(*caller, out);
     }
     dispatch_waiting(entry.role);
 }

@@ -33,7 +33,7 @@ void callback_relay::on_release(zmq::message_t& from_frame, std::span<zmq::messa
     if (origin == nullptr || !origin->alive())
         return;  // gone: its table went with it
     auto out = proto::make_released(std::move(from_frame), release);
-    (void)workers_.send(*origin, out);
+    (void)workers_.send_fate(*origin, out);  // its table entry waits for it: kept, like an ERROR
 }
 
 }  // namespace mob::detail

@@ -191,7 +191,7 @@ void message_router::on_reject(std::span<zmq::message_t> msg) {
     if (to == nullptr)
         return;  // the sender is gone: nobody to tell
     auto out = proto::make_error(reject.seq, std::move(*reject.error));
-    if (workers_.send(*to, out) == send_result::sent)
+    if (workers_.send_fate(*to, out) != send_result::unreachable)
         ++out_.stats().errors_sent;
 }
 

@@ -73,6 +73,7 @@ worker_entry worker_registry::erase(worker_handle h) {
     auto w = std::move(it->second);
     by_handle_.erase(it);
     leave_state(w);
+    owed_total_ -= w.owed.size();  // what it was owed goes with it
     if (!w.local_child)
         --counts_[w.role].joined;
     by_id_.erase(w.id);
@@ -134,17 +135,19 @@ send_result worker_registry::send_signal(worker_entry& w, proto::command c) {
 
 send_result worker_registry::send_error(worker_entry& w, std::uint64_t seq, errc code,
                                         std::string text) {
-    auto r = out_.send_error(w.id, seq, code, std::move(text));
-    if (r == send_result::unreachable)
-        mark_gone(w, "unreachable");
+    auto f = proto::make_error(seq, proto::error_body{code, std::move(text)});
+    auto r = send_fate(w, f, last_tick_);
+    if (r != send_result::unreachable)
+        ++out_.stats().errors_sent;
     return r;
 }
 
 send_result worker_registry::send_failed_result(worker_entry& w, std::uint64_t call_id, errc code,
                                                 std::string_view text) {
-    auto r = out_.send_failed_result(w.id, call_id, code, text);
-    if (r == send_result::unreachable)
-        mark_gone(w, "unreachable");
+    auto f = proto::make_failed_result(call_id, code, text);
+    auto r = send_fate(w, f, last_tick_);
+    if (r != send_result::unreachable)
+        ++out_.stats().errors_sent;
     return r;
 }
 
@@ -195,7 +198,7 @@ void worker_registry::tick(clock::time_point now, bool drained) {
 }
 
 clock::time_point worker_registry::next_deadline() const noexcept {
-    auto next = next_heartbeat_;
+    auto next = std::min(next_heartbeat_, next_flush_);
     if (exited_ != 0) {
         for (const auto& [h, w] : by_handle_) {
             if (w.state == worker_state::exited)
@@ -248,6 +251,8 @@ void worker_registry::describe(control::app_status& s, clock::time_point now) co
         ws.served = w.served;
         ws.delivered = w.delivered;
         ws.last_heartbeat_s = seconds_since(w.last_heard);
+        ws.owed = w.owed.size();
+        ws.fates_lost = w.fates_lost;
     }
 }
 

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,11 @@ struct worker_entry {
     std::uint64_t served = 0;
     std::uint64_t delivered = 0;
     std::vector<std::string> exports;
+    /// ERRORs and RESULTs it is owed that its full pipe did not take yet, oldest first.
+    std::deque<frames> owed;
+    std::uint64_t fates_lost = 0;       ///< owed past max_owed_per_worker: lost, counted
+    std::uint64_t lost_unreported = 0;  ///< of those, not yet told in a LOST
+    clock::time_point lost_logged{};    ///< when a loss was last logged (once per interval)
 
     bool alive() const noexcept { return gone.empty(); }
     /// Whether it takes new calls and messages.
@@ -92,6 +98,18 @@ class worker_registry {
     send_result send_error(worker_entry& w, std::uint64_t seq, errc code, std::string text);
     send_result send_failed_result(worker_entry& w, std::uint64_t call_id, errc code,
                                    std::string_view text);
+
+    /// Sends an ERROR or RESULT `w` is owed (its fate of a message or call): one its full
+    /// pipe does not take is kept, behind any kept before it, and sent by flush_owed();
+    /// past the bound it is lost and counted (owed_fates.cpp).
+    send_result send_fate(worker_entry& w, frames& body, clock::time_point now);
+    send_result send_fate(worker_entry& w, frames& body) { return send_fate(w, body, last_tick_); }
+    /// Sends what is kept, in order, while pipes take it; then a LOST to a worker whose
+    /// losses it has not been told.
+    void flush_owed(clock::time_point now);
+    /// Fates kept for full pipes, over all workers.
+    std::size_t owed_total() const noexcept { return owed_total_; }
+    std::uint64_t fates_lost_total() const noexcept { return fates_lost_total_; }
 
     /// How a message that did not parse is answered: ERROR, or a failed RESULT (a call's).
     enum class answer { error, result };
@@ -156,6 +174,10 @@ class worker_registry {
     std::vector<role_counts> counts_;
     std::vector<worker_handle> gone_;
     std::size_t exited_ = 0;
+    std::vector<worker_handle> owing_;  ///< workers with fates kept or losses untold
+    std::size_t owed_total_ = 0;
+    std::uint64_t fates_lost_total_ = 0;
+    clock::time_point next_flush_ = clock::time_point::max();
     clock::time_point next_heartbeat_;
     clock::time_point last_tick_;
 };

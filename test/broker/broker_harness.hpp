@@ -33,10 +33,11 @@ using proto::frames;
 /// A worker as the broker sees it: a DEALER with a routing id of the test's choosing.
 class peer {
   public:
-    peer(zmq::context_t& ctx, const std::string& endpoint, std::string id)
+    peer(zmq::context_t& ctx, const std::string& endpoint, std::string id, int rcvhwm = 1000)
         : id_(std::move(id)), socket_(ctx, zmq::socket_type::dealer) {
         socket_.set(zmq::sockopt::routing_id, id_);
         socket_.set(zmq::sockopt::linger, 0);
+        socket_.set(zmq::sockopt::rcvhwm, rcvhwm);
         socket_.connect(endpoint);
     }
 
@@ -97,17 +98,24 @@ struct harness_options {
     std::uint32_t liveness = 3;
     std::size_t max_queued_per_role = 100;
     std::chrono::milliseconds queue_timeout{30000};
+    std::size_t max_owed_per_worker = 10000;
+    /// The high-water marks of the broker's sends and its peers' receives (an inproc
+    /// pipe holds about their sum), small to make a peer that reads late.
+    int router_sndhwm = 1000;
+    int peer_rcvhwm = 1000;
 };
 
 /// The broker of app "app": role "back" (2 to 4 workers) and role "front" (1).
 class broker_harness {
   public:
     explicit broker_harness(harness_options o = {})
-        : config_(make_config(o)),
+        : peer_rcvhwm_(o.peer_rcvhwm),
+          config_(make_config(o)),
           roles_(config_.roles),
           router_(ctx_, zmq::socket_type::router),
           endpoint_("inproc://broker-" + std::to_string(next_endpoint()++)) {
         router_.set(zmq::sockopt::router_mandatory, true);
+        router_.set(zmq::sockopt::sndhwm, o.router_sndhwm);  // before bind: inproc takes it then
         router_.set(zmq::sockopt::linger, 0);
         router_.bind(endpoint_);
         detail::broker::hooks h;
@@ -139,12 +147,12 @@ class broker_harness {
     }
 
     /// A peer that has said nothing yet.
-    peer stranger(const std::string& id) { return peer{ctx_, endpoint_, id}; }
+    peer stranger(const std::string& id) { return peer{ctx_, endpoint_, id, peer_rcvhwm_}; }
 
     /// A worker of `role` that said hello (and READY, unless `ready_too` is false).
     peer join(const std::string& id, const std::string& role, std::uint32_t credit = 1,
               bool ready_too = true, std::int64_t pid = 0) {
-        peer p{ctx_, endpoint_, id};
+        peer p{ctx_, endpoint_, id, peer_rcvhwm_};
         proto::hello h;
         h.app = "app";
         h.role = role;
@@ -255,6 +263,7 @@ class broker_harness {
         c.liveness = o.liveness;
         c.max_queued_per_role = o.max_queued_per_role;
         c.queue_timeout = o.queue_timeout;
+        c.max_owed_per_worker = o.max_owed_per_worker;
         role_spec back;
         back.name = "back";
         back.min = 2;
@@ -269,6 +278,7 @@ class broker_harness {
         return n;
     }
 
+    int peer_rcvhwm_;
     zmq::context_t ctx_{1};
     detail::kingpin_config config_;
     detail::role_table roles_;

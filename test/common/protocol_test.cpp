@@ -187,6 +187,8 @@ frames build(command c) {
                                        sample_callback_types(), text_frame(sample_callback_args));
         case command::released:
             return proto::make_released(billing_id, sample_callback_id);
+        case command::lost:
+            return proto::make_lost(23);
     }
     return {};
 }
@@ -279,6 +281,9 @@ frames by_hand(command c) {
         case command::released:  // [holder][callback]
             text(billing_id);
             text(proto::encode_seq(sample_callback_id));
+            break;
+        case command::lost:  // [count]
+            text(proto::encode_seq(23));
             break;
     }
     return f;
@@ -820,12 +825,13 @@ TEST(protocol, every_command_has_its_own_name) {
     EXPECT_EQ(proto::to_string(command::result), "RESULT");
     EXPECT_EQ(proto::to_string(command::invoked), "INVOKED");
     EXPECT_EQ(proto::to_string(command::released), "RELEASED");
+    EXPECT_EQ(proto::to_string(command::lost), "LOST");
     EXPECT_EQ(proto::to_string(static_cast<command>(0x7f)), "UNKNOWN");
 }
 
 TEST(protocol, the_command_lists_of_this_test_hold_every_command) {
-    // 19 commands; only HEARTBEAT is in both directions.
-    EXPECT_EQ(all_commands.size(), 20u);
+    // 21 commands; only HEARTBEAT is in both directions.
+    EXPECT_EQ(all_commands.size(), 21u);
     EXPECT_EQ(worker_commands.size() + broker_commands.size(), all_commands.size() + 1);
     for (auto c : all_commands) {
         bool from_worker = false;
@@ -961,7 +967,7 @@ TEST(protocol, check_envelope_counts_body_frames_after_the_header_frame) {
 }
 
 TEST(protocol, check_envelope_names_the_unknown_command_byte) {
-    for (unsigned v : {0x00u, 0x0cu, 0x7fu, 0x80u, 0x8au, 0xffu}) {
+    for (unsigned v : {0x00u, 0x0cu, 0x7fu, 0x80u, 0x8bu, 0xffu}) {
         auto f = of_texts({std::string{proto::header} + static_cast<char>(v)});
         for (bool from_broker : {false, true}) {
             auto env = proto::check_envelope(f, from_broker);

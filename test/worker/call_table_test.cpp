@@ -81,6 +81,19 @@ TEST(call_table, a_call_times_out_at_its_deadline_and_not_before) {
     EXPECT_EQ(f.table.next_deadline(), call_table::time_point::max());
 }
 
+TEST(call_table, remembers_the_calls_it_timed_out_so_their_late_results_are_not_news) {
+    fixture f;
+    f.start(1, t0 + 500ms);
+    f.start(2, t0 + 30s);
+    EXPECT_FALSE(f.table.gave_up(1));
+    EXPECT_EQ(f.table.expire(t0 + 500ms), 1u);
+    EXPECT_TRUE(f.table.gave_up(1));   // the broker's own timeout RESULT: said already
+    EXPECT_FALSE(f.table.gave_up(2));  // still waiting
+    EXPECT_TRUE(f.table.on_result(2, result(errc::ok)));
+    EXPECT_FALSE(f.table.gave_up(2));  // answered, not given up
+    EXPECT_FALSE(f.table.gave_up(3));  // never made (a cast's failure is news)
+}
+
 TEST(call_table, a_lost_broker_fails_every_call_sent_but_not_those_still_waiting_to_go) {
     fixture f;
     auto sent = f.start(1, t0 + 30s);

@@ -106,6 +106,13 @@ std::string status_view(const control::app_status& s) {
                   {"RESTARTS", true},
                   {"LAST EXIT"}},
                  workers);
+    // Rare, and a sentence: a line for each worker that reads too slowly.
+    for (const auto* w : sorted) {
+        if (w->owed != 0 || w->fates_lost != 0) {
+            out += fmt::format("{} reads too slowly: {} errors/results kept for it, {} lost\n",
+                               w->id, w->owed, w->fates_lost);
+        }
+    }
     return out;
 }
 

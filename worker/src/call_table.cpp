@@ -74,6 +74,12 @@ raw_result failure(errc code, const call_state& s, std::string_view why) {
 
 std::size_t call_table::expire(time_point now) {
     return table_.expire(now, [&](std::uint64_t id, entry&& e) {
+        if (given_up_order_.size() == given_up_kept) {
+            given_up_.erase(given_up_order_.front());
+            given_up_order_.pop_front();
+        }
+        given_up_order_.push_back(id);
+        given_up_.insert(id);
         // The caller gave up: a late call of its callbacks is refused.
         drop(id, e, failure(errc::timeout, *e.state, "no result before the call's timeout"), true);
     });

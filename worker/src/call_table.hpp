@@ -11,10 +11,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <set>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace mob::detail {
@@ -48,6 +50,10 @@ class call_table {
     std::size_t fail_all_but(const std::set<std::uint64_t>& keep, errc code, std::string_view why);
     std::size_t fail_all(errc code, std::string_view why) { return fail_all_but({}, code, why); }
 
+    /// Whether `id` is a call this table timed out lately: its late RESULT (the broker's
+    /// own timeout of the call, say) is not news to report a second time.
+    bool gave_up(std::uint64_t id) const { return given_up_.count(id) != 0; }
+
     time_point next_deadline() const noexcept { return table_.next_deadline(); }
     std::size_t size() const noexcept { return table_.size(); }
 
@@ -58,6 +64,11 @@ class call_table {
     std::function<void(const std::vector<std::uint64_t>&)> forget_;
     std::atomic<std::size_t>& outstanding_;
     pending_table<std::uint64_t, entry> table_;
+    /// The ids of the calls timed out lately, oldest first (bounded: a RESULT comes late
+    /// by about the broker's queue deadline, not by hours).
+    static constexpr std::size_t given_up_kept = 4096;
+    std::deque<std::uint64_t> given_up_order_;
+    std::unordered_set<std::uint64_t> given_up_;
 };
 
 }  // namespace mob::detail

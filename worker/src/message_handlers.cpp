@@ -32,6 +32,7 @@ void worker_core::handle(proto::frames& f) {
         {proto::command::result, &worker_core::handle_result},
         {proto::command::invoked, &worker_core::handle_invoked},
         {proto::command::released, &worker_core::handle_released},
+        {proto::command::lost, &worker_core::handle_lost},
     };
     for (const auto& [command, fn] : handlers) {
         if (command == env.cmd) {
@@ -103,6 +104,20 @@ void worker_core::handle_error(proto::frames& f) {
         return;
     }
     report_error(send_error{e.seq, e.error.code, std::move(e.error.message)});
+}
+
+void worker_core::handle_lost(proto::frames& f) {
+    auto n = proto::parse_lost(f);
+    if (!n) {
+        log::warn("dropped a malformed LOST");
+        return;
+    }
+    // Not about one message (seq 0): how many ERRORs/RESULTs this worker will never see.
+    report_error(send_error{0, errc::fates_lost,
+                            fmt::format("the broker could not keep {} error(s) or result(s) it "
+                                        "owed this worker (it read too slowly): the messages "
+                                        "they were about may or may not have been delivered",
+                                        *n)});
 }
 
 void worker_core::report_error(send_error e) {

@@ -81,6 +81,11 @@ void worker_core::handle_result(proto::frames& f) {
                  std::string{out.served_by}};
     if (calls_.on_result(id, std::move(r)))
         return;
+    if (calls_.gave_up(id)) {
+        // Its caller was told already (errc::timeout, here): once is enough.
+        log::debug("a late RESULT for call {} ({}), which timed out here", id, to_string(r.code));
+        return;
+    }
     if (r.code != errc::ok) {
         // A cast's failure, or a call we stopped waiting for: still not silent.
         report_error(send_error{id, r.code, r.text()});

@@ -96,6 +96,7 @@ class worker_core {
     void handle_stop(protocol::frames& f);
     void handle_deliver(protocol::frames& f);
     void handle_error(protocol::frames& f);
+    void handle_lost(protocol::frames& f);
     void dispatch(message m, const zmq::message_t& payload);  // the dispatcher thread
     void reject(const message& m, errc code, std::string text);
     void reject_to(std::string_view to, std::uint64_t seq, errc code, std::string text);

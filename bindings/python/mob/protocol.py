@@ -36,6 +36,7 @@ class cmd(enum.IntEnum):
     RESULT = 0x87
     INVOKED = 0x88
     RELEASED = 0x89
+    LOST = 0x8A
 
 
 # Body frames of each command the broker sends: (fewest, most). Only RESULT has an
@@ -43,7 +44,7 @@ class cmd(enum.IntEnum):
 FROM_BROKER = {
     cmd.HEARTBEAT: (0, 0), cmd.WELCOME: (1, 1), cmd.DELIVER: (5, 5), cmd.ERROR: (2, 2),
     cmd.STOP: (0, 0), cmd.HELLO_AGAIN: (0, 0), cmd.REQUEST: (2, 2), cmd.RESULT: (2, 3),
-    cmd.INVOKED: (5, 5), cmd.RELEASED: (2, 2),
+    cmd.INVOKED: (5, 5), cmd.RELEASED: (2, 2), cmd.LOST: (1, 1),
 }
 
 FLAG_IDEMPOTENT = 0x01

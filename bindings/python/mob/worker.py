@@ -334,6 +334,11 @@ class Worker:
                 self._on_hello_again()
         elif c == p.cmd.STOP:
             self._stopping.set()
+        elif c == p.cmd.LOST:
+            # The broker gave up on some ERRORs/RESULTs it owed us (we read too slowly).
+            n = p.parse_u64(body[0])
+            self._report(SendError(0, errc.fates_lost, f"the broker could not keep {n} "
+                                   "error(s) or result(s) it owed this worker"))
         elif c == p.cmd.INVOKED:
             # This worker gives out no callbacks: none of that id is waiting here.
             seq = body[1] if len(body[1]) == 8 else p.u64(0)

@@ -134,6 +134,11 @@ class app {
     /// (default 10000), and for how long (default 30 s); past either, the sender gets an
     /// error (queue_full, expired).
     app& queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout);
+    /// How many ERRORs and RESULTs the broker keeps for one worker whose pipe is full
+    /// (default 10000), sent in order as the pipe drains. Past it, each one lost is
+    /// counted (status: the worker's `fates_lost`) and the worker is told how many with
+    /// a LOST (its on_error gets errc::fates_lost).
+    app& max_owed_per_worker(std::size_t max);
     /// A file of KEY=VALUE lines (blank lines and # comments skipped) added to every
     /// worker's environment; read at start (a bad file is a set-up error) and again at
     /// each reload (a bad file stops the reload; the workers keep what they had).
@@ -186,6 +191,7 @@ class app {
     std::chrono::milliseconds heartbeat_{1000};
     std::chrono::milliseconds kill_timeout_{5000};
     std::size_t max_queued_ = 10000;
+    std::size_t max_owed_ = 10000;
     std::chrono::milliseconds queue_timeout_{30000};
     std::filesystem::path env_file_;
     std::function<void()> on_full_;

@@ -40,18 +40,21 @@ struct worker_status {
     std::uint32_t credit = 0;
     std::uint64_t in_flight = 0;
     std::uint64_t served = 0;
-    std::uint64_t delivered = 0;  ///< messages routed to it
-    double last_heartbeat_s = 0;  ///< seconds since the broker last heard from it
-    std::uint32_t restarts = 0;   ///< workers of its slot that died before it (local workers)
-    std::string last_exit;        ///< how the last of them ended, "" if none
-    std::string last_error;       ///< the last one's crash report summary, "" if none
+    std::uint64_t delivered = 0;   ///< messages routed to it
+    double last_heartbeat_s = 0;   ///< seconds since the broker last heard from it
+    std::uint32_t restarts = 0;    ///< workers of its slot that died before it (local workers)
+    std::string last_exit;         ///< how the last of them ended, "" if none
+    std::string last_error;        ///< the last one's crash report summary, "" if none
+    std::uint64_t owed = 0;        ///< ERRORs/RESULTs kept for it while its pipe is full
+    std::uint64_t fates_lost = 0;  ///< ones past the bound on those: lost (it is told: LOST)
 
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(id), CEREAL_NVP(pid), CEREAL_NVP(host), CEREAL_NVP(role), CEREAL_NVP(state),
            CEREAL_NVP(local), CEREAL_NVP(uptime_s), CEREAL_NVP(credit), CEREAL_NVP(in_flight),
            CEREAL_NVP(served), CEREAL_NVP(delivered), CEREAL_NVP(last_heartbeat_s),
-           CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error));
+           CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error), CEREAL_NVP(owed),
+           CEREAL_NVP(fates_lost));
     }
 };
 

@@ -234,6 +234,14 @@ released_view parse_released(std::span<const zmq::message_t> msg) {
     return {view(msg[pos(at::release_origin)]), parse_seq(view(msg[pos(at::release_callback)]))};
 }
 
+frames make_lost(std::uint64_t count) {
+    return build(command::lost, seq_frame(count));
+}
+
+std::optional<std::uint64_t> parse_lost(std::span<const zmq::message_t> msg) {
+    return parse_seq(view(msg[body_at]));
+}
+
 frames make_scale(std::uint64_t call_id, std::string_view role, std::int32_t delta) {
     return build(command::scale, seq_frame(call_id), text_frame(role),
                  text_frame(encode_delta(delta)));

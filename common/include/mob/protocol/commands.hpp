@@ -35,6 +35,7 @@ enum class command : std::uint8_t {
     result = 0x87,
     invoked = 0x88,
     released = 0x89,
+    lost = 0x8a,
 };
 
 /// Who may send a command.
@@ -56,7 +57,7 @@ struct command_info {
 };
 
 /// Every v1 command, once (docs/protocol.md "Commands").
-inline constexpr std::array<command_info, 20> commands{{
+inline constexpr std::array<command_info, 21> commands{{
     {command::hello, "HELLO", 1, direction::to_broker},
     {command::ready, "READY", 1, direction::to_broker},
     {command::heartbeat, "HEARTBEAT", 0, direction::both},
@@ -77,6 +78,7 @@ inline constexpr std::array<command_info, 20> commands{{
     {command::result, "RESULT", 2, direction::to_worker, 1},
     {command::invoked, "INVOKED", 5, direction::to_worker},
     {command::released, "RELEASED", 2, direction::to_worker},
+    {command::lost, "LOST", 1, direction::to_worker},
 }};
 
 /// The table's entry for a command byte, or null for a byte that is no v1 command.

@@ -234,6 +234,14 @@ struct released_view {
 };
 released_view parse_released(std::span<const zmq::message_t> msg);
 
+// ---- accounting: LOST ----
+
+/// LOST [count]: the broker could not keep `count` ERRORs or RESULTs it owed this worker
+/// (its pipe stayed full past the broker's bound for it) since the last LOST.
+frames make_lost(std::uint64_t count);
+/// The count of a LOST, if its frame is 8 bytes.
+std::optional<std::uint64_t> parse_lost(std::span<const zmq::message_t> msg);
+
 // ---- supervision: SCALE ----
 
 frames make_scale(std::uint64_t call_id, std::string_view role, std::int32_t delta);
