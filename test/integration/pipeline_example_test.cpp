@@ -15,13 +15,13 @@ namespace {
 
 TEST(pipeline_example, every_request_completes_once_in_effect_when_a_middle_worker_is_killed) {
     temp_dir dir;
-    constexpr int requests = 20;
+    constexpr int requests = 12;
     child_process app{{MOB_PIPELINE_APP},
                       {{"MOB_RUNTIME_DIR", dir.path()},
                        {"PIPELINE_REQUESTS", std::to_string(requests)},
-                       {"PIPELINE_WORK_MS", "200"}}};
+                       {"PIPELINE_WORK_MS", "500"}}};
 
-    // The worker has written request 3 to the store and spends 200 ms more before it
+    // The worker has written request 3 to the store and spends 500 ms more before it
     // answers: killed now, its request is in flight with the store already written.
     const std::regex stored{"^enrich (\\d+) stored request 3$"};
     ASSERT_TRUE(app.wait_for(stored, 15s)) << app.output();
@@ -36,10 +36,11 @@ TEST(pipeline_example, every_request_completes_once_in_effect_when_a_middle_work
     EXPECT_TRUE(
         app.wait_for(std::regex{"^store: request 3 written again; kept the first write$"}, 5s))
         << app.output();
-    ASSERT_TRUE(app.wait_for(std::regex{"^ingest: 20 of 20 requests done; the store holds 20 "
-                                        "records; repeated writes ignored: [1-9]"},
-                             20s))
-        << app.output();
+    const auto all_done = fmt::format(
+        "^ingest: {0} of {0} requests done; the store holds {0} records; repeated writes "
+        "ignored: [1-9]",
+        requests);
+    ASSERT_TRUE(app.wait_for(std::regex{all_done}, 20s)) << app.output();
 
     // Each request came back once, with the record the store kept: request 3's names the
     // killed worker, whose write was the first.

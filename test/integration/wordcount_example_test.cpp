@@ -87,8 +87,6 @@ TEST(wordcount_example, scaling_the_backs_during_a_run_changes_the_speed_not_the
     const std::regex round_failed{"^round \\d+ failed"};
 
     ASSERT_TRUE(app.wait_for(round_done, 20s)) << app.output();
-    EXPECT_TRUE(app.wait_for(std::regex{"^round 1: .* \\(\\d+ ms, 2 backs\\)$"}, 1s))
-        << app.output();
 
     // Up to 6 while round 2 runs, down to 2 while a later round runs.
     auto started = app.wait_for(std::regex{"^round 2 started"}, 10s);
