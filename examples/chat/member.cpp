@@ -3,7 +3,6 @@
 // says; what they sent that comes back undelivered is reported with what it was.
 #include <fmt/format.h>
 
-#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -14,8 +13,9 @@
 
 namespace {
 
-/// One member's state. Its handlers all run on the worker's dispatcher thread (and
-/// send from there), so only `left` is read from elsewhere.
+/// One member's state. Its handlers all run on the worker's one dispatcher thread, and
+/// only they touch it: no lock. (They send from there too, so an error that comes back,
+/// also handled there, always finds its send in `sent`.)
 struct member {
     member(mob::worker& worker, std::uint64_t users)
         : w(worker), nick(fmt::format("{}-{}", w.role(), w.pid())), users_to_meet(users) {}
@@ -25,7 +25,7 @@ struct member {
     const std::uint64_t users_to_meet;  ///< a visitor leaves once it has met this many; 0: stay
     std::set<std::int64_t> met;         ///< pids of the users it has greeted
     std::map<std::uint64_t, std::string> sent;  ///< what each tracked send was, by seq
-    std::atomic<bool> left{false};
+    bool left = false;
     std::size_t goodbyes_refused = 0;
 
     /// Sends and remembers what it was, so that on_error can say it if it comes back.
