@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages mob needs to build, test and format-check; does nothing
+# Installs the Debian packages mob needs to build, test and format-check (python3-zmq:
+# the Python binding's tests, with Debian's /usr/bin/python3); does nothing
 # (no apt-get update) when they are all installed already.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ packages=(
   libzmq3-dev cppzmq-dev libcereal-dev libfmt-dev
   googletest libgtest-dev libgmock-dev
   clang-format
+  python3 python3-zmq
 )
 
 missing=()

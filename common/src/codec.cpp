@@ -237,14 +237,19 @@ namespace mob::detail {
 
 zmq::message_t frame_streambuf::take() {
     const auto size = static_cast<std::size_t>(pptr() - pbase());
-    if (heap_ == nullptr) {
-        zmq::message_t small{inline_, size};
-        setp(inline_, inline_ + sizeof inline_);
-        return small;
+    if (size <= copy_limit) {
+        zmq::message_t frame{pbase(), size};
+        setp(pbase(), epptr());  // the buffer stays for the next encoding
+        return frame;
     }
     char* data = std::exchange(heap_, nullptr);
     setp(inline_, inline_ + sizeof inline_);
     return zmq::message_t{data, size, [](void* d, void*) { std::free(d); }, nullptr};
+}
+
+frame_encoder& this_thread_frame_encoder() {
+    thread_local frame_encoder encoder;
+    return encoder;
 }
 
 void frame_streambuf::grow(std::size_t more) {

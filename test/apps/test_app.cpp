@@ -21,6 +21,8 @@
 // with those shared listeners; each web worker reports what it inherited and serves
 // the line protocol of line_server.hpp on listener TEST_LISTEN_SERVE (default "line").
 // TEST_EXEC_LISTEN gives the "ext" role (TEST_EXEC) listeners the same way.
+// TEST_PY_EXEC=PYTHON with TEST_PY_SCRIPT=FILE adds role "py", that Python program
+// (test/python/py_test_worker.py) started through mob::exec.
 // Supervision: TEST_KILL_TIMEOUT_MS sets app::kill_timeout, TEST_ENV_FILE app::env_file;
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
@@ -396,6 +398,10 @@ int main(int argc, char** argv) {
     if (const char* exe = std::getenv("TEST_EXEC"); exe != nullptr)
         app.role("ext", mob::exec(exe, {"from-the-kingpin"}),
                  {.workers = 2, .listen = env_list("TEST_EXEC_LISTEN")});
+    if (const char* python = std::getenv("TEST_PY_EXEC"); python != nullptr) {
+        const char* script = std::getenv("TEST_PY_SCRIPT");
+        app.role("py", mob::exec(python, {script != nullptr ? script : ""}), {.workers = 1});
+    }
     if (std::getenv("TEST_LISTEN") != nullptr) {
         app.role("web", web_main,
                  {.workers = static_cast<std::uint32_t>(env_int("TEST_WEB", 2)),

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -221,6 +223,50 @@ TEST(encode_frame, decodes_back_to_the_value_small_or_large) {
     EXPECT_EQ(proto::view(f), mob::encode(big));  // the same bytes as encode()
     std::map<std::string, std::vector<int>> m{{"a", {1, 2}}, {"b", std::vector<int>(50, 3)}};
     EXPECT_EQ((mob::decode<std::map<std::string, std::vector<int>>>(mob::encode_frame(m))), m);
+}
+
+// A value whose encoding throws half way, after writing some bytes.
+struct fails_half_way {
+    template <typename Archive>
+    void save(Archive& ar) const {
+        ar(std::string(300, 'x'));
+        throw std::runtime_error("no more");
+    }
+};
+
+// A value whose encoding encodes another frame first (the thread's encoder is busy).
+struct encodes_inside {
+    template <typename Archive>
+    void save(Archive& ar) const {
+        auto inner = mob::encode_frame(std::string(200, 'i'));
+        ar(std::string{static_cast<const char*>(inner.data()), inner.size()});
+    }
+};
+
+TEST(encode_frame, the_threads_encoder_is_clean_after_an_encoding_that_threw) {
+    EXPECT_THROW((void)mob::encode_frame(fails_half_way{}), std::runtime_error);
+    EXPECT_EQ(proto::view(mob::encode_frame(7)), mob::encode(7));
+    EXPECT_EQ(mob::decode<std::string>(mob::encode_frame(std::string(90, 'y'))),
+              std::string(90, 'y'));
+}
+
+TEST(encode_frame, an_encoding_inside_an_encoding_gets_an_encoder_of_its_own) {
+    auto outer = mob::encode_frame(encodes_inside{}, 5);
+    auto [inner_bytes, five] = mob::decode<std::tuple<std::string, int>>(outer);
+    EXPECT_EQ(five, 5);
+    EXPECT_EQ(mob::decode<std::string>(std::span{
+                  reinterpret_cast<const std::byte*>(inner_bytes.data()), inner_bytes.size()}),
+              std::string(200, 'i'));
+}
+
+TEST(encode_frame, frames_made_one_after_another_do_not_share_bytes) {
+    // Copied out below the limit, handed over above it: either way each frame is its own.
+    for (std::size_t n : {10u, 500u, 70000u, 200000u, 20u}) {
+        auto a = mob::encode_frame(std::string(n, 'a'));
+        auto b = mob::encode_frame(std::string(n, 'b'));
+        EXPECT_EQ(mob::decode<std::string>(a), std::string(n, 'a')) << n;
+        EXPECT_EQ(mob::decode<std::string>(b), std::string(n, 'b')) << n;
+    }
 }
 
 TEST(encode_frame, encodes_several_values_as_encode_into_does) {

@@ -232,6 +232,25 @@ TEST(protocol_errors, another_protocol_version_is_answered_with_bad_version) {
     EXPECT_EQ(e->second.message, "protocol version 'MOB2' (this side speaks MOB1)");
 }
 
+TEST(protocol_errors, bad_version_carries_the_seq_of_a_send_and_0_for_anything_else) {
+    cluster c;
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    raw_peer raw{c};
+    // A SEND of another version still has its seq first: the ERROR names it.
+    raw.send({"MOB2" + std::string(1, '\x04'), proto::encode_seq(9), "?back", "probe", "int",
+              encode(1)});
+    auto send = raw.next_error();
+    ASSERT_TRUE(send);
+    EXPECT_EQ(send->second.code, errc::bad_version);
+    EXPECT_EQ(send->first, 9u);
+    // Any other command of another version (here a HELLO) names nothing.
+    raw.send({"MOB2" + std::string(1, '\x01'), proto::encode_seq(9)});
+    auto hello = raw.next_error();
+    ASSERT_TRUE(hello);
+    EXPECT_EQ(hello->second.code, errc::bad_version);
+    EXPECT_EQ(hello->first, 0u);
+}
+
 TEST(protocol_errors, an_unknown_identity_is_asked_to_say_hello_again_and_its_send_fails) {
     cluster c;
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();

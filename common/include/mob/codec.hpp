@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <ostream>
 #include <span>
 #include <streambuf>
 #include <string>
@@ -67,12 +68,16 @@ class string_streambuf : public std::streambuf {
     std::string& out_;
 };
 
-/// A streambuf writing straight into the bytes of the frame that will be sent: a small
-/// encoding stays in its inline buffer (ZeroMQ keeps up to 33 bytes inside the message
-/// itself, no allocation), a larger one grows a malloc'd buffer that the frame then owns
-/// (ZeroMQ frees it), so no encoding is copied on its way to the socket.
+/// A streambuf for the encoding of one frame, used again and again by its thread: its
+/// buffer (inline, then malloc'd as an encoding needs) stays with it, so a steady stream
+/// of calls allocates nothing here. take() copies an encoding up to `copy_limit` bytes
+/// into the frame (ZeroMQ keeps up to 33 bytes inside the message, and allocates a
+/// larger one in a single block with its counter), and hands a larger buffer over to
+/// the frame whole (ZeroMQ frees it): a big payload is never copied on its way out.
 class frame_streambuf : public std::streambuf {
   public:
+    static constexpr std::size_t copy_limit = 64 * 1024;
+
     frame_streambuf() { setp(inline_, inline_ + sizeof inline_); }
     ~frame_streambuf() override { std::free(heap_); }
     frame_streambuf(const frame_streambuf&) = delete;
@@ -80,6 +85,8 @@ class frame_streambuf : public std::streambuf {
 
     /// The frame of what was written; the streambuf is empty after.
     zmq::message_t take();
+    /// Forgets what was written (an encoding that failed half way).
+    void discard() noexcept { setp(pbase(), epptr()); }
 
   protected:
     std::streamsize xsputn(const char* s, std::streamsize n) override;
@@ -87,9 +94,19 @@ class frame_streambuf : public std::streambuf {
 
   private:
     void grow(std::size_t more);
-    char inline_[64];
+    char inline_[128];
     char* heap_ = nullptr;
 };
+
+/// What encode_frame_by writes with: a streambuf and the stream on it, made once per
+/// thread (an std::ostream costs a locale and more to make). `busy` while one is in
+/// use: an encoding that encodes another frame inside gets a fresh one.
+struct frame_encoder {
+    frame_streambuf buf;
+    std::ostream os{&buf};
+    bool busy = false;
+};
+frame_encoder& this_thread_frame_encoder();
 
 /// The demangled name of a type, used to say which type a payload carries.
 std::string demangle(const char* mangled);
@@ -118,12 +135,27 @@ namespace detail {
 /// worker's carries a context for the callbacks among the values).
 template <typename Write>
 zmq::message_t encode_frame_by(Write&& write) {
-    frame_streambuf buf;
-    {
-        std::ostream os{&buf};
-        write(os);
+    auto run = [&](frame_encoder& e) {
+        try {
+            write(e.os);
+        } catch (...) {
+            e.buf.discard();
+            e.os.clear();
+            throw;
+        }
+        return e.buf.take();
+    };
+    auto& shared = this_thread_frame_encoder();
+    if (shared.busy) {
+        frame_encoder nested;
+        return run(nested);
     }
-    return buf.take();
+    shared.busy = true;
+    struct release {
+        frame_encoder& e;
+        ~release() { e.busy = false; }
+    } done{shared};
+    return run(shared);
 }
 }  // namespace detail
 

@@ -61,7 +61,8 @@ envelope check_envelope(std::span<const zmq::message_t> msg, bool from_broker) {
     const auto byte = static_cast<std::uint8_t>(head[header.size()]);
     const auto* info = find_command(byte);
     const auto way = from_broker ? direction::to_worker : direction::to_broker;
-    if (info == nullptr || !sent_toward(info->code, way))
+    if (info == nullptr ||
+        (static_cast<std::uint8_t>(info->dir) & static_cast<std::uint8_t>(way)) == 0)
         return fail(errc::bad_frame, fmt::format("unknown command 0x{:02x}", byte));
     env.cmd = info->code;
     const auto body = msg.size() - 1;

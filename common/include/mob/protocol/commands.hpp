@@ -80,12 +80,18 @@ inline constexpr std::array<command_info, 20> commands{{
 }};
 
 /// The table's entry for a command byte, or null for a byte that is no v1 command.
+namespace detail {
+// The table by command byte, made at compile time: every message looks its command up.
+inline constexpr auto command_index = [] {
+    std::array<const command_info*, 256> index{};
+    for (const auto& c : commands)
+        index[static_cast<std::uint8_t>(c.code)] = &c;
+    return index;
+}();
+}  // namespace detail
+
 constexpr const command_info* find_command(std::uint8_t byte) noexcept {
-    for (const auto& c : commands) {
-        if (static_cast<std::uint8_t>(c.code) == byte)
-            return &c;
-    }
-    return nullptr;
+    return detail::command_index[byte];
 }
 constexpr const command_info* find_command(command c) noexcept {
     return find_command(static_cast<std::uint8_t>(c));
