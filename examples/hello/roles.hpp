@@ -1,4 +1,4 @@
-// The seed's example app: 4 background workers and 2 HTTP front ends, their role
+// The original README's example app: 4 background workers and 2 HTTP front ends, their role
 // functions and the typed method the back exports to the fronts.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The seed's "exchanging messages": send to every process, to all of a role, to any
+// The original README's "exchanging messages": send to every process, to all of a role, to any
 // one of a role, to one pid, and listen with typed and catch-all handlers.
 #include <mob/app.hpp>
 

@@ -1,4 +1,4 @@
-// The seed's example app (examples/hello), the one `make demo` runs and the README
+// The original README's example app (examples/hello), the one `make demo` runs and the README
 // tours: it serves HTTP from its front workers and reaches the back through every form
 // of call and a message.
 #include <arpa/inet.h>
