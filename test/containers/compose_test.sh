@@ -31,7 +31,7 @@ compose() {
 }
 log=$MOB_WORK_DIR/$project.log
 cleanup "compose down -t 2 >>$log 2>&1"
-cleanup "for c in \$(podman ps -a -q --filter label=io.podman.compose.project=$project); do podman logs \$c > $MOB_WORK_DIR/$project.\$c.log 2>&1; done"
+cleanup "for c in \$(podman ps -a -q --filter label=io.podman.compose.project=$project); do podman logs -t \$c > $MOB_WORK_DIR/$project.\$c.log 2>&1; done"
 
 broker=${project}_broker_1
 say "podman-compose up (front on port $port)"
@@ -82,7 +82,13 @@ for ((i = 0; i < 10; i++)); do
   [[ -n "$id" && "$id" != "$victim_id" ]] || fail "call $i after the kill: served by '$id'"
 done
 say "10 calls after the kill, none by the killed back"
-wait_until 90 "the killed back is restarted and joins: full again" broker_healthy
+# Rejoined: a worker of the victim's container (its host name) under a new id, and full.
+rejoined() {
+  local s
+  s=$(podman exec "$broker" mobctl status shop --json) || return 1
+  [[ "$s" == *"@$victim_host#"* && "$s" != *"$victim_id"* ]] && broker_healthy
+}
+wait_until 90 "the killed back is restarted and rejoins: full again" rejoined
 
 # Restart the broker: it STOPs its workers, which exit and are restarted by the restart
 # policy; every one joins the new broker and the front serves again.
