@@ -1,7 +1,9 @@
 # Developer entry points; CI runs .ci/run, which uses these.
 #   make [build]     install missing Debian packages, configure build/ once, build
 #   make demo        build, then run the hello example until Ctrl-C (HELLO_PORT=... to move it)
-#   make test        build, then run the test suite (every test has a timeout)
+#   make test        build, then run the test suite (every test has a timeout), but the
+#                    container tests
+#   make test-containers  the container tests (podman: image, compose, kube play)
 #   make sanitize    build and test under ASan+UBSan (build-asan/) and TSan (build-tsan/)
 #   make format      clang-format the sources in place; format-check only checks them
 #   make clean       remove the build directories
@@ -28,17 +30,20 @@ SAN_BUILD_TYPE ?= None
 # GCC 12 instrumentation sets off false -Wmaybe-uninitialized (e.g. in <regex>) under -Werror.
 SAN_CMAKE_ARGS ?= -DMOB_BUILD_TESTS=ON -DMOB_BUILD_EXAMPLES=ON -DMOB_BUILD_BENCH=OFF -DMOB_TEST_TIMEOUT=300 \
                   "-DCMAKE_CXX_FLAGS=-O1 -g1 -Wno-maybe-uninitialized"
-SAN_CTEST_ARGS ?= --label-exclude consumer
+SAN_CTEST_ARGS ?= --label-exclude 'consumer|containers'
 SAN_COMMON := halt_on_error=1:print_stacktrace=1
 ASAN_ENV := MOB_TEST_LOAD_DIVISOR=10 ASAN_OPTIONS=$(SAN_COMMON):detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1 \
             UBSAN_OPTIONS=$(SAN_COMMON):report_error_type=1
 TSAN_ENV := MOB_TEST_LOAD_DIVISOR=25 TSAN_OPTIONS=$(SAN_COMMON):second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$(CURDIR)/scripts/tsan.supp
 
 .DEFAULT_GOAL := build
-.PHONY: deps build demo test sanitize sanitize-asan sanitize-tsan format format-check clean
+.PHONY: deps deps-containers build demo test test-containers sanitize sanitize-asan sanitize-tsan format format-check clean
 
 deps:
 	@bash scripts/install-deps.sh
+
+deps-containers:
+	@bash scripts/install-deps.sh --containers
 
 build: deps
 	@test -f $(BUILD_DIR)/CMakeCache.txt || \
@@ -50,7 +55,12 @@ demo: build
 	./$(BUILD_DIR)/examples/hello/mob-hello
 
 test: build
-	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) --timeout $(TEST_TIMEOUT)
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) --timeout $(TEST_TIMEOUT) \
+	  --label-exclude containers
+
+# Builds the image and runs it: minutes, and podman; so not part of `make test`.
+test-containers: deps-containers build
+	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L containers
 
 sanitize: sanitize-asan sanitize-tsan
 

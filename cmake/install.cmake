@@ -8,11 +8,26 @@ target_compile_features(mob_common PUBLIC cxx_std_20)
 
 # On by default only when mob is the top project, as fmt's FMT_INSTALL.
 option(MOB_INSTALL "Generate mob's install rules" ${mob_is_top_project})
+
+include(GNUInstallDirs)
+
+# mob_install_program(target): installs a program into bin/ with a RUNPATH that finds
+# mob's libraries from where they are installed ($ORIGIN/../lib), never from the build
+# tree, so an installed tree can be copied anywhere (a container image, another prefix).
+file(RELATIVE_PATH mob_libdir_from_bindir
+     ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
+function(mob_install_program target)
+  if(NOT MOB_INSTALL)
+    return()
+  endif()
+  set_target_properties(${target} PROPERTIES INSTALL_RPATH "$ORIGIN/${mob_libdir_from_bindir}")
+  install(TARGETS ${target} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endfunction()
+
 if(NOT MOB_INSTALL)
   return()
 endif()
 
-include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(MOB_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/mob"
@@ -36,6 +51,9 @@ foreach(part IN ITEMS common worker broker)
     DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
     FILES_MATCHING PATTERN "*.hpp")
 endforeach()
+install(FILES ${MOB_GENERATED_INCLUDE_DIR}/mob/version.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mob)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 install(EXPORT mobTargets
   NAMESPACE mob::
@@ -50,3 +68,5 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/mobConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/mobConfig.cmake ${PROJECT_BINARY_DIR}/mobConfigVersion.cmake
   DESTINATION ${MOB_INSTALL_CMAKEDIR})
+
+include(${CMAKE_CURRENT_LIST_DIR}/pkgconfig.cmake)

@@ -2,15 +2,22 @@
 # Installs the Debian packages mob needs to build, test and format-check (python3-zmq:
 # the Python binding's tests, with Debian's /usr/bin/python3); does nothing
 # (no apt-get update) when they are all installed already.
+#     scripts/install-deps.sh               build, test, format-check
+#     scripts/install-deps.sh --containers  also what the container tests need (podman)
 set -euo pipefail
 
 packages=(
-  cmake make g++ pkg-config
+  cmake make g++ pkg-config binutils
   libzmq3-dev cppzmq-dev libcereal-dev libfmt-dev
   googletest libgtest-dev libgmock-dev
   clang-format
   python3 python3-zmq
 )
+# podman with runc (crun fails on hybrid cgroup hosts), podman-compose, debootstrap for
+# the base image (no registry needed), curl for the HTTP checks, python3-yaml for kube.
+if [[ "${1:-}" == --containers ]]; then
+  packages+=(podman podman-compose runc debootstrap curl ca-certificates python3-yaml)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

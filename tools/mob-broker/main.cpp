@@ -6,6 +6,7 @@
 //     mob-broker --config /etc/mob/shop.conf
 #include <mob/app.hpp>
 #include <mob/identity.hpp>
+#include <mob/version.hpp>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,7 @@ options:
                        lines starting with # are skipped. Options on the command
                        line after --config add to it or override it.
   --help               this text
+  --version            print mob-broker's version and exit
 
 Stop it with SIGTERM or SIGINT (or mobctl stop NAME): it tells every worker to
 STOP and exits. A broker killed any other way can be started again on the same
@@ -71,6 +73,7 @@ struct settings {
     std::uint32_t heartbeat_ms = 0;
     std::vector<std::pair<std::string, std::uint32_t>> roles;
     bool help = false;
+    bool version = false;
 };
 
 std::uint32_t parse_number(const std::string& what, const std::string& value) {
@@ -158,6 +161,10 @@ settings parse(int argc, char** argv) {
             s.help = true;
             continue;
         }
+        if (arg == "--version") {
+            s.version = true;
+            continue;
+        }
         if (arg.rfind("--", 0) != 0 || arg.size() == 2)
             throw usage_error(fmt::format("unexpected argument '{}' (see mob-broker --help)", arg));
         std::string name = arg.substr(2);
@@ -175,7 +182,7 @@ settings parse(int argc, char** argv) {
         }
         apply(s, name, value, 0);
     }
-    if (s.help)
+    if (s.help || s.version)
         return s;
     if (s.app.empty())
         throw usage_error("no app name: give --app NAME (see mob-broker --help)");
@@ -204,6 +211,10 @@ int main(int argc, char** argv) {
     }
     if (s.help) {
         std::fputs(help_text, stdout);
+        return exit_ok;
+    }
+    if (s.version) {
+        std::printf("mob-broker %s\n", MOB_VERSION);
         return exit_ok;
     }
     // This process is the kingpin, whatever its environment says.

@@ -11,6 +11,7 @@ constexpr std::string_view common_options = R"(Options of every command:
                      $XDG_RUNTIME_DIR/mob, else /tmp/mob-UID)
   --timeout MS       how long to wait for each answer of a kingpin (default 3000)
   -h, --help         this help
+  --version          print mobctl's version and exit
 )";
 
 constexpr std::string_view exit_codes = R"(Exit codes:
@@ -22,6 +23,7 @@ constexpr std::string_view exit_codes = R"(Exit codes:
      locked, or its control socket refuses connections)
   5  no answer from the kingpin within --timeout
   6  the kingpin answered with an error (e.g. an unknown role), printed as it said it
+  7  health: the kingpin answers, but a role has fewer ready workers than its target
 )";
 
 }  // namespace
@@ -117,6 +119,23 @@ const std::vector<command_spec>& commands() {
          "mob_role_messages_routed_total, mob_role_messages_failed_total; and\n"
          "mob_kingpin_uptime_seconds, mob_monitor_events_total{kind},\n"
          "mob_dropped_frames_total{reason}.\n"},
+        {"health",
+         "[APP]",
+         0,
+         1,
+         {"--live"},
+         run_health,
+         "exit 0 if an app is up and its roles are full",
+         "Asks the kingpin of APP (of every app in the runtime directory if APP is not\n"
+         "given) for its status and exits 0 if it answers and every role has as many\n"
+         "ready workers as its target, printing one line per app (\"shop: healthy:\n"
+         "back 3/3 front 1/1\"). Otherwise it exits non-zero with the reason on stderr:\n"
+         "7 if a role is short of workers (\"shop: not healthy: back 1/3 ready\"), 3 if\n"
+         "there is no such app (or none at all), 4 if its kingpin is not running, 5 if\n"
+         "it does not answer in time. For a container's HEALTHCHECK or a probe.\n"
+         "\n"
+         "  --live  only that the kingpin answers, whatever its workers (a liveness\n"
+         "          probe: a kingpin waiting for its workers is alive, not broken)\n"},
     };
     return all;
 }

@@ -1,6 +1,7 @@
 // mobctl: parses the command line, runs the command, turns failures into one line on
 // stderr and an exit code.
 #include <mob/runtime_dir.hpp>
+#include <mob/version.hpp>
 
 #include <fmt/format.h>
 
@@ -38,7 +39,8 @@ bool takes_value(std::string_view option) {
 }
 
 bool is_flag(std::string_view option) {
-    static const std::set<std::string_view> flags{"--help", "--json", "--follow"};
+    static const std::set<std::string_view> flags{"--help", "--version", "--json", "--follow",
+                                                  "--live"};
     return flags.count(option) > 0;
 }
 
@@ -46,6 +48,7 @@ struct command_line {
     arguments positional;
     std::vector<std::string> used;  ///< the options given, by name
     bool help = false;
+    bool version = false;
     options opt;
 };
 
@@ -64,10 +67,14 @@ void apply(command_line& cl, std::string_view option, std::string_view value) {
         cl.opt.iterations = parse_count(option, value, 1);
     } else if (option == "--help") {
         cl.help = true;
+    } else if (option == "--version") {
+        cl.version = true;
     } else if (option == "--json") {
         cl.opt.json = true;
     } else if (option == "--follow") {
         cl.opt.follow = true;
+    } else if (option == "--live") {
+        cl.opt.live = true;
     }
 }
 
@@ -131,6 +138,10 @@ void check(const command_spec& command, const command_line& cl) {
 
 int run(const std::vector<std::string>& args) {
     auto cl = parse(args);
+    if (cl.version) {
+        fmt::print("mobctl {}\n", MOB_VERSION);
+        return exit_code::ok;
+    }
     if (!cl.positional.empty() && cl.positional[0] == "help") {
         cl.help = true;
         cl.positional.erase(cl.positional.begin());

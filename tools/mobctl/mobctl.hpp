@@ -21,6 +21,7 @@ inline constexpr int unknown_app = 3;   ///< no folder of that app in the runtim
 inline constexpr int dead_kingpin = 4;  ///< the folder is there, its kingpin is not
 inline constexpr int timeout = 5;       ///< no answer within --timeout
 inline constexpr int refused = 6;       ///< the kingpin answered with an error
+inline constexpr int unhealthy = 7;     ///< health: the kingpin answers, a role is short of workers
 }  // namespace exit_code
 
 /// Ends mobctl with `code`, after printing "mobctl: <what()>" on stderr.
@@ -45,11 +46,12 @@ struct options {
     std::uint64_t since = 0;                   ///< events --since
     std::chrono::milliseconds interval{1000};  ///< top --interval
     std::optional<std::uint64_t> iterations;   ///< top --iterations
+    bool live = false;                         ///< health --live
 };
 
 using arguments = std::vector<std::string>;
 
-// The commands (commands.cpp, live.cpp); each returns the exit code.
+// The commands (commands.cpp, live.cpp, health.cpp); each returns the exit code.
 int run_ls(const arguments& args, const options& opt);
 int run_status(const arguments& args, const options& opt);
 int run_events(const arguments& args, const options& opt);
@@ -58,5 +60,6 @@ int run_scale(const arguments& args, const options& opt);
 int run_reload(const arguments& args, const options& opt);
 int run_stop(const arguments& args, const options& opt);
 int run_metrics(const arguments& args, const options& opt);
+int run_health(const arguments& args, const options& opt);
 
 }  // namespace mob::ctl
