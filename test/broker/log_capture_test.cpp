@@ -47,6 +47,53 @@ TEST(line_assembler, escapes_bytes_that_are_not_printable_utf8) {
     EXPECT_EQ(lines[0], "a\\x01\\xff\xc3\xa9\t\\x1b[0m");
 }
 
+log_line sample_line() {
+    log_line l;
+    l.time_ms = 1764584709123;  // 2025-12-01T10:25:09.123Z
+    l.app = "myapp";
+    l.role = "back";
+    l.slot = 2;
+    l.pid = 40231;
+    l.stream = "stdout";
+    l.message = "served \"1000\" calls";
+    return l;
+}
+
+TEST(log_format, plain_has_utc_time_app_role_slot_pid_and_stream_or_level) {
+    auto l = sample_line();
+    EXPECT_EQ(format_log_line(l, log_format::plain, false),
+              "2025-12-01T10:25:09.123Z myapp back#2 [40231] stdout: served \"1000\" calls");
+    l.level = "warn";
+    l.stream = "stderr";
+    EXPECT_EQ(format_log_line(l, log_format::plain, false),
+              "2025-12-01T10:25:09.123Z myapp back#2 [40231] warn: served \"1000\" calls");
+}
+
+TEST(log_format, json_has_every_field_and_null_for_what_is_not_known) {
+    auto l = sample_line();
+    EXPECT_EQ(format_log_line(l, log_format::json, false),
+              R"({"time":"2025-12-01T10:25:09.123Z","app":"myapp","role":"back","slot":2,)"
+              R"("pid":40231,"stream":"stdout","level":null,"message":"served \"1000\" calls"})");
+    l.role = "kingpin";
+    l.slot = -1;
+    l.level = "info";
+    l.message = "tab\there";
+    EXPECT_EQ(format_log_line(l, log_format::json, false),
+              R"({"time":"2025-12-01T10:25:09.123Z","app":"myapp","role":"kingpin","slot":null,)"
+              R"("pid":40231,"stream":"stdout","level":"info","message":"tab\there"})");
+}
+
+TEST(log_format, pretty_is_coloured_only_when_asked) {
+    auto l = sample_line();
+    auto plain = format_log_line(l, log_format::pretty, false);
+    EXPECT_EQ(plain.find('\033'), std::string::npos) << plain;
+    EXPECT_NE(plain.find("myapp back#2"), std::string::npos) << plain;
+    EXPECT_NE(plain.find(" out "), std::string::npos) << plain;
+    EXPECT_NE(format_log_line(l, log_format::pretty, true).find('\033'), std::string::npos);
+    EXPECT_EQ(parse_log_format("json"), log_format::json);
+    EXPECT_FALSE(parse_log_format("fancy"));
+}
+
 TEST(log_ring, keeps_the_newest_lines_and_selects_by_role_and_sequence) {
     log_ring ring{3};
     for (int i = 1; i <= 5; ++i) {

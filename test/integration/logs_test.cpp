@@ -129,6 +129,18 @@ TEST(logs, json_lines_are_one_object_each_with_every_field) {
     }
 }
 
+TEST(logs, an_unknown_log_format_is_a_setup_error) {
+    temp_dir dir;
+    child_process kingpin{{MOB_OPS_APP_V1},
+                          {{"MOB_RUNTIME_DIR", dir.path()}, {"MOB_LOG_FORMAT", "fancy"}}};
+    auto status = kingpin.wait_exit(5s);
+    ASSERT_TRUE(status) << kingpin.output();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << kingpin.output();
+    EXPECT_TRUE(kingpin.wait_for(
+        std::regex{"MOB_LOG_FORMAT is 'fancy', not one of pretty, plain, json"}, 1s))
+        << kingpin.output();
+}
+
 TEST(logs, files_per_role_are_reopened_on_sigusr1_and_rotated_by_size) {
     temp_dir logs;
     fs::path dir = logs.path();
