@@ -1,7 +1,8 @@
 // The kingpin's log output, whole: the settings (app::logs, then $MOB_LOG_FORMAT,
 // $MOB_LOG_DIR, $NO_COLOR and whether stderr is a terminal), the writer, the ring
 // `mobctl logs` reads, and the capture of the workers' pipes. While it lives, the
-// kingpin's own mob::log lines go through it too.
+// kingpin's own mob::log lines go through it too; like everything but the writer's
+// thread, they must come from the kingpin's loop thread (the ring is not locked).
 #pragma once
 
 #include "config.hpp"
