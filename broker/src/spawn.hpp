@@ -18,7 +18,8 @@ struct passed_fd {
 struct spawn_request {
     std::string exe;  ///< what to exec, e.g. "/usr/bin/node"
     /// If not -1, an open descriptor of the program to exec instead of `exe` (fexecve):
-    /// the image the kingpin chose (program_image), whatever the path holds now.
+    /// the image the kingpin chose (program_image, at 64 or above, clear of the
+    /// listeners), whatever the path holds now.
     int exe_fd = -1;
     std::vector<std::string> argv;  ///< argv[0] included
     std::vector<std::string> env;   ///< "NAME=value", the whole environment
