@@ -24,11 +24,23 @@ fs::path program_dir() {
     return ec ? fs::current_path() : exe.parent_path();
 }
 
+/// The process title, then the program's own command line: ps shows both ("myapp
+/// (kingpin) ./mob-hello --port 80") and pgrep -f finds the program's name. Spaces, not
+/// NULs, between them: the title runs past the original argv, and Linux then reads
+/// /proc/PID/cmdline up to the first NUL.
+std::string title_with_command(std::string title, int argc, char** argv) {
+    for (int i = 0; i < argc; ++i) {
+        title.push_back(' ');
+        title += argv[i];
+    }
+    return title;
+}
+
 void clear_mob_environment() {
     for (const char* name :
          {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED", "MOB_HEARTBEAT_MS", "MOB_LIVENESS",
           "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS", "MOB_CRASH_FD",
-          "MOB_TCP_ENDPOINT", "MOB_RECONNECT_MS", "MOB_RECONNECT_MAX_MS"}) {
+          "MOB_TCP_ENDPOINT", "MOB_RECONNECT_MS", "MOB_RECONNECT_MAX_MS", "MOB_LOG_CAPTURED"}) {
         ::unsetenv(name);
     }
 }
@@ -126,6 +138,14 @@ app& app::queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeo
 
 app& app::env_file(fs::path path) {
     env_file_ = std::move(path);
+    return *this;
+}
+app& app::logs(log_options options) {
+    logs_ = std::move(options);
+    return *this;
+}
+app& app::reload_same_binary(bool same) {
+    reload_same_binary_ = same;
     return *this;
 }
 app& app::on_full(std::function<void()> observer) {
@@ -234,7 +254,9 @@ int app::run_worker(int argc, char** argv, const std::string& role) {
                             "it: start a program that calls mob::serve",
                             role));
         }
-        detail::set_process_title(argc, argv, fmt::format("{} - {} (mobster)", name_, role));
+        detail::set_process_title(
+            argc, argv,
+            title_with_command(fmt::format("{} - {} (mobster)", name_, role), argc, argv));
         return serve(std::move(options), *entry);
     } catch (const std::exception& e) {
         log::error("{}", e.what());
@@ -266,7 +288,10 @@ int app::run_kingpin(int argc, char** argv) {
         config.on_full = on_full_;
         config.on_death = on_death_;
         config.tcp_endpoint = tcp_endpoint();
-        detail::set_process_title(argc, argv, fmt::format("{} (kingpin)", name_));
+        config.reload_same_binary = reload_same_binary_;
+        config.logs = logs_;
+        detail::set_process_title(
+            argc, argv, title_with_command(fmt::format("{} (kingpin)", name_), argc, argv));
         detail::block_kingpin_signals();
         return detail::run_kingpin(config);
     } catch (const std::exception& e) {

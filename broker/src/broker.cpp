@@ -102,6 +102,9 @@ void broker::handle(frames& f, clock::time_point now) {
         case proto::command::scale:
             on_scale(*w, msg);
             return;
+        case proto::command::stop_app:
+            on_stop_app(*w, msg);
+            return;
         case proto::command::goodbye:
             workers_.mark_gone(*w, "said goodbye");
             return;
@@ -118,7 +121,8 @@ void broker::on_unknown(std::string_view from, proto::command c,
     const auto id = proto::leading_body_id(msg);
     if (c == proto::command::send || c == proto::command::invoke)
         out_.send_error(from, id, errc::not_registered, std::string{text});
-    else if (c == proto::command::call || c == proto::command::scale)
+    else if (c == proto::command::call || c == proto::command::scale ||
+             c == proto::command::stop_app)
         out_.send_failed_result(from, id, errc::not_registered, text);
     if (c != proto::command::goodbye) {
         auto again = proto::make_signal(proto::command::hello_again);
@@ -237,6 +241,38 @@ void broker::on_scale(worker_entry& from, std::span<const zmq::message_t> msg) {
     auto out = proto::make_result(proto::outcome{id, errc::ok, type_name<scale_result>()},
                                   encode_frame(answer.result));
     workers_.send_fate(*to, out);
+}
+
+void broker::on_stop_app(worker_entry& from, std::span<const zmq::message_t> msg) {
+    auto s = proto::parse_stop_app(msg);
+    if (!s) {
+        workers_.refuse(from, s.failure(), worker_registry::answer::result);
+        return;
+    }
+    const auto id = s->call_id;
+    if (s->exit_code < 0 || s->exit_code > 255) {
+        workers_.send_failed_result(
+            from, id, errc::bad_frame,
+            fmt::format("stop_app: exit code {} is not 0..255", s->exit_code));
+        return;
+    }
+    // Only a process of this kingpin's own may end the app: an external worker is not
+    // trusted with it (it joined over the network).
+    if (!from.local_child || !hooks_.on_stop_app) {
+        workers_.send_failed_result(
+            from, id, errc::unknown_pid,
+            "stop_app: only a worker this kingpin started may stop the app");
+        return;
+    }
+    if (stopping_) {
+        workers_.send_failed_result(from, id, errc::shutting_down,
+                                    "stop_app: the kingpin is stopping already");
+        return;
+    }
+    // The answer first: stopping sends STOP to every worker, the caller too.
+    auto out = proto::make_result(proto::outcome{id, errc::ok, "void"}, zmq::message_t{});
+    workers_.send(from, out);
+    hooks_.on_stop_app(from, s->exit_code);
 }
 
 void broker::unroute(worker_entry& w) {

@@ -46,6 +46,8 @@ class broker {
         std::function<scale_answer(const std::string& role, std::int32_t delta)> on_scale;
         /// The crash report a local child gets in WELCOME (its predecessor's); may be empty.
         std::function<std::optional<crash_report>(std::int64_t pid)> last_error;
+        /// A local worker asked to stop the whole app and exit with `code` (STOP_APP).
+        std::function<void(const worker_entry&, int code)> on_stop_app;
     };
 
     broker(zmq::socket_ref socket, const kingpin_config& config, const role_table& roles, hooks h,
@@ -98,6 +100,7 @@ class broker {
     void on_unknown(std::string_view from, protocol::command c,
                     std::span<const zmq::message_t> msg);
     void on_scale(worker_entry& from, std::span<const zmq::message_t> msg);
+    void on_stop_app(worker_entry& from, std::span<const zmq::message_t> msg);
     /// Nothing new goes to `w`; what it has in flight stays.
     void unroute(worker_entry& w);
     void forget(worker_handle h, std::string_view why);

@@ -23,7 +23,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <typeinfo>
+#include <vector>
 
 namespace mob::detail {
 using namespace std::chrono_literals;
@@ -67,6 +69,12 @@ broker::hooks kingpin::make_hooks() {
         },
         [this](const std::string& role, std::int32_t delta) { return scale_by(role, delta); },
         [this](std::int64_t pid) { return workers_.predecessor_report(static_cast<pid_t>(pid)); },
+        [this](const worker_entry& w, int code) {
+            log::info("{} worker pid {} asked to stop the app with exit code {}", w.role_name,
+                      w.pid, code);
+            exit_code_ = code;
+            begin_stop(fmt::format("stop_app({}) from {} worker pid {}", code, w.role_name, w.pid));
+        },
     };
 }
 
@@ -100,6 +108,7 @@ void kingpin::check_full() {
 
 void kingpin::on_child_exit(const supervisor::child& c, int status,
                             const supervisor::restart_plan& plan) {
+    logs_.capture().detach(c.pid);  // its last lines come before the line about its end
     auto how = describe_exit(status);
     if (stopping_ || c.retiring) {
         log::debug("{} worker pid {} ended: {}", c.role, c.pid, how);
@@ -187,7 +196,10 @@ void kingpin::on_signal(int sig) {
     } else if (sig == SIGINT || sig == SIGTERM) {
         begin_stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
     } else if (sig == SIGHUP && !stopping_) {
-        reload("SIGHUP");
+        reload("SIGHUP", config_.reload_same_binary);
+    } else if (sig == SIGUSR1) {
+        logs_.writer().reopen();
+        log::info("SIGUSR1: log files reopened");
     }
 }
 
@@ -239,6 +251,7 @@ int kingpin::run() {
     bool control_ready = true;
     bool monitor_ready = true;
     bool signals_ready = true;
+    std::vector<pollfd> fds;
     while (!(stopping_ && workers_.empty() && !broker_.lingering())) {
         if (signals_ready) {
             while (int sig = signals_.next())
@@ -269,26 +282,35 @@ int kingpin::run() {
         control_ready = control_ready && has_message(control_.socket());
         monitor_ready = false;
         signals_ready = false;
-        if (router_ready || control_ready)
-            continue;
         auto now = clock::now();
-        auto next = std::min(broker_.next_deadline(), stop_deadline_);
-        if (auto d = workers_.next_deadline())
-            next = std::min(next, *d);
-        auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
-                               0ms, 1000ms);
-        pollfd fds[] = {
+        std::chrono::milliseconds wait{0};
+        if (router_ready || control_ready) {
+            // Busy: no sleep, and the pipes only now and then.
+            if (now - pipes_read_ < 5ms)
+                continue;
+        } else {
+            auto next = std::min(broker_.next_deadline(), stop_deadline_);
+            if (auto d = workers_.next_deadline())
+                next = std::min(next, *d);
+            wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
+                              0ms, 1000ms);
+        }
+        fds.assign({
             {router_fd, POLLIN, 0},
             {signals_.fd(), POLLIN, 0},
             {control_fd, POLLIN, 0},
             {monitor_fd, POLLIN, 0},
-        };
-        if (::poll(fds, 4, static_cast<int>(wait.count())) < 0 && errno != EINTR)
+        });
+        logs_.capture().poll_fds(fds);
+        if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR)
             throw error(fmt::format("poll: {}", std::strerror(errno)));
-        router_ready = (fds[0].revents & POLLIN) != 0;
+        // ZMQ_FD is edge-triggered: what was known readable before the poll still is.
+        router_ready = router_ready || (fds[0].revents & POLLIN) != 0;
         signals_ready = (fds[1].revents & POLLIN) != 0;
-        control_ready = (fds[2].revents & POLLIN) != 0;
+        control_ready = control_ready || (fds[2].revents & POLLIN) != 0;
         monitor_ready = (fds[3].revents & POLLIN) != 0;
+        logs_.capture().on_poll(std::span{fds}.subspan(4));
+        pipes_read_ = clock::now();
     }
     // Whatever is still held is failed to its caller, and given a moment to leave; the
     // STOPs just queued for external workers (none of them is ours to wait for) still
@@ -296,7 +318,7 @@ int kingpin::run() {
     broker_.shutdown();
     socket_.set(zmq::sockopt::linger, 1000);
     log::info("stopped");
-    return 0;
+    return exit_code_;
 }
 
 void block_kingpin_signals() {
@@ -305,7 +327,8 @@ void block_kingpin_signals() {
 }
 
 int run_kingpin(const kingpin_config& config) {
-    kingpin k{config};
+    log_output logs{config};  // first: the kingpin's own lines go through it
+    kingpin k{config, logs};
     return k.run();
 }
 

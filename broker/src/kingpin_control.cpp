@@ -1,5 +1,5 @@
-// What the kingpin is asked from outside its loop: mobctl's verbs (status, events, stop,
-// reload, scale) and a worker's SCALE, and the status it answers with (each part
+// What the kingpin is asked from outside its loop: mobctl's verbs (status, events, logs,
+// stop, reload, restart, scale) and a worker's SCALE, and the status it answers with (each part
 // describes itself).
 #include "kingpin_state.hpp"
 #include "mob/log.hpp"
@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace mob::detail {
 
@@ -46,12 +47,17 @@ scale_answer kingpin::scale_by(const std::string& role, std::int32_t delta) {
     return a;
 }
 
-bool kingpin::reload(std::string_view why, std::string* refusal) {
-    if (workers_.reloading()) {
+bool kingpin::reload(std::string_view why, bool same_binary, std::string* refusal,
+                     std::string* code) {
+    auto refuse = [&](std::string c, std::string text) {
         if (refusal != nullptr)
-            *refusal = "a reload is already running";
+            *refusal = std::move(text);
+        if (code != nullptr)
+            *code = std::move(c);
         return false;
-    }
+    };
+    if (workers_.reloading())
+        return refuse("busy", "a reload is already running");
     try {
         workers_.reload_environment();
     } catch (const mob::error& e) {
@@ -60,10 +66,28 @@ bool kingpin::reload(std::string_view why, std::string* refusal) {
             *refusal = e.what();
         return false;
     }
-    if (!workers_.begin_reload(clock::now()))
-        return false;
+    try {
+        if (!workers_.begin_reload(clock::now(), same_binary))
+            return false;
+    } catch (const mob::error& e) {
+        log::error("reload refused: {}; the workers stay as they are", e.what());
+        return refuse("bad_program", e.what());
+    }
     events_.add("kingpin", "reload", "", std::string{why});
     return true;
+}
+
+std::size_t kingpin::restart(const std::string& role, bool same_binary) {
+    auto old = workers_.restart(role, same_binary);
+    auto what = role.empty() ? std::string{"every role"} : fmt::format("role {}", role);
+    log::info("restart of {}: {} new workers started{}", what, old.size(),
+              same_binary ? " (same program image)" : "");
+    events_.add("kingpin", "restart", "", what);
+    for (auto pid : old)
+        retire(pid, "replaced by a restart");
+    full_ = false;
+    check_full();
+    return old.size();
 }
 
 control_server::answer kingpin::on_control(std::string_view verb, std::string_view json) {
@@ -82,6 +106,14 @@ control_server::answer kingpin::on_control(std::string_view verb, std::string_vi
         control::events_reply reply{events_.since(req.since), events_.last()};
         return {true, control::to_json(reply)};
     }
+    if (verb == "logs") {
+        auto req = control::from_json<control::logs_request>(json);
+        if (!req.role.empty() && req.role != "kingpin" && workers_.spec(req.role) == nullptr) {
+            return refuse("unknown_role",
+                          fmt::format("app '{}' has no role '{}'", config_.app, req.role));
+        }
+        return {true, control::to_json(logs(req))};
+    }
     if (stopping_)
         return refuse("shutting_down", "the kingpin is stopping");
     if (verb == "stop") {
@@ -89,10 +121,26 @@ control_server::answer kingpin::on_control(std::string_view verb, std::string_vi
         return done(fmt::format("stopping app '{}'", config_.app));
     }
     if (verb == "reload") {
+        auto req = control::from_json<control::reload_request>(json);
         std::string why;
-        if (!reload("mobctl", &why))
-            return refuse(workers_.reloading() ? "busy" : "bad_env_file", why);
-        return done(fmt::format("reloading app '{}', one worker at a time", config_.app));
+        std::string code;
+        if (!reload("mobctl", req.same_binary, &why, &code))
+            return refuse(code, why);
+        return done(fmt::format("reloading app '{}', one worker at a time{}", config_.app,
+                                req.same_binary ? " (same program image)" : ""));
+    }
+    if (verb == "restart") {
+        auto req = control::from_json<control::restart_request>(json);
+        if (workers_.reloading())
+            return refuse("busy", "a reload is running");
+        try {
+            auto n = restart(req.role, req.same_binary);
+            return done(fmt::format("restarting {} workers of app '{}'{}", n, config_.app,
+                                    req.role.empty() ? "" : fmt::format(", role '{}'", req.role)));
+        } catch (const mob::error& e) {
+            return refuse(e.code() == errc::unknown_role ? "unknown_role" : "bad_program",
+                          e.what());
+        }
     }
     if (verb == "scale") {
         auto req = control::from_json<control::scale_request>(json);
@@ -122,9 +170,38 @@ control::app_status kingpin::status() const {
     roles_.describe(s);
     broker_.describe(s, now);
     workers_.describe(s, now);
+    for (auto& w : s.workers) {
+        auto c = workers_.children().find(static_cast<pid_t>(w.pid));
+        if (!w.local || c == workers_.children().end())
+            continue;
+        w.slot = static_cast<std::int32_t>(c->second.slot);
+        w.output_lines = logs_.capture().lines(c->first);
+        w.output_blocked = logs_.capture().blocked(c->first);
+    }
+    s.log_lines_dropped = logs_.writer().dropped();
     s.monitor_events = events_.monitor_counts();
     s.monitor_endpoints = events_.monitor_endpoint_counts();
     return s;
+}
+
+}  // namespace mob::detail
+
+namespace mob::detail {
+
+control::logs_reply kingpin::logs(const control::logs_request& req) const {
+    control::logs_reply reply;
+    reply.lines = logs_.ring().select(req.role, req.since, static_cast<std::size_t>(req.lines));
+    reply.last = logs_.ring().last();
+    std::set<std::string> files;
+    if (req.role.empty() || req.role == "kingpin")
+        files.insert(logs_.writer().file_for("kingpin").string());
+    for (const auto& r : config_.roles) {
+        if (req.role.empty() || req.role == r.name)
+            files.insert(logs_.writer().file_for(r.name).string());
+    }
+    files.erase("");
+    reply.files.assign(files.begin(), files.end());
+    return reply;
 }
 
 }  // namespace mob::detail

@@ -8,6 +8,7 @@
 #include "control_server.hpp"
 #include "event_log.hpp"
 #include "listeners.hpp"
+#include "log_output.hpp"
 #include "mob/control.hpp"
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
@@ -34,6 +35,7 @@ inline sigset_t kingpin_signals() {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);  // reopen the log files (logrotate's convention)
     return set;
 }
 
@@ -63,8 +65,9 @@ class signal_fd {
 /// The kingpin's whole state, driven by one poll loop on one thread.
 class kingpin {
   public:
-    explicit kingpin(const kingpin_config& config)
+    kingpin(const kingpin_config& config, log_output& logs)
         : config_(config),
+          logs_(logs),
           dir_(config.runtime_root, config.app),
           endpoint_(dir_.ipc_endpoint("broker.sock")),
           socket_(context_, zmq::socket_type::router),
@@ -85,6 +88,7 @@ class kingpin {
         }
         log::info("kingpin of '{}' on {}", config.app, endpoint_);
         workers_.share_listeners(listeners_);
+        workers_.capture_output(logs_.capture());
         if (!config.tcp_endpoint.empty())
             bind_tcp(config.tcp_endpoint);
     }
@@ -106,12 +110,22 @@ class kingpin {
     /// Sets `role`'s count (within its bounds) and retires what is now too many.
     void apply_scale(const std::string& role, std::uint32_t count, std::string_view who);
     scale_answer scale_by(const std::string& role, std::int32_t delta);
-    bool reload(std::string_view why, std::string* refusal = nullptr);
+    /// Starts a rolling reload; false (and why in `refusal`) if it cannot.
+    bool reload(std::string_view why, bool same_binary, std::string* refusal = nullptr,
+                std::string* code = nullptr);
+    /// Replaces the workers of `role` (all if empty) at once; throws mob::error.
+    std::size_t restart(const std::string& role, bool same_binary);
     void tick(clock::time_point now);
     control_server::answer on_control(std::string_view verb, std::string_view json);
     control::app_status status() const;
+    control::logs_reply logs(const control::logs_request& req) const;
+    /// Poll waits, and how long since the workers' pipes were last read: a busy router
+    /// must not keep them unread (their writers would wait on full pipes).
+    clock::time_point pipes_read_ = clock::now();
+    int exit_code_ = 0;  ///< what run() returns: a worker's stop_app code
 
     const kingpin_config& config_;
+    log_output& logs_;
     runtime_dir dir_;
     std::string endpoint_;
     std::string tcp_endpoint_;  ///< as bound (port 0 resolved), "" if none

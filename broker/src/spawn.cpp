@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -78,6 +79,11 @@ pid_t spawn(const spawn_request& request) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent)
         ::_exit(126);  // the kingpin died before prctl
+    // Before the listeners move into 3, 4, ...: a pipe end may sit there.
+    if (request.stdout_fd >= 0 && ::dup2(request.stdout_fd, STDOUT_FILENO) < 0)
+        ::_exit(126);
+    if (request.stderr_fd >= 0 && ::dup2(request.stderr_fd, STDERR_FILENO) < 0)
+        ::_exit(126);
     if (passed > 0) {
         write_decimal(listen_pid.data() + 11, ::getpid());
         // Out of the way first (above 3..3+n-1), then into place: dup2 leaves the
@@ -94,17 +100,15 @@ pid_t spawn(const spawn_request& request) {
         }
     }
     const int first_free = 3 + passed;
-    if (request.crash_fd >= first_free) {
-        int flags = ::fcntl(request.crash_fd, F_GETFD);
-        ::fcntl(request.crash_fd, F_SETFD, flags & ~FD_CLOEXEC);
-        if (request.crash_fd > first_free)
-            ::close_range(static_cast<unsigned>(first_free),
-                          static_cast<unsigned>(request.crash_fd) - 1, 0);
-        ::close_range(static_cast<unsigned>(request.crash_fd) + 1, UINT_MAX, 0);
-    } else {
-        ::close_range(static_cast<unsigned>(first_free), UINT_MAX, 0);
-    }
-    ::execve(request.exe.c_str(), argv.data(), envp.data());
+    // Everything else is closed by exec, not now: the program's own descriptor
+    // (exe_fd) must stay open until fexecve.
+    ::close_range(static_cast<unsigned>(first_free), UINT_MAX, CLOSE_RANGE_CLOEXEC);
+    if (request.crash_fd >= first_free)
+        ::fcntl(request.crash_fd, F_SETFD, 0);
+    if (request.exe_fd >= 0)
+        ::fexecve(request.exe_fd, argv.data(), envp.data());
+    else
+        ::execve(request.exe.c_str(), argv.data(), envp.data());
     ::_exit(127);
 }
 

@@ -16,18 +16,27 @@ struct passed_fd {
 };
 
 struct spawn_request {
-    std::string exe;                ///< what to exec, e.g. "/proc/self/exe"
+    std::string exe;  ///< what to exec, e.g. "/usr/bin/node"
+    /// If not -1, an open descriptor of the program to exec instead of `exe` (fexecve):
+    /// the image the kingpin chose (program_image, at 64 or above, clear of the
+    /// listeners), whatever the path holds now.
+    int exe_fd = -1;
     std::vector<std::string> argv;  ///< argv[0] included
     std::vector<std::string> env;   ///< "NAME=value", the whole environment
     /// Descriptors the child gets as 3, 4, ..., with LISTEN_FDS, LISTEN_PID (its own
     /// pid) and LISTEN_FDNAMES set as systemd's socket activation does.
     std::vector<passed_fd> listen;
     int crash_fd = -1;  ///< a descriptor above the listeners the child keeps, at the same number
+    /// If not -1, the child's stdout and stderr (the write ends of the kingpin's
+    /// capture pipes); -1 leaves the kingpin's own.
+    int stdout_fd = -1;
+    int stderr_fd = -1;
 };
 
 /// Forks and execs. In the child, before exec: signals unblocked, PR_SET_PDEATHSIG
-/// (SIGKILL) so it never outlives the kingpin, and every descriptor above 2 closed but
-/// the `listen` ones, moved to 3, 4, ..., and `crash_fd`.
+/// (SIGKILL) so it never outlives the kingpin, stdout and stderr replaced if asked, and
+/// every descriptor above 2 closed at exec but the `listen` ones, moved to 3, 4, ...,
+/// and `crash_fd`.
 /// Returns the child's pid; throws mob::error if fork fails.
 pid_t spawn(const spawn_request& request);
 

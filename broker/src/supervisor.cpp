@@ -5,6 +5,7 @@
 #include "mob/detail/crash_record.hpp"
 #include "mob/error.hpp"
 #include "mob/log.hpp"
+#include "output_capture.hpp"
 #include "spawn.hpp"
 
 #include <fmt/format.h>
@@ -28,19 +29,6 @@ long long as_ms(supervisor::clock::duration d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 }  // namespace
-
-unique_fd& unique_fd::operator=(unique_fd&& o) noexcept {
-    if (this != &o) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-}
-unique_fd::~unique_fd() {
-    if (fd_ >= 0)
-        ::close(fd_);
-}
 
 supervisor::supervisor(const kingpin_config& config, role_table& roles, std::string endpoint)
     : config_(config), endpoint_(std::move(endpoint)), roles_(roles) {
@@ -78,7 +66,11 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
         req.argv.push_back(req.exe);
         req.argv.insert(req.argv.end(), prog->args.begin(), prog->args.end());
     } else {
-        req.exe = "/proc/self/exe";
+        // During a reload, every worker started (a replacement, or a revival) runs the
+        // new file: the reload replaces each old one.
+        const auto& image = reload_.image ? *reload_.image : image_;
+        req.exe = image.path().string();
+        req.exe_fd = image.fd();
         req.argv = config_.argv;
     }
     req.env = merge_environment(worker_environment({
@@ -104,12 +96,30 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
         log::warn("no crash pipe for a {} worker ({}): its crash report will lack exceptions",
                   role.name, std::strerror(errno));
     }
+    std::optional<output_capture::pipes> output;
+    if (capture_ != nullptr) {
+        output = capture_->make_pipes();
+        if (output) {
+            req.stdout_fd = output->out_write.get();
+            req.stderr_fd = output->err_write.get();
+            req.env.emplace_back("MOB_LOG_CAPTURED=1");  // its mob::log lines: no prefix
+        } else {
+            log::warn("no output pipes for a {} worker ({}): it writes where the kingpin does",
+                      role.name, std::strerror(errno));
+        }
+    }
     auto pid = spawn(req);
     child c;
     c.crash_pipe = std::move(crash_read);
     c.predecessor_report = std::move(predecessor_report);
     c.pid = pid;
     c.role = role.name;
+    auto old = replaces != 0 ? children_.find(replaces) : children_.end();
+    c.slot = old != children_.end() ? old->second.slot : free_slot(role.name);
+    if (output) {
+        capture_->attach(pid, role.name, c.slot, std::move(output->out_read),
+                         std::move(output->err_read));
+    }
     c.started = clock::now();
     c.replaces = replaces;
     c.quick_deaths = quick_deaths;

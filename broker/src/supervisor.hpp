@@ -10,7 +10,9 @@
 #include "config.hpp"
 #include "mob/control.hpp"
 #include "mob/crash_report.hpp"
+#include "program_image.hpp"
 #include "role_table.hpp"
+#include "unique_fd.hpp"
 
 #include <sys/types.h>
 
@@ -28,19 +30,7 @@
 namespace mob::detail {
 
 class listener_set;
-/// Owns a file descriptor: closed when dropped.
-class unique_fd {
-  public:
-    unique_fd() = default;
-    explicit unique_fd(int fd) : fd_(fd) {}
-    unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    unique_fd& operator=(unique_fd&& o) noexcept;
-    ~unique_fd();
-    int get() const { return fd_; }
-
-  private:
-    int fd_ = -1;
-};
+class output_capture;
 
 class supervisor {
   public:
@@ -48,6 +38,8 @@ class supervisor {
     struct child {
         pid_t pid = 0;
         std::string role;
+        std::uint32_t slot =
+            0;  ///< its place in the role (back#0, back#1...), kept by its replacements
         clock::time_point started;
         bool retiring = false;                      ///< stopped on purpose: not revived
         clock::time_point retire_deadline;          ///< SIGKILL after this
@@ -90,6 +82,9 @@ class supervisor {
     /// Every worker started from now on inherits its role's shared listening sockets
     /// from `listeners` (which must outlive this supervisor).
     void share_listeners(const listener_set& listeners) { listeners_ = &listeners; }
+    /// Every worker started from now on writes its stdout and stderr into pipes that
+    /// `capture` reads (which must outlive this supervisor).
+    void capture_output(output_capture& capture) { capture_ = &capture; }
 
     /// Starts every role's initial workers.
     void start_all();
@@ -120,8 +115,15 @@ class supervisor {
     /// The crash report the worker `pid` gets in WELCOME: its predecessor's.
     std::optional<crash_report> predecessor_report(pid_t pid) const;
 
-    /// Starts a rolling reload; false if one is already running.
-    bool begin_reload(clock::time_point now);
+    /// Starts a rolling reload; false if one is already running. Its replacements run
+    /// the program file as it is now on disk, unless `same_binary` (the image the
+    /// workers run now); throws mob::error if a program file is gone or not executable.
+    bool begin_reload(clock::time_point now, bool same_binary = false);
+    /// Replaces every worker of `role` (every role if empty) at once, without waiting for
+    /// readiness (for a stuck role): starts the new ones, returns the old ones to retire.
+    /// The new ones run the program file on disk unless `same_binary`. Throws mob::error
+    /// for an unknown role or a program file that cannot be run.
+    std::vector<pid_t> restart(const std::string& role, bool same_binary);
     /// Reads the app's env file again (for a reload); throws mob::error if it is bad,
     /// and the workers keep the environment they had.
     void reload_environment();
@@ -178,10 +180,15 @@ class supervisor {
     std::uint32_t planned(const std::string& role) const { return alive(role) + scheduled(role); }
     void next_reload_step(clock::time_point now);
     void abort_reload(const std::string& why);
+    /// Throws mob::error unless every mob::exec program can be run.
+    void check_programs() const;
+    /// The lowest slot of `role` no running worker holds.
+    std::uint32_t free_slot(const std::string& role) const;
 
     const kingpin_config& config_;
     std::string endpoint_;
     const listener_set* listeners_ = nullptr;
+    output_capture* capture_ = nullptr;
     bool stopping_ = false;
     std::unordered_map<pid_t, child> children_;
     std::map<std::string, role_stats> stats_;
@@ -190,12 +197,17 @@ class supervisor {
     std::map<std::string, std::deque<clock::time_point>> recent_deaths_;
     std::mt19937_64 random_{std::random_device{}()};
     std::vector<std::string> env_overrides_;  ///< from the env file, "KEY=VALUE"
+    /// What in-process roles run: the program as it was at start, or as a reload or
+    /// restart found it on disk (resolved once, at start).
+    program_image image_ = program_image::running();
+    std::filesystem::path program_path_ = image_.path();
 
     struct reload_state {
         bool active = false;
         std::deque<pid_t> old;  ///< workers still to replace, in order
         pid_t replacement = 0;  ///< the one we wait for
         clock::time_point deadline;
+        std::optional<program_image> image;  ///< the new program file, until the reload is done
     } reload_;
 };
 

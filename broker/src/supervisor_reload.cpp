@@ -2,12 +2,16 @@
 // replaced by a new one, one at a time, the old one retired once the new one is ready
 // (a replacement not ready in time stops the reload, and the old workers stay).
 #include "env_file.hpp"
+#include "mob/error.hpp"
 #include "mob/log.hpp"
 #include "supervisor.hpp"
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <set>
 
 namespace mob::detail {
 
@@ -18,10 +22,37 @@ void supervisor::reload_environment() {
     log::info("reload: {} variables from {}", env_overrides_.size(), config_.env_file.string());
 }
 
-bool supervisor::begin_reload(clock::time_point now) {
+void supervisor::check_programs() const {
+    for (const auto& r : config_.roles) {
+        const auto* prog = std::get_if<program>(&r.entry);
+        if (prog != nullptr && !r.options.external && ::access(prog->path.c_str(), X_OK) != 0) {
+            throw error(fmt::format("role '{}': {} is not there or not executable", r.name,
+                                    prog->path.string()));
+        }
+    }
+}
+
+std::uint32_t supervisor::free_slot(const std::string& role) const {
+    std::set<std::uint32_t> taken;
+    for (const auto& [pid, c] : children_) {
+        if (c.role == role && !c.retiring)
+            taken.insert(c.slot);
+    }
+    std::uint32_t slot = 0;
+    while (taken.count(slot) != 0)
+        ++slot;
+    return slot;
+}
+
+bool supervisor::begin_reload(clock::time_point now, bool same_binary) {
     if (reload_.active)
         return false;
+    check_programs();
+    std::optional<program_image> image;
+    if (!same_binary)
+        image = program_image::open(program_path_);  // throws: the reload does not start
     reload_ = {};
+    reload_.image = std::move(image);
     std::vector<const child*> current;
     for (const auto& [pid, c] : children_) {
         if (!c.retiring)
@@ -42,7 +73,9 @@ bool supervisor::begin_reload(clock::time_point now) {
     for (const auto* c : current)
         reload_.old.push_back(c->pid);
     reload_.active = true;
-    log::info("reload: replacing {} workers, one at a time", reload_.old.size());
+    log::info("reload: replacing {} workers, one at a time, from {}", reload_.old.size(),
+              reload_.image ? fmt::format("{} as it is now", program_path_.string())
+                            : std::string{"the same program image"});
     next_reload_step(now);
     return true;
 }
@@ -51,7 +84,9 @@ void supervisor::next_reload_step(clock::time_point now) {
     while (!reload_.old.empty() && !is_child(reload_.old.front()))
         reload_.old.pop_front();
     if (reload_.old.empty()) {
-        reload_.active = false;
+        if (reload_.image)
+            image_ = std::move(*reload_.image);  // what revivals run from now on
+        reload_ = {};
         log::info("reload: done");
         return;
     }
@@ -82,6 +117,29 @@ std::optional<pid_t> supervisor::check_reload(clock::time_point now) {
     abort_reload(fmt::format("the replacement {} worker pid {} was not ready within {} ms", role,
                              failed, r != nullptr ? r->options.ready_timeout.count() : 0));
     return failed;
+}
+
+std::vector<pid_t> supervisor::restart(const std::string& role, bool same_binary) {
+    if (!role.empty() && spec(role) == nullptr)
+        throw error(fmt::format("app '{}' has no role '{}'", config_.app, role),
+                    errc::unknown_role);
+    check_programs();
+    if (!same_binary)
+        image_ = program_image::open(program_path_);
+    std::vector<pid_t> old;
+    for (const auto& [pid, c] : children_) {
+        if (!c.retiring && (role.empty() || c.role == role))
+            old.push_back(pid);
+    }
+    std::sort(old.begin(), old.end());
+    for (auto pid : old) {
+        const auto& c = children_.at(pid);
+        start(*spec(c.role), pid);
+        // The old one is on its way out: retire() marks it, and the replacement alone
+        // counts toward the role.
+        children_.at(pid).retiring = true;
+    }
+    return old;
 }
 
 void supervisor::abort_reload(const std::string& why) {

@@ -34,6 +34,10 @@ std::atomic<level>& threshold_ref() {
 struct context {
     std::mutex mutex;
     std::string prefix{"mob"};
+    // Read before the worker clears its MOB_ variables: set_context comes first.
+    bool captured = std::getenv("MOB_LOG_CAPTURED") != nullptr;
+    sink_function sink = nullptr;
+    void* sink_context = nullptr;
 };
 
 context& ctx() {
@@ -41,7 +45,7 @@ context& ctx() {
     return c;
 }
 
-constexpr std::string_view level_name(level l) {
+constexpr std::string_view name_of(level l) {
     switch (l) {
         case level::debug:
             return "debug";
@@ -87,17 +91,38 @@ void set_threshold(level l) noexcept {
     threshold_ref().store(l, std::memory_order_relaxed);
 }
 
+std::string_view level_name(level l) noexcept {
+    return name_of(l);
+}
+
+void set_sink(sink_function sink, void* context) noexcept {
+    std::lock_guard lock{ctx().mutex};
+    ctx().sink = sink;
+    ctx().sink_context = context;
+}
+
 void write(level l, std::string_view text) {
     static const bool colour = ::isatty(STDERR_FILENO) == 1;
     std::string prefix;
+    bool captured = false;
+    sink_function sink = nullptr;
+    void* sink_context = nullptr;
     {
         std::lock_guard lock{ctx().mutex};
         prefix = ctx().prefix;
+        captured = ctx().captured;
+        sink = ctx().sink;
+        sink_context = ctx().sink_context;
     }
-    std::string line =
-        colour ? fmt::format("{}[{} {}] {}: {}\033[0m\n", level_colour(l), prefix, ::getpid(),
-                             level_name(l), text)
-               : fmt::format("[{} {}] {}: {}\n", prefix, ::getpid(), level_name(l), text);
+    if (sink != nullptr) {
+        sink(sink_context, l, text);
+        return;
+    }
+    std::string line = captured ? fmt::format("{}: {}\n", name_of(l), text)
+                       : colour
+                           ? fmt::format("{}[{} {}] {}: {}\033[0m\n", level_colour(l), prefix,
+                                         ::getpid(), name_of(l), text)
+                           : fmt::format("[{} {}] {}: {}\n", prefix, ::getpid(), name_of(l), text);
     const char* p = line.data();
     std::size_t left = line.size();
     while (left > 0) {

@@ -170,6 +170,8 @@ frames build(command c) {
             return proto::make_release(client_id, sample_callback_id);
         case command::scale:
             return proto::make_scale(7, "billing", -2);
+        case command::stop_app:
+            return proto::make_stop_app(8, 3);
         case command::welcome:
             return proto::make_welcome(sample_welcome());
         case command::deliver:
@@ -247,6 +249,10 @@ frames by_hand(command c) {
             text(proto::encode_seq(7));
             text("billing");
             text(proto::encode_delta(-2));
+            break;
+        case command::stop_app:  // [call][exit code]
+            text(proto::encode_seq(8));
+            text(proto::encode_delta(3));
             break;
         case command::welcome:
             text(mob::encode(sample_welcome()));
@@ -830,8 +836,8 @@ TEST(protocol, every_command_has_its_own_name) {
 }
 
 TEST(protocol, the_command_lists_of_this_test_hold_every_command) {
-    // 21 commands; only HEARTBEAT is in both directions.
-    EXPECT_EQ(all_commands.size(), 21u);
+    // 22 commands; only HEARTBEAT is in both directions.
+    EXPECT_EQ(all_commands.size(), 22u);
     EXPECT_EQ(worker_commands.size() + broker_commands.size(), all_commands.size() + 1);
     for (auto c : all_commands) {
         bool from_worker = false;
@@ -967,7 +973,7 @@ TEST(protocol, check_envelope_counts_body_frames_after_the_header_frame) {
 }
 
 TEST(protocol, check_envelope_names_the_unknown_command_byte) {
-    for (unsigned v : {0x00u, 0x0cu, 0x7fu, 0x80u, 0x8bu, 0xffu}) {
+    for (unsigned v : {0x00u, 0x0du, 0x7fu, 0x80u, 0x8bu, 0xffu}) {
         auto f = of_texts({std::string{proto::header} + static_cast<char>(v)});
         for (bool from_broker : {false, true}) {
             auto env = proto::check_envelope(f, from_broker);

@@ -32,7 +32,10 @@ inline int load_divisor() {
 class cluster {
   public:
     explicit cluster(std::map<std::string, std::string> env = {})
-        : kingpin_({MOB_TEST_APP}, with_runtime_dir(std::move(env))) {}
+        : cluster(MOB_TEST_APP, std::move(env)) {}
+    /// Another program of app "testapp" (roles back and front).
+    cluster(std::string program, std::map<std::string, std::string> env)
+        : kingpin_({std::move(program)}, with_runtime_dir(std::move(env))) {}
 
     child_process& kingpin() { return kingpin_; }
     std::string runtime_dir() const { return dir_.path(); }

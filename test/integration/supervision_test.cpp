@@ -101,11 +101,12 @@ TEST(supervision, process_titles_name_the_app_and_the_role) {
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
     auto kp = std::to_string(c.kingpin().pid());
     auto cmdline = read_file("/proc/" + kp + "/cmdline");
-    EXPECT_EQ(cmdline.substr(0, cmdline.find('\0')), "testapp (kingpin)");
+    // The title, then the command line (for pgrep -f).
+    EXPECT_EQ(cmdline.substr(0, cmdline.find('\0')), "testapp (kingpin) " MOB_TEST_APP);
     EXPECT_EQ(read_file("/proc/" + kp + "/comm"), "testapp (kingpi\n");  // 15 bytes
     auto back = std::to_string(*c.ready_pids("back").begin());
     cmdline = read_file("/proc/" + back + "/cmdline");
-    EXPECT_EQ(cmdline.substr(0, cmdline.find('\0')), "testapp - back (mobster)");
+    EXPECT_EQ(cmdline.substr(0, cmdline.find('\0')), "testapp - back (mobster) " MOB_TEST_APP);
     EXPECT_EQ(read_file("/proc/" + back + "/comm"), "testapp - back \n");
 }
 

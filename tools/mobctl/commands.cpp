@@ -1,4 +1,4 @@
-// The one-shot commands: ls, status, scale, reload, stop, metrics.
+// The one-shot commands: ls, status, scale, reload, restart, stop, metrics.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -78,7 +78,13 @@ int run_scale(const arguments& args, const options& opt) {
 }
 
 int run_reload(const arguments& args, const options& opt) {
-    return tell(opt, args[0], "reload");
+    return tell(opt, args[0], "reload", control::to_json(control::reload_request{opt.same_binary}));
+}
+
+int run_restart(const arguments& args, const options& opt) {
+    return tell(opt, args[0], "restart",
+                control::to_json(
+                    control::restart_request{args.size() > 1 ? args[1] : "", opt.same_binary}));
 }
 
 int run_stop(const arguments& args, const options& opt) {

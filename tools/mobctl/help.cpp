@@ -67,6 +67,26 @@ const std::vector<command_spec>& commands() {
          "  --follow   keep printing new events (asking every 200 ms) until Ctrl-C or\n"
          "             SIGTERM (exit 0) or until the kingpin goes away (exit 4)\n"
          "  --since N  only the events after sequence number N\n"},
+        {"logs",
+         "APP [ROLE]",
+         1,
+         2,
+         {"--follow", "--lines", "--json"},
+         run_logs,
+         "an app's newest log lines",
+         "Prints the newest lines of the app's log, as its kingpin captured them: every\n"
+         "worker's stdout and stderr and the kingpin's own lines, each with its time,\n"
+         "app, role#slot, pid and stream (or level). ROLE keeps only that role's lines\n"
+         "(\"kingpin\": the kingpin's own). They come from the lines the kingpin keeps in\n"
+         "memory (the newest 10000 by default); older ones are in the app's log files, if\n"
+         "it writes any. Pretty on a terminal (colour unless NO_COLOR is set), plain\n"
+         "otherwise.\n"
+         "\n"
+         "  --lines N  the last N lines (default 20)\n"
+         "  --follow   then keep printing new lines (asking every 200 ms) until Ctrl-C or\n"
+         "             SIGTERM (exit 0) or until the kingpin goes away (exit 4)\n"
+         "  --json     one JSON object per line: time, app, role, slot, pid, stream,\n"
+         "             level, message\n"},
         {"top",
          "APP",
          1,
@@ -93,10 +113,30 @@ const std::vector<command_spec>& commands() {
          "APP",
          1,
          1,
-         {},
+         {"--same-binary"},
          run_reload,
-         "replace every worker of an app",
-         "Asks the kingpin to replace every worker with a new one, and prints its answer.\n"},
+         "replace every worker of an app, deploying its program",
+         "Asks the kingpin to replace every worker with a new one, one at a time: each\n"
+         "old one is stopped (after the calls it holds) once its replacement is ready. The\n"
+         "replacements run the program file as it is now on disk (a deploy: replace the\n"
+         "file, e.g. with mv, then reload). A replacement that fails to start or to be\n"
+         "ready stops the reload, and the old workers stay. Prints the kingpin's answer.\n"
+         "\n"
+         "  --same-binary  run the program image the workers run now, not the file on\n"
+         "                 disk (only the environment and env file are read again)\n"},
+        {"restart",
+         "APP [ROLE]",
+         1,
+         2,
+         {"--same-binary"},
+         run_restart,
+         "replace the workers of a role at once",
+         "Asks the kingpin to start a new worker for each worker of ROLE (of every role\n"
+         "if none is given) and to stop the old ones at once, without waiting for the\n"
+         "new ones to be ready: for a role that is stuck. The old ones get the app's\n"
+         "kill timeout to finish their calls. The new ones run the program file on disk.\n"
+         "\n"
+         "  --same-binary  run the program image the workers run now\n"},
         {"stop",
          "APP",
          1,

@@ -33,14 +33,14 @@ std::uint64_t parse_count(std::string_view option, std::string_view value, std::
 }
 
 bool takes_value(std::string_view option) {
-    static const std::set<std::string_view> with_value{"--runtime-dir", "--timeout", "--since",
-                                                       "--interval", "--iterations"};
+    static const std::set<std::string_view> with_value{"--runtime-dir", "--timeout",    "--since",
+                                                       "--interval",    "--iterations", "--lines"};
     return with_value.count(option) > 0;
 }
 
 bool is_flag(std::string_view option) {
-    static const std::set<std::string_view> flags{"--help", "--version", "--json", "--follow",
-                                                  "--live"};
+    static const std::set<std::string_view> flags{"--help",   "--version",    "--json",
+                                                  "--follow", "--same-binary", "--live"};
     return flags.count(option) > 0;
 }
 
@@ -65,6 +65,10 @@ void apply(command_line& cl, std::string_view option, std::string_view value) {
         cl.opt.interval = std::chrono::milliseconds{parse_count(option, value, 1)};
     } else if (option == "--iterations") {
         cl.opt.iterations = parse_count(option, value, 1);
+    } else if (option == "--lines") {
+        cl.opt.lines = parse_count(option, value, 0);
+    } else if (option == "--same-binary") {
+        cl.opt.same_binary = true;
     } else if (option == "--help") {
         cl.help = true;
     } else if (option == "--version") {

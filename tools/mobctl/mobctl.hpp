@@ -41,12 +41,14 @@ struct interrupted {};
 struct options {
     std::filesystem::path runtime_dir;  ///< --runtime-dir, else mob::runtime_root()
     std::chrono::milliseconds timeout{3000};
-    bool json = false;                         ///< status --json
-    bool follow = false;                       ///< events --follow
+    bool json = false;                         ///< status --json, logs --json
+    bool follow = false;                       ///< events --follow, logs --follow
     std::uint64_t since = 0;                   ///< events --since
     std::chrono::milliseconds interval{1000};  ///< top --interval
     std::optional<std::uint64_t> iterations;   ///< top --iterations
     bool live = false;                         ///< health --live
+    bool same_binary = false;                  ///< reload/restart --same-binary
+    std::uint64_t lines = 20;                  ///< logs --lines
 };
 
 using arguments = std::vector<std::string>;
@@ -58,6 +60,8 @@ int run_events(const arguments& args, const options& opt);
 int run_top(const arguments& args, const options& opt);
 int run_scale(const arguments& args, const options& opt);
 int run_reload(const arguments& args, const options& opt);
+int run_restart(const arguments& args, const options& opt);
+int run_logs(const arguments& args, const options& opt);
 int run_stop(const arguments& args, const options& opt);
 int run_metrics(const arguments& args, const options& opt);
 int run_health(const arguments& args, const options& opt);

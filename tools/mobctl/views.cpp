@@ -113,6 +113,19 @@ std::string status_view(const control::app_status& s) {
                                w->id, w->owed, w->fates_lost);
         }
     }
+    // Rare, and the reason a worker seems stuck: one line each, not a column.
+    for (const auto* w : sorted) {
+        if (w->output_blocked) {
+            out += fmt::format(
+                "output blocked: {} pid {} ({}#{}) waits for the kingpin to read "
+                "its full stdout or stderr pipe\n",
+                w->id, w->pid, w->role, w->slot);
+        }
+    }
+    if (s.log_lines_dropped > 0) {
+        out += fmt::format("log output behind: {} worker lines dropped (mobctl logs has them)\n",
+                           s.log_lines_dropped);
+    }
     return out;
 }
 

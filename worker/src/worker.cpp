@@ -5,6 +5,7 @@
 #include "worker_core.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 
 namespace mob {
@@ -48,6 +49,11 @@ std::int64_t message::sender_pid() const {
 }
 
 worker_options worker::options_from_env() {
+    if (std::getenv("MOB_LOG_CAPTURED") != nullptr) {
+        // stdout is the kingpin's pipe, not a terminal: line by line all the same, so a
+        // worker's printf reaches the log when it is written, not when a buffer fills.
+        std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    }
     worker_options o;
     o.endpoint = env_or_throw("MOB_ENDPOINT");
     // Without MOB_APP a worker joins whatever app the broker at MOB_ENDPOINT serves.
@@ -148,6 +154,9 @@ call_future<scale_result> worker::scale(int delta) {
 }
 call_future<scale_result> worker::scale(std::string_view role, int delta) {
     return call_future<scale_result>{core_->start_scale(std::string{role}, delta)};
+}
+call_future<void> worker::stop_app(int exit_code) {
+    return call_future<void>{core_->start_stop_app(exit_code)};
 }
 bool worker::welcomed() const noexcept {
     return core_->welcomed();

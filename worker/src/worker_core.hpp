@@ -74,6 +74,7 @@ class worker_core {
 
     // Supervision (supervision.cpp).
     std::shared_ptr<call_state> start_scale(const std::string& role, std::int32_t delta);
+    std::shared_ptr<call_state> start_stop_app(std::int32_t exit_code);
     void on_shutdown(std::function<void()> hook);
     /// Handles what was received (the dispatcher runs its queue out), then runs the
     /// shutdown hook once. The I/O thread goes on, so replies still leave.

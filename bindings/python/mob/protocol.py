@@ -27,6 +27,7 @@ class cmd(enum.IntEnum):
     INVOKE = 0x09
     RELEASE = 0x0A
     SCALE = 0x0B
+    STOP_APP = 0x0C
     WELCOME = 0x81
     DELIVER = 0x82
     ERROR = 0x83

@@ -8,12 +8,14 @@
 //     }
 //
 // The same main runs in the kingpin and in every worker, as with node's cluster: the
-// kingpin starts a worker by re-executing its own program (/proc/self/exe, same argv)
-// with the role in the environment, and there run() calls the role's function
-// instead of becoming a kingpin.
+// kingpin starts a worker by executing its own program again (same argv) with the role
+// in the environment, and there run() calls the role's function instead of becoming a
+// kingpin. Which file: the one the program ran from at start, until a reload or restart
+// opens its path again and so deploys what is there now.
 #pragma once
 
 #include "mob/crash_report.hpp"
+#include "mob/log_line.hpp"
 #include "mob/worker.hpp"
 
 #include <chrono>
@@ -93,6 +95,28 @@ struct role_options {
     bool external = false;
 };
 
+/// Where and how the kingpin writes its own lines and each worker's output, which it
+/// captures through pipes, one prefixed line per line (time, app, role#slot, pid,
+/// stream; docs/logs.md):
+///
+///     app.logs({.dir = "/var/log/myapp", .per_role = true, .rotate_bytes = 50 << 20});
+struct log_options {
+    /// Unset: $MOB_LOG_FORMAT (pretty, plain, json) if set, else pretty on a terminal and
+    /// plain otherwise. $MOB_LOG_FORMAT wins over this when set.
+    std::optional<log_format> format{};
+    /// Also write the lines to files in this directory ($MOB_LOG_DIR wins when set): APP.log,
+    /// or with per_role, APP.ROLE.log for each role and APP.log for the kingpin's own.
+    /// Reopened on SIGUSR1 (after logrotate moved them). Files are plain, or json.
+    std::filesystem::path dir{};
+    bool per_role = false;
+    /// A file past this size is rotated (APP.log -> APP.log.1 -> ... -> APP.log.KEEP);
+    /// 0: never (leave it to logrotate).
+    std::size_t rotate_bytes = 0;
+    std::uint32_t keep = 5;
+    /// Lines kept in memory for `mobctl logs` (the newest).
+    std::size_t ring_lines = 10000;
+};
+
 /// A role as the app knows it, after checking: its counts resolved from the options.
 struct role_spec {
     std::string name;
@@ -143,6 +167,12 @@ class app {
     /// worker's environment; read at start (a bad file is a set-up error) and again at
     /// each reload (a bad file stops the reload; the workers keep what they had).
     app& env_file(std::filesystem::path path);
+    /// Where and how the kingpin writes its own lines and its workers' output.
+    app& logs(log_options options);
+    /// Whether a reload by SIGHUP runs the program image the workers run now instead of
+    /// the program file as it is on disk (default: false, a reload deploys).
+    /// `mobctl reload --same-binary` asks for it once.
+    app& reload_same_binary(bool same = true);
 
     /// Observers, for logging and alerting: they run in the kingpin's loop, so they must
     /// be quick and must not do application work (that belongs in mobsters). An
@@ -167,7 +197,8 @@ class app {
     void validate() const;
 
     /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
-    /// a clean SIGINT/SIGTERM stop, 2 for a set-up error (logged; a listen address that
+    /// a clean SIGINT/SIGTERM stop, the code a worker gave w.stop_app(code), 2 for a
+    /// set-up error (logged; a listen address that
     /// cannot be bound is one). Throws nothing.
     int run(int argc, char** argv);
 
@@ -194,6 +225,8 @@ class app {
     std::size_t max_owed_ = 10000;
     std::chrono::milliseconds queue_timeout_{30000};
     std::filesystem::path env_file_;
+    log_options logs_;
+    bool reload_same_binary_ = false;
     std::function<void()> on_full_;
     std::function<void(const death_info&)> on_death_;
     std::string tcp_endpoint_;

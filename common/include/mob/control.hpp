@@ -2,7 +2,8 @@
 // docs/protocol.md, "Control protocol"). A client connects a DEALER (or REQ) to
 // ipc://RUNTIME_DIR/APP/control.sock and sends
 //
-//     [MOBCTL1][verb][JSON arguments]        verb: status | events | scale | reload | stop
+//     [MOBCTL1][verb][JSON arguments]        verb: status | events | scale | reload | restart |
+//     stop | logs
 //
 // and gets back
 //
@@ -15,6 +16,8 @@
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+
+#include "mob/log_line.hpp"
 
 #include <cstdint>
 #include <map>
@@ -47,6 +50,10 @@ struct worker_status {
     std::string last_error;        ///< the last one's crash report summary, "" if none
     std::uint64_t owed = 0;        ///< ERRORs/RESULTs kept for it while its pipe is full
     std::uint64_t fates_lost = 0;  ///< ones past the bound on those: lost (it is told: LOST)
+    std::uint32_t restarts = 0;      ///< workers of its slot that died before it (local workers)
+    std::int32_t slot = -1;          ///< its place in the role (back#2), -1 if not local
+    std::uint64_t output_lines = 0;  ///< lines of stdout and stderr the kingpin captured
+    bool output_blocked = false;     ///< its stdout or stderr pipe is full: it waits to write
 
     template <class A>
     void serialize(A& ar) {
@@ -54,7 +61,8 @@ struct worker_status {
            CEREAL_NVP(local), CEREAL_NVP(uptime_s), CEREAL_NVP(credit), CEREAL_NVP(in_flight),
            CEREAL_NVP(served), CEREAL_NVP(delivered), CEREAL_NVP(last_heartbeat_s),
            CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error), CEREAL_NVP(owed),
-           CEREAL_NVP(fates_lost));
+           CEREAL_NVP(fates_lost), CEREAL_NVP(slot), CEREAL_NVP(output_lines),
+           CEREAL_NVP(output_blocked));
     }
 };
 
@@ -103,12 +111,14 @@ struct app_status {
     std::map<std::string, std::uint64_t> monitor_endpoints;  ///< by "kind endpoint"
     std::map<std::string, std::uint64_t> dropped;            ///< frames dropped, by reason
     bool reloading = false;
+    std::uint64_t log_lines_dropped = 0;  ///< workers' lines the log output could not keep up with
 
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(app), CEREAL_NVP(kingpin_pid), CEREAL_NVP(uptime_s), CEREAL_NVP(endpoints),
            CEREAL_NVP(roles), CEREAL_NVP(workers), CEREAL_NVP(monitor_events),
-           CEREAL_NVP(monitor_endpoints), CEREAL_NVP(dropped), CEREAL_NVP(reloading));
+           CEREAL_NVP(monitor_endpoints), CEREAL_NVP(dropped), CEREAL_NVP(reloading),
+           CEREAL_NVP(log_lines_dropped));
     }
 };
 
@@ -151,6 +161,47 @@ struct scale_request {
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(role), CEREAL_NVP(count));
+    }
+};
+
+/// "reload": replace every worker, one at a time, each once its replacement is ready.
+struct reload_request {
+    bool same_binary = false;  ///< run the program image the workers run now, not the file on disk
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(same_binary));
+    }
+};
+
+/// "restart": replace the workers of `role` (every role if empty) at once, not waiting
+/// for the new ones to be ready.
+struct restart_request {
+    std::string role;
+    bool same_binary = false;
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(role), CEREAL_NVP(same_binary));
+    }
+};
+
+/// "logs": the newest lines the kingpin keeps in memory.
+struct logs_request {
+    std::string role;           ///< only this role's ("kingpin": the kingpin's own); "" for all
+    std::uint64_t since = 0;    ///< lines with seq > since
+    std::uint64_t lines = 100;  ///< at most the last this many
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(role), CEREAL_NVP(since), CEREAL_NVP(lines));
+    }
+};
+
+struct logs_reply {
+    std::vector<log_line> lines;
+    std::uint64_t last = 0;          ///< the newest seq there is
+    std::vector<std::string> files;  ///< the log files the lines also go to (older ones too)
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(lines), CEREAL_NVP(last), CEREAL_NVP(files));
     }
 };
 

@@ -1,6 +1,8 @@
 // A small fmt-based logger used by every mob process: one line per event,
 // prefixed with app, role and pid, coloured only on a terminal, level from
-// MOB_LOG (debug|info|warn|error, default info).
+// MOB_LOG (debug|info|warn|error, default info). In a worker whose output the kingpin
+// captures ($MOB_LOG_CAPTURED), a line is only "level: text": the kingpin adds the
+// prefix. The kingpin sends its own lines to its log output through a sink.
 #pragma once
 
 #include <fmt/format.h>
@@ -14,6 +16,13 @@ enum class level { debug = 0, info = 1, warn = 2, error = 3, off = 4 };
 
 /// Sets the "app role" part of the prefix for this process, e.g. ("myapp", "kingpin").
 void set_context(std::string_view app, std::string_view role);
+/// Where this process's lines go instead of stderr (the kingpin's log output), with
+/// `context` passed back; nullptr for stderr again. Called on the writing thread.
+using sink_function = void (*)(void* context, level l, std::string_view text);
+void set_sink(sink_function sink, void* context) noexcept;
+/// "debug", "info", "warn", "error".
+std::string_view level_name(level l) noexcept;
+
 /// The current threshold; lines below it are skipped before formatting.
 level threshold() noexcept;
 void set_threshold(level l) noexcept;

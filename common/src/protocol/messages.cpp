@@ -1,6 +1,6 @@
 // Builders and views of the v1 messages other than calls (calls.cpp): the one place
 // that knows which frame of HELLO, WELCOME, READY, SEND, DELIVER, ERROR, REJECT, INVOKE,
-// INVOKED, RELEASE, RELEASED and SCALE holds what (docs/protocol.md, "Commands").
+// INVOKED, RELEASE, RELEASED, SCALE and STOP_APP holds what (docs/protocol.md, "Commands").
 #include "mob/protocol/messages.hpp"
 #include "mob/codec.hpp"
 
@@ -41,6 +41,8 @@ enum class at : std::size_t {
     scale_call = 1,
     scale_role,
     scale_delta,
+    stop_app_call = 1,
+    stop_app_code,
 };
 constexpr std::size_t pos(at a) {
     return static_cast<std::size_t>(a);
@@ -255,6 +257,20 @@ parsed<scale_view> parse_scale(std::span<const zmq::message_t> msg) {
                              id.value_or(0)};
     }
     return scale_view{*id, view(msg[pos(at::scale_role)]), *delta};
+}
+
+frames make_stop_app(std::uint64_t call_id, std::int32_t exit_code) {
+    return build(command::stop_app, seq_frame(call_id), text_frame(encode_delta(exit_code)));
+}
+
+parsed<stop_app_view> parse_stop_app(std::span<const zmq::message_t> msg) {
+    auto id = parse_seq(view(msg[pos(at::stop_app_call)]));
+    auto code = parse_delta(view(msg[pos(at::stop_app_code)]));
+    if (!id || !code) {
+        return parse_failure{"bad_stop_app", "STOP_APP: malformed call id or exit code frame",
+                             id.value_or(0)};
+    }
+    return stop_app_view{*id, *code};
 }
 
 }  // namespace mob::protocol::v1

@@ -224,6 +224,13 @@ class worker {
     ///     auto r = w.scale(+1).value(5s);   // r.target: the role's worker count now
     call_future<scale_result> scale(int delta);
     call_future<scale_result> scale(std::string_view role, int delta);
+    /// Asks the kingpin to stop the whole app, every worker gracefully (this one too,
+    /// through STOP, after the calls it holds), and to exit with `exit_code` (0..255):
+    /// the end of a batch job. Only a worker the kingpin started may; the future fails
+    /// otherwise (errc::unknown_pid), or if the kingpin is stopping already.
+    ///
+    ///     w.stop_app(failed ? 1 : 0).get();
+    call_future<void> stop_app(int exit_code = 0);
     /// True after the broker's WELCOME (the worker is registered).
     bool welcomed() const noexcept;
     bool wait_until_welcomed(std::chrono::milliseconds timeout);

@@ -26,6 +26,7 @@ enum class command : std::uint8_t {
     invoke = 0x09,
     release = 0x0a,
     scale = 0x0b,
+    stop_app = 0x0c,
     welcome = 0x81,
     deliver = 0x82,
     error = 0x83,
@@ -57,7 +58,7 @@ struct command_info {
 };
 
 /// Every v1 command, once (docs/protocol.md "Commands").
-inline constexpr std::array<command_info, 21> commands{{
+inline constexpr std::array<command_info, 22> commands{{
     {command::hello, "HELLO", 1, direction::to_broker},
     {command::ready, "READY", 1, direction::to_broker},
     {command::heartbeat, "HEARTBEAT", 0, direction::both},
@@ -69,6 +70,7 @@ inline constexpr std::array<command_info, 21> commands{{
     {command::invoke, "INVOKE", 5, direction::to_broker},
     {command::release, "RELEASE", 2, direction::to_broker},
     {command::scale, "SCALE", 3, direction::to_broker},
+    {command::stop_app, "STOP_APP", 2, direction::to_broker},
     {command::welcome, "WELCOME", 1, direction::to_worker},
     {command::deliver, "DELIVER", 5, direction::to_worker},
     {command::error, "ERROR", 2, direction::to_worker},

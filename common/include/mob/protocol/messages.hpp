@@ -254,4 +254,13 @@ struct scale_view {
 };
 parsed<scale_view> parse_scale(std::span<const zmq::message_t> msg);
 
+/// STOP_APP [call][exit code]: a worker asks the kingpin to stop the whole app and exit
+/// with `exit_code` (0..255, int32 little-endian like SCALE's delta); answered by RESULT.
+frames make_stop_app(std::uint64_t call_id, std::int32_t exit_code);
+struct stop_app_view {
+    std::uint64_t call_id = 0;
+    std::int32_t exit_code = 0;
+};
+parsed<stop_app_view> parse_stop_app(std::span<const zmq::message_t> msg);
+
 }  // namespace mob::protocol::v1
