@@ -83,23 +83,23 @@ TEST(wordcount_example, scaling_the_backs_during_a_run_changes_the_speed_not_the
                       {{"MOB_RUNTIME_DIR", dir.path()},
                        {"WORDCOUNT_LINES_PER_CHUNK", "25"},
                        {"WORDCOUNT_PIECE_MS", "5"}}};
-    const std::regex round_done{"^round \\d+: (.*) \\(\\d+ ms, \\d+ backs\\)$"};
-    const std::regex round_failed{"^round \\d+ failed"};
+    const std::regex round_done{"(?:^|stdout: )round \\d+: (.*) \\(\\d+ ms, \\d+ backs\\)$"};
+    const std::regex round_failed{"(?:^|stdout: )round \\d+ failed"};
 
     ASSERT_TRUE(app.wait_for(round_done, 20s)) << app.output();
 
     // Up to 6 while round 2 runs, down to 2 while a later round runs.
-    auto started = app.wait_for(std::regex{"^round 2 started"}, 10s);
+    auto started = app.wait_for(std::regex{"(?:^|stdout: )round 2 started"}, 10s);
     ASSERT_TRUE(started) << app.output();
     ASSERT_TRUE(scale_back(dir.path(), 6));
     auto wider =
-        app.wait_for(std::regex{"^round \\d+: .* \\(\\d+ ms, [3-8] backs\\)$"}, 20s, *started);
+        app.wait_for(std::regex{"(?:^|stdout: )round \\d+: .* \\(\\d+ ms, [3-8] backs\\)$"}, 20s, *started);
     EXPECT_TRUE(wider) << "no round was served by more than 2 backs:\n" << app.output();
-    started = app.wait_for(std::regex{"^round \\d+ started"}, 10s, wider.value_or(*started));
+    started = app.wait_for(std::regex{"(?:^|stdout: )round \\d+ started"}, 10s, wider.value_or(*started));
     ASSERT_TRUE(started) << app.output();
     ASSERT_TRUE(scale_back(dir.path(), 2));
     EXPECT_TRUE(
-        app.wait_for(std::regex{"^round \\d+: .* \\(\\d+ ms, 2 backs\\)$"}, 20s, *started + 1))
+        app.wait_for(std::regex{"(?:^|stdout: )round \\d+: .* \\(\\d+ ms, 2 backs\\)$"}, 20s, *started + 1))
         << "no round on 2 backs after scaling down:\n"
         << app.output();
 

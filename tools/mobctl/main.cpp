@@ -39,7 +39,7 @@ bool takes_value(std::string_view option) {
 }
 
 bool is_flag(std::string_view option) {
-    static const std::set<std::string_view> flags{"--help",   "--version",    "--json",
+    static const std::set<std::string_view> flags{"--help",   "--version",     "--json",
                                                   "--follow", "--same-binary", "--live"};
     return flags.count(option) > 0;
 }

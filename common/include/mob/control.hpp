@@ -43,14 +43,13 @@ struct worker_status {
     std::uint32_t credit = 0;
     std::uint64_t in_flight = 0;
     std::uint64_t served = 0;
-    std::uint64_t delivered = 0;   ///< messages routed to it
-    double last_heartbeat_s = 0;   ///< seconds since the broker last heard from it
-    std::uint32_t restarts = 0;    ///< workers of its slot that died before it (local workers)
-    std::string last_exit;         ///< how the last of them ended, "" if none
-    std::string last_error;        ///< the last one's crash report summary, "" if none
-    std::uint64_t owed = 0;        ///< ERRORs/RESULTs kept for it while its pipe is full
-    std::uint64_t fates_lost = 0;  ///< ones past the bound on those: lost (it is told: LOST)
+    std::uint64_t delivered = 0;     ///< messages routed to it
+    double last_heartbeat_s = 0;     ///< seconds since the broker last heard from it
     std::uint32_t restarts = 0;      ///< workers of its slot that died before it (local workers)
+    std::string last_exit;           ///< how the last of them ended, "" if none
+    std::string last_error;          ///< the last one's crash report summary, "" if none
+    std::uint64_t owed = 0;          ///< ERRORs/RESULTs kept for it while its pipe is full
+    std::uint64_t fates_lost = 0;    ///< ones past the bound on those: lost (it is told: LOST)
     std::int32_t slot = -1;          ///< its place in the role (back#2), -1 if not local
     std::uint64_t output_lines = 0;  ///< lines of stdout and stderr the kingpin captured
     bool output_blocked = false;     ///< its stdout or stderr pipe is full: it waits to write
