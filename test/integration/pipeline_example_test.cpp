@@ -33,11 +33,12 @@ TEST(pipeline_example, every_request_completes_once_in_effect_when_a_middle_work
     EXPECT_TRUE(
         app.wait_for(std::regex{"in flight at enrich/" + victim + ".*running it again"}, 5s))
         << app.output();
-    EXPECT_TRUE(
-        app.wait_for(std::regex{"(?:^|stdout: )store: request 3 written again; kept the first write$"}, 5s))
+    EXPECT_TRUE(app.wait_for(
+        std::regex{"(?:^|stdout: )store: request 3 written again; kept the first write$"}, 5s))
         << app.output();
     const auto all_done = fmt::format(
-        "(?:^|stdout: )ingest: {0} of {0} requests done; the store holds {0} records; repeated writes "
+        "(?:^|stdout: )ingest: {0} of {0} requests done; the store holds {0} records; repeated "
+        "writes "
         "ignored: [1-9]",
         requests);
     ASSERT_TRUE(app.wait_for(std::regex{all_done}, 20s)) << app.output();
@@ -45,16 +46,20 @@ TEST(pipeline_example, every_request_completes_once_in_effect_when_a_middle_work
     // Each request came back once, with the record the store kept: request 3's names the
     // killed worker, whose write was the first.
     std::map<std::string, int> done;
-    for (const auto& id : app.matches(std::regex{"(?:^|stdout: )ingest: request (\\d+) done: REQUEST \\1 "}))
+    for (const auto& id :
+         app.matches(std::regex{"(?:^|stdout: )ingest: request (\\d+) done: REQUEST \\1 "}))
         ++done[id];
     EXPECT_EQ(done.size(), static_cast<std::size_t>(requests)) << app.output();
     for (const auto& [id, times] : done)
         EXPECT_EQ(times, 1) << "request " << id;
-    EXPECT_TRUE(app.wait_for(
-        std::regex{"(?:^|stdout: )ingest: request 3 done: REQUEST 3 \\(enriched by " + victim + "\\)$"}, 1s))
+    EXPECT_TRUE(
+        app.wait_for(std::regex{"(?:^|stdout: )ingest: request 3 done: REQUEST 3 \\(enriched by " +
+                                victim + "\\)$"},
+                     1s))
         << app.output();
     // The broker's retry was enough: ingest never had to send a request again.
-    EXPECT_TRUE(app.matches(std::regex{"(?:^|stdout: )ingest: request \\d+ failed"}).empty()) << app.output();
+    EXPECT_TRUE(app.matches(std::regex{"(?:^|stdout: )ingest: request \\d+ failed"}).empty())
+        << app.output();
 
     app.signal(SIGINT);
     auto status = app.wait_exit(10s);

@@ -92,14 +92,15 @@ TEST(wordcount_example, scaling_the_backs_during_a_run_changes_the_speed_not_the
     auto started = app.wait_for(std::regex{"(?:^|stdout: )round 2 started"}, 10s);
     ASSERT_TRUE(started) << app.output();
     ASSERT_TRUE(scale_back(dir.path(), 6));
-    auto wider =
-        app.wait_for(std::regex{"(?:^|stdout: )round \\d+: .* \\(\\d+ ms, [3-8] backs\\)$"}, 20s, *started);
+    auto wider = app.wait_for(
+        std::regex{"(?:^|stdout: )round \\d+: .* \\(\\d+ ms, [3-8] backs\\)$"}, 20s, *started);
     EXPECT_TRUE(wider) << "no round was served by more than 2 backs:\n" << app.output();
-    started = app.wait_for(std::regex{"(?:^|stdout: )round \\d+ started"}, 10s, wider.value_or(*started));
+    started =
+        app.wait_for(std::regex{"(?:^|stdout: )round \\d+ started"}, 10s, wider.value_or(*started));
     ASSERT_TRUE(started) << app.output();
     ASSERT_TRUE(scale_back(dir.path(), 2));
-    EXPECT_TRUE(
-        app.wait_for(std::regex{"(?:^|stdout: )round \\d+: .* \\(\\d+ ms, 2 backs\\)$"}, 20s, *started + 1))
+    EXPECT_TRUE(app.wait_for(std::regex{"(?:^|stdout: )round \\d+: .* \\(\\d+ ms, 2 backs\\)$"},
+                             20s, *started + 1))
         << "no round on 2 backs after scaling down:\n"
         << app.output();
 
