@@ -23,14 +23,13 @@ constexpr auto log_interval = 10s;
 send_result worker_registry::send_fate(worker_entry& w, frames& body, clock::time_point now) {
     if (!w.alive())
         return send_result::unreachable;
+    // Behind what it is owed already, so it learns the fates in the order they fell.
     if (w.owed.empty() && w.lost_unreported == 0) {
         auto r = send(w, body);
         if (r != send_result::full)
             return r;
+        owing_.push_back(w.handle);  // owes it from now on
     }
-    // Behind what it is owed already, so it learns the fates in the order they fell.
-    if (w.owed.empty() && w.lost_unreported == 0)
-        owing_.push_back(w.handle);
     next_flush_ = std::min(next_flush_, now + retry_after);
     if (w.owed.size() < config_.max_owed_per_worker) {
         w.owed.push_back(std::move(body));

@@ -46,7 +46,7 @@ void common_main(mob::worker& w) {
     w.export_fn("version", [] { return OPS_VERSION; });
     w.export_fn("work", [&w](int ms) {
         if (ms > 0)
-            ::usleep(static_cast<useconds_t>(ms) * 1000);  // stands for work that takes time
+            ::usleep(static_cast<useconds_t>(ms) * 1000);  // allowed-sleep: stands for work
         return w.pid();
     });
     w.export_fn("say", [&w](std::string stream, std::string text) {

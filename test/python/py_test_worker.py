@@ -82,7 +82,7 @@ def main(w):
     @w.export("sleep", "int(int)")
     def sleep(ms):
         say(f"EVENT sleeping {ms}")
-        time.sleep(ms / 1000.0)  # stands for a long computation
+        time.sleep(ms / 1000.0)  # allowed-sleep: stands for a long computation
         return ms
 
     @w.on("ping", "std::string")
