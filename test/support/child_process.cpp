@@ -98,19 +98,26 @@ void child_process::read_loop(int fd) {
 std::optional<std::size_t> child_process::wait_for(const std::regex& pattern,
                                                    std::chrono::milliseconds timeout,
                                                    std::size_t from) {
+    return wait_for_line([&](const std::string& line) { return std::regex_search(line, pattern); },
+                         timeout, from);
+}
+
+std::optional<std::size_t> child_process::wait_for_line(
+    const std::function<bool(const std::string&)>& matches, std::chrono::milliseconds timeout,
+    std::size_t from) {
     std::unique_lock lock{mutex_};
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::size_t i = from;
     for (;;) {
         for (; i < lines_.size(); ++i) {
-            if (std::regex_search(lines_[i], pattern))
+            if (matches(lines_[i]))
                 return i;
         }
         if (eof_)
             return std::nullopt;
         if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
             for (; i < lines_.size(); ++i) {
-                if (std::regex_search(lines_[i], pattern))
+                if (matches(lines_[i]))
                     return i;
             }
             return std::nullopt;

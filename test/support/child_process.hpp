@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -31,6 +32,11 @@ class child_process {
     /// Waits until a line from index `from` on matches `pattern`; returns its index.
     std::optional<std::size_t> wait_for(const std::regex& pattern,
                                         std::chrono::milliseconds timeout, std::size_t from = 0);
+    /// The same with a test of the whole line. For long lines: libstdc++'s regex recurses
+    /// once per character a repetition matches, and overflows the stack on a 16 KiB line.
+    std::optional<std::size_t> wait_for_line(const std::function<bool(const std::string&)>& matches,
+                                             std::chrono::milliseconds timeout,
+                                             std::size_t from = 0);
     /// Waits until `n` lines from index `from` on match `pattern`.
     bool wait_for_count(const std::regex& pattern, std::size_t n, std::chrono::milliseconds timeout,
                         std::size_t from = 0);
