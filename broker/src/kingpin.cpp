@@ -7,7 +7,9 @@
 #include "listeners.hpp"
 #include "mob/codec.hpp"
 #include "mob/control.hpp"
+#include "mob/curve.hpp"
 #include "mob/detail/socket_monitor.hpp"
+#include "mob/endpoint.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
 #include "role_table.hpp"
@@ -28,7 +30,32 @@
 namespace mob::detail {
 using namespace std::chrono_literals;
 
+void kingpin::secure_tcp() {
+    // libzmq copies a socket's options into each listener when it binds: the ipc
+    // endpoint, bound before, keeps the NULL mechanism (it is private to this user,
+    // docs/security.md); the TCP one gets CURVE. The ZAP handler comes first: a CURVE
+    // server with none bound in its context admits every client key.
+    const auto keys = curve::read_secret_file(config_.curve.secret_file);
+    allowed_.emplace(config_.curve.allow_dir);
+    zap_.emplace(context_, *allowed_, refusals_);
+    socket_.set(zmq::sockopt::curve_server, true);
+    socket_.set(zmq::sockopt::curve_secretkey, zmq::buffer(keys.secret_key));
+    socket_.set(zmq::sockopt::zap_domain, zap_handler::domain);
+    tcp_security_ = "curve";
+    log::info("CURVE on TCP: broker key {} ({}), {} worker key{} admitted from {}",
+              curve::key_name(config_.curve.secret_file), curve::z85(keys.public_key),
+              allowed_->size(), allowed_->size() == 1 ? "" : "s", allowed_->dir().string());
+}
+
 void kingpin::bind_tcp(const std::string& endpoint) {
+    check_tcp_endpoint(endpoint, endpoint_use::bind, "TCP endpoint");
+    // An unfinished handshake (a peer that connects and says nothing) is dropped.
+    socket_.set(zmq::sockopt::handshake_ivl,
+                static_cast<int>(config_.curve.handshake_timeout.count()));
+    if (config_.tcp_insecure)
+        tcp_security_ = "insecure";
+    else
+        secure_tcp();
     // The same ROUTER binds twice: local and external workers are one set of peers.
     try {
         socket_.bind(endpoint);
@@ -36,15 +63,51 @@ void kingpin::bind_tcp(const std::string& endpoint) {
         throw error(fmt::format("cannot bind {}: {}", endpoint, e.what()));
     }
     tcp_endpoint_ = socket_.get(zmq::sockopt::last_endpoint);  // port 0 becomes the real one
-    log::info("listening on {} for external workers (no authentication: trusted networks only)",
-              tcp_endpoint_);
+    if (config_.tcp_insecure) {
+        log::warn(
+            "listening on {} for external workers WITHOUT authentication or encryption "
+            "(asked for: insecure): anyone who reaches it can join as any role; trusted "
+            "networks only (docs/security.md)",
+            tcp_endpoint_);
+    } else {
+        log::info("listening on {} for external workers (CURVE: admitted keys only)",
+                  tcp_endpoint_);
+    }
+}
+
+void kingpin::note_handshake(const socket_monitor::event& e, clock::time_point now) {
+    // Only the TCP endpoint's: ipc peers are this user's own processes.
+    if (tcp_endpoint_.empty() || !std::string_view{e.endpoint}.starts_with("tcp://"))
+        return;
+    const std::string_view kind = e.kind;
+    if (kind == "handshake_failed_protocol") {
+        // A NULL or PLAIN peer at a CURVE endpoint (or the reverse) fails on the greeting.
+        if (e.value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+            refusals_.refuse(
+                "not_curve", e.endpoint,
+                fmt::format("a peer on {} that {}", e.endpoint,
+                            tcp_security_ == "curve" ? "does not speak CURVE (no key, or PLAIN)"
+                                                     : "speaks another mechanism than NULL"),
+                now);
+        } else {
+            refusals_.refuse("bad_handshake", e.endpoint,
+                             fmt::format("a peer on {} whose handshake broke the protocol (0x{:x})",
+                                         e.endpoint, e.value),
+                             now);
+        }
+    } else if (kind == "handshake_failed_no_detail") {
+        refusals_.refuse(
+            "handshake_failed", e.endpoint,
+            fmt::format("a peer on {} whose handshake timed out or was cut off", e.endpoint), now);
+    }
 }
 
 broker::hooks kingpin::make_hooks() {
     return broker::hooks{
         [this](std::int64_t pid) { return workers_.is_child(static_cast<pid_t>(pid)); },
         [this](const worker_entry& w) {
-            log::info("ready: {} worker pid {} ({})", w.role_name, w.pid, w.id);
+            log::info("ready: {} worker pid {} ({}{})", w.role_name, w.pid, w.id,
+                      w.key.empty() ? "" : fmt::format(", CURVE key '{}'", w.key));
             events_.add("kingpin", "worker_ready", "",
                         fmt::format("{} pid {} ({})", w.role_name, w.pid, w.id));
             if (w.local_child) {
@@ -193,6 +256,10 @@ void kingpin::on_signal(int sig) {
 
 void kingpin::tick(clock::time_point now) {
     broker_.tick(now);
+    if (allowed_ && now >= next_allow_check_) {
+        allowed_->refresh();  // a key added or removed counts from the next handshake
+        next_allow_check_ = now + 1s;
+    }
     workers_.tick(now);
     if (auto failed = workers_.check_reload(now))
         retire(*failed, "not ready in time for the reload");
@@ -239,6 +306,8 @@ int kingpin::run() {
     bool control_ready = true;
     bool monitor_ready = true;
     bool signals_ready = true;
+    bool zap_ready = true;
+    const int zap_fd = zap_ ? zap_->socket().get(zmq::sockopt::fd) : -1;
     while (!(stopping_ && workers_.empty() && !broker_.lingering())) {
         if (signals_ready) {
             while (int sig = signals_.next())
@@ -250,8 +319,11 @@ int kingpin::run() {
             while (auto e = monitor_.next()) {
                 log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
                 events_.add("monitor", e->kind, e->endpoint, fmt::format("value {}", e->value));
+                note_handshake(*e, clock::now());
             }
         }
+        if (zap_ready && zap_)
+            zap_->handle_incoming(clock::now());
         if (control_ready) {
             control_.handle_incoming([this](std::string_view verb, std::string_view json) {
                 return on_control(verb, json);
@@ -269,6 +341,7 @@ int kingpin::run() {
         control_ready = control_ready && has_message(control_.socket());
         monitor_ready = false;
         signals_ready = false;
+        zap_ready = false;
         if (router_ready || control_ready)
             continue;
         auto now = clock::now();
@@ -278,17 +351,16 @@ int kingpin::run() {
         auto wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
                                0ms, 1000ms);
         pollfd fds[] = {
-            {router_fd, POLLIN, 0},
-            {signals_.fd(), POLLIN, 0},
-            {control_fd, POLLIN, 0},
-            {monitor_fd, POLLIN, 0},
+            {router_fd, POLLIN, 0},  {signals_.fd(), POLLIN, 0}, {control_fd, POLLIN, 0},
+            {monitor_fd, POLLIN, 0}, {zap_fd, POLLIN, 0},  // -1 without CURVE: poll(2) skips it
         };
-        if (::poll(fds, 4, static_cast<int>(wait.count())) < 0 && errno != EINTR)
+        if (::poll(fds, 5, static_cast<int>(wait.count())) < 0 && errno != EINTR)
             throw error(fmt::format("poll: {}", std::strerror(errno)));
         router_ready = (fds[0].revents & POLLIN) != 0;
         signals_ready = (fds[1].revents & POLLIN) != 0;
         control_ready = (fds[2].revents & POLLIN) != 0;
         monitor_ready = (fds[3].revents & POLLIN) != 0;
+        zap_ready = (fds[4].revents & POLLIN) != 0;
     }
     // Whatever is still held is failed to its caller, and given a moment to leave; the
     // STOPs just queued for external workers (none of them is ours to wait for) still

@@ -54,6 +54,8 @@ std::string_view to_string(errc code) noexcept {
             return "callback_expired";
         case errc::broker_lost:
             return "broker_lost";
+        case errc::key_not_allowed:
+            return "key_not_allowed";
     }
     return "unknown_error";
 }

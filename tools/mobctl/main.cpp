@@ -32,8 +32,8 @@ std::uint64_t parse_count(std::string_view option, std::string_view value, std::
 }
 
 bool takes_value(std::string_view option) {
-    static const std::set<std::string_view> with_value{"--runtime-dir", "--timeout", "--since",
-                                                       "--interval", "--iterations"};
+    static const std::set<std::string_view> with_value{"--runtime-dir", "--timeout",    "--since",
+                                                       "--interval",    "--iterations", "--dir"};
     return with_value.count(option) > 0;
 }
 
@@ -62,6 +62,10 @@ void apply(command_line& cl, std::string_view option, std::string_view value) {
         cl.opt.interval = std::chrono::milliseconds{parse_count(option, value, 1)};
     } else if (option == "--iterations") {
         cl.opt.iterations = parse_count(option, value, 1);
+    } else if (option == "--dir") {
+        if (value.empty())
+            throw usage("--dir wants a directory");
+        cl.opt.dir = std::string{value};
     } else if (option == "--help") {
         cl.help = true;
     } else if (option == "--json") {

@@ -45,6 +45,7 @@ struct options {
     std::uint64_t since = 0;                   ///< events --since
     std::chrono::milliseconds interval{1000};  ///< top --interval
     std::optional<std::uint64_t> iterations;   ///< top --iterations
+    std::filesystem::path dir{"."};            ///< keygen --dir
 };
 
 using arguments = std::vector<std::string>;
@@ -58,5 +59,6 @@ int run_scale(const arguments& args, const options& opt);
 int run_reload(const arguments& args, const options& opt);
 int run_stop(const arguments& args, const options& opt);
 int run_metrics(const arguments& args, const options& opt);
+int run_keygen(const arguments& args, const options& opt);
 
 }  // namespace mob::ctl

@@ -33,6 +33,7 @@ class errc(enum.IntEnum):
     origin_gone = 22
     callback_expired = 23
     broker_lost = 24
+    key_not_allowed = 25
 
 
 def code_name(code):

@@ -45,13 +45,14 @@ struct worker_status {
     std::uint32_t restarts = 0;   ///< workers of its slot that died before it (local workers)
     std::string last_exit;        ///< how the last of them ended, "" if none
     std::string last_error;       ///< the last one's crash report summary, "" if none
+    std::string key;              ///< the name of the CURVE key it joined with, "" over ipc or NULL
 
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(id), CEREAL_NVP(pid), CEREAL_NVP(host), CEREAL_NVP(role), CEREAL_NVP(state),
            CEREAL_NVP(local), CEREAL_NVP(uptime_s), CEREAL_NVP(credit), CEREAL_NVP(in_flight),
            CEREAL_NVP(served), CEREAL_NVP(delivered), CEREAL_NVP(last_heartbeat_s),
-           CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error));
+           CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error), CEREAL_NVP(key));
     }
 };
 
@@ -100,12 +101,18 @@ struct app_status {
     std::map<std::string, std::uint64_t> monitor_endpoints;  ///< by "kind endpoint"
     std::map<std::string, std::uint64_t> dropped;            ///< frames dropped, by reason
     bool reloading = false;
+    std::string tcp_security;        ///< "curve", "insecure", or "" without a TCP endpoint
+    std::uint64_t allowed_keys = 0;  ///< keys in the CURVE allow-list now
+    /// Peers refused at the TCP endpoint, by reason: "unknown_key" (ZAP), "not_curve"
+    /// (no key, PLAIN), "handshake_failed", "bad_handshake", "key_not_allowed" (a role's).
+    std::map<std::string, std::uint64_t> refused;
 
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(app), CEREAL_NVP(kingpin_pid), CEREAL_NVP(uptime_s), CEREAL_NVP(endpoints),
            CEREAL_NVP(roles), CEREAL_NVP(workers), CEREAL_NVP(monitor_events),
-           CEREAL_NVP(monitor_endpoints), CEREAL_NVP(dropped), CEREAL_NVP(reloading));
+           CEREAL_NVP(monitor_endpoints), CEREAL_NVP(dropped), CEREAL_NVP(reloading),
+           CEREAL_NVP(tcp_security), CEREAL_NVP(allowed_keys), CEREAL_NVP(refused));
     }
 };
 
