@@ -48,11 +48,12 @@ curve_allow_list::signature curve_allow_list::scan() const {
         return sig;  // gone: an empty signature, and load() finds nothing
     sig.emplace_back(".", 0, mtime_ns(st));
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    for (fs::directory_iterator it{dir_, ec}, end; !ec && it != end; it.increment(ec)) {
         // Edits in place change no directory time, so every file's own counts too.
-        if (e.path().extension() != ".pub" || ::stat(e.path().c_str(), &st) != 0)
+        const auto& p = it->path();
+        if (p.extension() != ".pub" || ::stat(p.c_str(), &st) != 0)
             continue;
-        sig.emplace_back(e.path().filename().string(), static_cast<std::uintmax_t>(st.st_size),
+        sig.emplace_back(p.filename().string(), static_cast<std::uintmax_t>(st.st_size),
                          mtime_ns(st));
     }
     std::sort(sig.begin(), sig.end());
@@ -73,9 +74,9 @@ void curve_allow_list::load() {
     }
     missing_logged_ = false;
     std::vector<fs::path> files;
-    for (const auto& e : it) {
-        if (e.path().extension() == ".pub")
-            files.push_back(e.path());  // NAME.secret and anything else: not ours to read
+    for (fs::directory_iterator end; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() == ".pub")
+            files.push_back(it->path());  // NAME.secret and anything else: not ours to read
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
@@ -95,11 +96,20 @@ void curve_allow_list::load() {
 }
 
 bool curve_allow_list::refresh() {
-    auto now = scan();
-    if (now == seen_)
+    try {
+        auto now = scan();
+        if (now == seen_)
+            return false;
+        seen_ = std::move(now);
+        load();
+    } catch (const std::exception& e) {
+        // A directory changing under the scan (a file removed between readdir and
+        // stat, say) is looked at again next time; the kingpin never dies of it.
+        log::warn("CURVE allow-list {}: {} (keeping the keys read before)", dir_.string(),
+                  e.what());
+        seen_.clear();
         return false;
-    seen_ = std::move(now);
-    load();
+    }
     log::info("CURVE allow-list {} changed: {} key{} admitted", dir_.string(), keys_.size(),
               keys_.size() == 1 ? "" : "s");
     return true;

@@ -93,6 +93,16 @@ TEST(config_file, a_directory_or_a_binary_file_is_refused_without_echoing_it) {
                    "is not a text file: it holds byte 0xe9 at "
                    "line 2, column 9");
     expect_refused({MOB_BROKER, "--config", "/dev/null"}, "is not a regular file");
+    // An app's env file (app.env_file) the same.
+    expect_refused(
+        {MOB_TEST_APP}, "env file .* is a directory, not a file",
+        {{"MOB_RUNTIME_DIR", dir.path()}, {"TEST_BACK", "1"}, {"TEST_ENV_FILE", dir.path()}});
+    child_process app{
+        {MOB_TEST_APP},
+        {{"MOB_RUNTIME_DIR", dir.path()}, {"TEST_BACK", "1"}, {"TEST_ENV_FILE", binary}}};
+    ASSERT_TRUE(exited_with(app, 2)) << app.output();
+    EXPECT_TRUE(app.wait_for(std::regex{"env file .* is not a text file"}, 1s)) << app.output();
+    EXPECT_TRUE(plain_text(app.output())) << app.output();
 }
 
 TEST(key_files, unreadable_keys_and_keys_of_the_wrong_length_are_refused) {
