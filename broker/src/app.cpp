@@ -3,6 +3,8 @@
 #include "config.hpp"
 #include "kingpin.hpp"
 #include "listeners.hpp"
+#include "mob/curve.hpp"
+#include "mob/endpoint.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
@@ -40,7 +42,9 @@ void clear_mob_environment() {
     for (const char* name :
          {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED", "MOB_HEARTBEAT_MS", "MOB_LIVENESS",
           "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS", "MOB_CRASH_FD",
-          "MOB_TCP_ENDPOINT", "MOB_RECONNECT_MS", "MOB_RECONNECT_MAX_MS", "MOB_LOG_CAPTURED"}) {
+          "MOB_TCP_ENDPOINT", "MOB_RECONNECT_MS", "MOB_RECONNECT_MAX_MS", "MOB_LOG_CAPTURED",
+          "MOB_TCP_INSECURE", "MOB_CURVE_SECRET_FILE", "MOB_CURVE_ALLOW_DIR",
+          "MOB_CURVE_SERVER_KEY", "MOB_CURVE_SERVER_KEY_FILE"}) {
         ::unsetenv(name);
     }
 }
@@ -112,6 +116,16 @@ app& app::external_role(std::string name, role_options options) {
 }
 app& app::listen_tcp(std::string endpoint) {
     tcp_endpoint_ = std::move(endpoint);
+    tcp_insecure_ = false;
+    return *this;
+}
+app& app::listen_tcp(std::string endpoint, insecure_t) {
+    tcp_endpoint_ = std::move(endpoint);
+    tcp_insecure_ = true;
+    return *this;
+}
+app& app::curve(curve_server keys) {
+    curve_ = std::move(keys);
     return *this;
 }
 app& app::runtime_root(fs::path root) {
@@ -199,18 +213,85 @@ role_spec app::check(const pending_role& r) const {
     return spec;
 }
 
+namespace {
+const char* env_or_null(const char* name) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? v : nullptr;
+}
+}  // namespace
+
 std::string app::tcp_endpoint() const {
-    const char* env = std::getenv("MOB_TCP_ENDPOINT");
-    return env != nullptr && *env != '\0' ? std::string{env} : tcp_endpoint_;
+    const char* env = env_or_null("MOB_TCP_ENDPOINT");
+    return env != nullptr ? std::string{env} : tcp_endpoint_;
+}
+
+bool app::tcp_insecure() const {
+    const char* env = env_or_null("MOB_TCP_INSECURE");
+    return env != nullptr ? std::string_view{env} == "1" : tcp_insecure_;
+}
+
+curve_server app::curve_keys() const {
+    auto c = curve_;
+    if (const char* f = env_or_null("MOB_CURVE_SECRET_FILE"))
+        c.secret_file = f;
+    if (const char* d = env_or_null("MOB_CURVE_ALLOW_DIR"))
+        c.allow_dir = d;
+    return c;
+}
+
+void app::check_tcp() const {
+    const pending_role* keyed = nullptr;
+    for (const auto& r : pending_) {
+        for (const auto& k : r.options.keys) {
+            if (!valid_role_name(k)) {
+                throw error(
+                    fmt::format("role '{}': key name '{}' is not valid: use "
+                                "[A-Za-z0-9_.-], at most 64 (NAME of NAME.pub)",
+                                r.name, k));
+            }
+        }
+        if (!r.options.keys.empty())
+            keyed = &r;
+    }
+    const auto tcp = tcp_endpoint();
+    const bool no_curve = tcp_insecure();
+    if (keyed != nullptr && (tcp.empty() || no_curve)) {
+        throw error(fmt::format(
+            "role '{}' admits only named CURVE keys, but the app has no CURVE TCP endpoint{}",
+            keyed->name, tcp.empty() ? "" : " (it is insecure)"));
+    }
+    if (tcp.empty())
+        return;
+    check_tcp_endpoint(tcp, endpoint_use::bind, "TCP endpoint");
+    if (no_curve)
+        return;
+    const auto c = curve_keys();
+    if (c.secret_file.empty() || c.allow_dir.empty()) {
+        throw error(fmt::format(
+            "TCP endpoint {} needs CURVE keys: the broker's key pair and a directory of the "
+            "workers' public keys (app.curve({{.secret_file, .allow_dir}}), or "
+            "MOB_CURVE_SECRET_FILE and MOB_CURVE_ALLOW_DIR; `mobctl keygen NAME` makes "
+            "them). On a trusted network only, ask for none: listen_tcp(endpoint, "
+            "mob::insecure) or MOB_TCP_INSECURE=1 (docs/security.md)",
+            tcp));
+    }
+    (void)curve::read_secret_file(c.secret_file);
+    std::error_code ec;
+    if (!fs::is_directory(c.allow_dir, ec)) {
+        throw error(
+            fmt::format("CURVE allow-list {} is not a directory: make it, and put the "
+                        "workers' NAME.pub files in it",
+                        c.allow_dir.string()));
+    }
+    if (c.handshake_timeout.count() <= 0) {
+        throw error(fmt::format("CURVE handshake_timeout ({} ms) must be above 0",
+                                c.handshake_timeout.count()));
+    }
 }
 
 void app::validate() const {
     if (!valid_role_name(name_)) {
         throw error(fmt::format("app name '{}' is not valid: use [A-Za-z0-9_.-]+", name_));
-    }
-    if (auto tcp = tcp_endpoint(); !tcp.empty() && tcp.rfind("tcp://", 0) != 0) {
-        throw error(fmt::format(
-            "TCP endpoint '{}' does not start with tcp:// (e.g. tcp://0.0.0.0:5555)", tcp));
     }
     if (pending_.empty())
         throw error(fmt::format("app '{}' has no roles", name_));
@@ -221,6 +302,7 @@ void app::validate() const {
             throw error(fmt::format("role '{}' is declared twice", r.name));
         }
     }
+    check_tcp();
 }
 
 int app::run(int argc, char** argv) {
@@ -290,6 +372,8 @@ int app::run_kingpin(int argc, char** argv) {
         config.tcp_endpoint = tcp_endpoint();
         config.reload_same_binary = reload_same_binary_;
         config.logs = logs_;
+        config.tcp_insecure = tcp_insecure();
+        config.curve = curve_keys();
         detail::set_process_title(
             argc, argv, title_with_command(fmt::format("{} (kingpin)", name_), argc, argv));
         detail::block_kingpin_signals();

@@ -130,6 +130,15 @@ void broker::on_unknown(std::string_view from, proto::command c,
     }
 }
 
+bool broker::key_admitted(const std::vector<std::string>& allowed, const std::string& key,
+                          const proto::hello& h) const {
+    // The kingpin's own children (over ipc, no key) always serve their role.
+    if (key.empty())
+        return h.spawned && h.host == host_ && hooks_.is_local_child &&
+               hooks_.is_local_child(h.pid);
+    return std::find(allowed.begin(), allowed.end(), key) != allowed.end();
+}
+
 void broker::on_hello(const zmq::message_t& from_frame, std::span<zmq::message_t> msg,
                       clock::time_point now) {
     std::string from{proto::view(from_frame)};
@@ -153,12 +162,29 @@ void broker::on_hello(const zmq::message_t& from_frame, std::span<zmq::message_t
                         fmt::format("app '{}' has no role '{}'", config_.app, h->role));
         return;
     }
+    // A peer that came over CURVE carries the name of its key (the ZAP handler's user
+    // id) on every frame; one over ipc or NULL carries none.
+    std::string key;
+    if (const char* user = zmq_msg_gets(msg.front().handle(), "User-Id"); user != nullptr)
+        key = user;
+    const auto& allowed = roles_[*role].spec->options.keys;
+    if (!allowed.empty() && !key_admitted(allowed, key, *h)) {
+        auto text =
+            fmt::format("role '{}' admits only the CURVE keys {}; this worker's is {}", h->role,
+                        fmt::join(allowed, ", "), key.empty() ? "none" : fmt::format("'{}'", key));
+        out_.drop(from, "key_not_allowed", text);
+        out_.send_error(from, 0, errc::key_not_allowed, text);
+        return;
+    }
     if (auto* old = workers_.find(from))
         forget(old->handle, "said hello again");
-    const bool local =
-        h->spawned && h->host == host_ && hooks_.is_local_child && hooks_.is_local_child(h->pid);
+    // Over CURVE a peer is never a local child, whatever its HELLO claims.
+    const bool local = key.empty() && h->spawned && h->host == host_ && hooks_.is_local_child &&
+                       hooks_.is_local_child(h->pid);
     auto& w = workers_.add(std::move(from), *role, *h, local, now);
-    log::debug("hello from {} ({} worker)", w.id, local ? "local" : "external");
+    w.key = std::move(key);
+    log::debug("hello from {} ({} worker{})", w.id, local ? "local" : "external",
+               w.key.empty() ? "" : fmt::format(", CURVE key '{}'", w.key));
 
     proto::welcome welcome;
     welcome.app = config_.app;

@@ -97,6 +97,10 @@ class broker {
     void on_hello(const zmq::message_t& from_frame, std::span<zmq::message_t> msg,
                   clock::time_point now);
     void on_ready(worker_entry& w, std::span<const zmq::message_t> msg);
+    /// Whether a worker with CURVE key `key` ("" for none) may serve a role restricted to
+    /// the keys `allowed`.
+    bool key_admitted(const std::vector<std::string>& allowed, const std::string& key,
+                      const protocol::hello& h) const;
     void on_unknown(std::string_view from, protocol::command c,
                     std::span<const zmq::message_t> msg);
     void on_scale(worker_entry& from, std::span<const zmq::message_t> msg);

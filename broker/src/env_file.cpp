@@ -1,10 +1,9 @@
 #include "env_file.hpp"
 
+#include "mob/detail/text_file.hpp"
 #include "mob/error.hpp"
 
 #include <fmt/format.h>
-
-#include <fstream>
 
 namespace mob::detail {
 
@@ -31,13 +30,14 @@ bool valid_key(std::string_view k) {
 }  // namespace
 
 std::vector<std::string> read_env_file(const std::filesystem::path& path) {
-    std::ifstream in{path};
-    if (!in)
-        throw error(fmt::format("env file {}: cannot be read", path.string()));
+    // A directory, a device or a binary file is refused as such, never echoed.
+    const auto all = read_text_file(path, "env file");
     std::vector<std::string> out;
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        auto text = trim(line);
+    std::string_view rest = all;
+    for (int n = 1; !rest.empty(); ++n) {
+        auto nl = rest.find('\n');
+        auto text = trim(rest.substr(0, nl));
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
         if (text.empty() || text.front() == '#')
             continue;
         auto eq = text.find('=');
@@ -48,7 +48,7 @@ std::vector<std::string> read_env_file(const std::filesystem::path& path) {
         auto value = trim(text.substr(eq + 1));
         if (!valid_key(key)) {
             throw error(fmt::format("env file {}, line {}: '{}' is not a variable name",
-                                    path.string(), n, key));
+                                    path.string(), n, printable(key)));
         }
         if (key.starts_with("MOB_")) {
             throw error(

@@ -7,7 +7,9 @@
 #include "listeners.hpp"
 #include "mob/codec.hpp"
 #include "mob/control.hpp"
+#include "mob/curve.hpp"
 #include "mob/detail/socket_monitor.hpp"
+#include "mob/endpoint.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
 #include "role_table.hpp"
@@ -30,23 +32,12 @@
 namespace mob::detail {
 using namespace std::chrono_literals;
 
-void kingpin::bind_tcp(const std::string& endpoint) {
-    // The same ROUTER binds twice: local and external workers are one set of peers.
-    try {
-        socket_.bind(endpoint);
-    } catch (const zmq::error_t& e) {
-        throw error(fmt::format("cannot bind {}: {}", endpoint, e.what()));
-    }
-    tcp_endpoint_ = socket_.get(zmq::sockopt::last_endpoint);  // port 0 becomes the real one
-    log::info("listening on {} for external workers (no authentication: trusted networks only)",
-              tcp_endpoint_);
-}
-
 broker::hooks kingpin::make_hooks() {
     return broker::hooks{
         [this](std::int64_t pid) { return workers_.is_child(static_cast<pid_t>(pid)); },
         [this](const worker_entry& w) {
-            log::info("ready: {} worker pid {} ({})", w.role_name, w.pid, w.id);
+            log::info("ready: {} worker pid {} ({}{})", w.role_name, w.pid, w.id,
+                      w.key.empty() ? "" : fmt::format(", CURVE key '{}'", w.key));
             events_.add("kingpin", "worker_ready", "",
                         fmt::format("{} pid {} ({})", w.role_name, w.pid, w.id));
             if (w.local_child) {
@@ -205,6 +196,10 @@ void kingpin::on_signal(int sig) {
 
 void kingpin::tick(clock::time_point now) {
     broker_.tick(now);
+    if (allowed_ && now >= next_allow_check_) {
+        allowed_->refresh();  // a key added or removed counts from the next handshake
+        next_allow_check_ = now + 1s;
+    }
     workers_.tick(now);
     if (auto failed = workers_.check_reload(now))
         retire(*failed, "not ready in time for the reload");
@@ -251,6 +246,8 @@ int kingpin::run() {
     bool control_ready = true;
     bool monitor_ready = true;
     bool signals_ready = true;
+    bool zap_ready = true;
+    const int zap_fd = zap_ ? zap_->socket().get(zmq::sockopt::fd) : -1;
     std::vector<pollfd> fds;
     while (!(stopping_ && workers_.empty() && !broker_.lingering())) {
         if (signals_ready) {
@@ -263,8 +260,11 @@ int kingpin::run() {
             while (auto e = monitor_.next()) {
                 log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
                 events_.add("monitor", e->kind, e->endpoint, fmt::format("value {}", e->value));
+                note_handshake(*e, clock::now());
             }
         }
+        if (zap_ready && zap_)
+            zap_->handle_incoming(clock::now());
         if (control_ready) {
             control_.handle_incoming([this](std::string_view verb, std::string_view json) {
                 return on_control(verb, json);
@@ -282,6 +282,7 @@ int kingpin::run() {
         control_ready = control_ready && has_message(control_.socket());
         monitor_ready = false;
         signals_ready = false;
+        zap_ready = false;
         auto now = clock::now();
         std::chrono::milliseconds wait{0};
         if (router_ready || control_ready) {
@@ -300,6 +301,7 @@ int kingpin::run() {
             {signals_.fd(), POLLIN, 0},
             {control_fd, POLLIN, 0},
             {monitor_fd, POLLIN, 0},
+            {zap_fd, POLLIN, 0},  // -1 without CURVE: poll(2) skips it
         });
         logs_.capture().poll_fds(fds);
         if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR)
@@ -309,7 +311,8 @@ int kingpin::run() {
         signals_ready = (fds[1].revents & POLLIN) != 0;
         control_ready = control_ready || (fds[2].revents & POLLIN) != 0;
         monitor_ready = (fds[3].revents & POLLIN) != 0;
-        logs_.capture().on_poll(std::span{fds}.subspan(4));
+        zap_ready = (fds[4].revents & POLLIN) != 0;
+        logs_.capture().on_poll(std::span{fds}.subspan(5));
         pipes_read_ = clock::now();
     }
     // Whatever is still held is failed to its caller, and given a moment to leave; the

@@ -181,6 +181,12 @@ control::app_status kingpin::status() const {
     s.log_lines_dropped = logs_.writer().dropped();
     s.monitor_events = events_.monitor_counts();
     s.monitor_endpoints = events_.monitor_endpoint_counts();
+    s.tcp_security = tcp_security_;
+    s.allowed_keys = allowed_ ? allowed_->size() : 0;
+    s.refused = refusals_.counts();
+    // A role's refusal happens at HELLO, in the broker, among what it drops.
+    if (auto it = s.dropped.find("key_not_allowed"); it != s.dropped.end())
+        s.refused["key_not_allowed"] = it->second;
     return s;
 }
 

@@ -6,6 +6,7 @@
 #include "broker.hpp"
 #include "config.hpp"
 #include "control_server.hpp"
+#include "curve_allow_list.hpp"
 #include "event_log.hpp"
 #include "listeners.hpp"
 #include "log_output.hpp"
@@ -13,8 +14,10 @@
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
+#include "refusal_log.hpp"
 #include "role_table.hpp"
 #include "supervisor.hpp"
+#include "zap_handler.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -97,6 +100,11 @@ class kingpin {
 
   private:
     void bind_tcp(const std::string& endpoint);
+    /// CURVE on the binds that follow (TCP's; the ipc bind before keeps NULL), behind
+    /// a ZAP handler bound first.
+    void secure_tcp();
+    /// Counts a failed handshake on the TCP endpoint (a monitor event) as a refusal.
+    void note_handshake(const socket_monitor::event& e, clock::time_point now);
     broker::hooks make_hooks();
     void on_signal(int sig);
     void on_child_exit(const supervisor::child& c, int status,
@@ -129,11 +137,16 @@ class kingpin {
     runtime_dir dir_;
     std::string endpoint_;
     std::string tcp_endpoint_;  ///< as bound (port 0 resolved), "" if none
+    std::string tcp_security_;  ///< "curve", "insecure", or "" without TCP
     signal_fd signals_;
     zmq::context_t context_{1};
     zmq::socket_t socket_;
     event_log events_;
     socket_monitor monitor_;
+    refusal_log refusals_;                     ///< peers refused at the TCP endpoint, by reason
+    std::optional<curve_allow_list> allowed_;  ///< with CURVE: the admitted keys
+    std::optional<zap_handler> zap_;           ///< with CURVE: answers libzmq's ZAP requests
+    clock::time_point next_allow_check_{};
     control_server control_;
     listener_set listeners_;  ///< bound once, open for the kingpin's whole life
     role_table roles_;        ///< each role's bounds and target, for the supervisor and the broker

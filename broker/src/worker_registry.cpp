@@ -245,6 +245,7 @@ void worker_registry::describe(control::app_status& s, clock::time_point now) co
         ws.role = w.role_name;
         ws.state = std::string{to_string(w.state)};
         ws.local = w.local_child;
+        ws.key = w.key;
         ws.uptime_s = seconds_since(w.joined);
         ws.credit = w.credit;
         ws.in_flight = w.in_flight;

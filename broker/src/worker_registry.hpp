@@ -38,6 +38,7 @@ struct worker_entry {
     std::int64_t pid = 0;
     std::string host;
     bool local_child = false;  ///< a process this kingpin spawned
+    std::string key;           ///< the name of its CURVE key (ZAP user id), "" without one
     worker_state state = worker_state::connected;
     /// Why it is to be forgotten when the message in hand is done ("" while it is not).
     std::string_view gone;

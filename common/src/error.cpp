@@ -56,6 +56,8 @@ std::string_view to_string(errc code) noexcept {
             return "broker_lost";
         case errc::fates_lost:
             return "fates_lost";
+        case errc::key_not_allowed:
+            return "key_not_allowed";
     }
     return "unknown_error";
 }

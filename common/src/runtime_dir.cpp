@@ -19,20 +19,39 @@ namespace fs = std::filesystem;
 namespace {
 
 void make_private_dir(const fs::path& dir) {
+    // Whoever can enter the directory can connect to the broker's and the control
+    // socket, which take any worker and any command: it must be ours alone (0700).
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
         throw error(fmt::format("cannot create runtime directory {}: {}", dir.string(),
                                 std::strerror(errno)));
     }
     struct stat st {};
-    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (::lstat(dir.c_str(), &st) != 0) {
+        throw error(fmt::format("cannot look at runtime directory {}: {}", dir.string(),
+                                std::strerror(errno)));
+    }
+    if (S_ISLNK(st.st_mode)) {
+        throw error(
+            fmt::format("runtime directory {} is a symbolic link: refusing it (use a "
+                        "real directory, or set MOB_RUNTIME_DIR)",
+                        dir.string()));
+    }
+    if (!S_ISDIR(st.st_mode)) {
         throw error(fmt::format("runtime directory {} is not a directory", dir.string()));
     }
     if (st.st_uid != ::getuid()) {
-        throw error(fmt::format("runtime directory {} belongs to uid {}, not to us ({})",
-                                dir.string(), st.st_uid, ::getuid()));
+        throw error(fmt::format(
+            "runtime directory {} belongs to uid {}, not to this user (uid {}): refusing it "
+            "(another user could reach the sockets in it; set MOB_RUNTIME_DIR to a directory "
+            "of your own)",
+            dir.string(), st.st_uid, ::getuid()));
     }
-    if ((st.st_mode & 0077) != 0)
-        ::chmod(dir.c_str(), 0700);
+    if ((st.st_mode & 0077) != 0) {
+        throw error(
+            fmt::format("runtime directory {} has mode {:04o}: others may reach the sockets in it; "
+                        "refusing it (chmod 700 {} if it is yours to keep, or remove it)",
+                        dir.string(), st.st_mode & 07777, dir.string()));
+    }
 }
 
 }  // namespace

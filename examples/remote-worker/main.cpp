@@ -43,9 +43,11 @@ void local_main(mob::worker& w) {
 int main(int argc, char** argv) {
     return mob::app("remote")
         // Where remote workers join; $MOB_TCP_ENDPOINT wins over it (port 0: any free
-        // one, logged as "listening on tcp://..."). No authentication or encryption yet:
-        // a trusted network only.
+        // one, logged as "listening on tcp://..."). CURVE: the kingpin's key pair and the
+        // directory of the public keys it admits, made with `mobctl keygen` (README.md);
+        // $MOB_CURVE_SECRET_FILE and $MOB_CURVE_ALLOW_DIR win over these paths.
         .listen_tcp("tcp://127.0.0.1:5555")
+        .curve({.secret_file = "keys/remote-app.secret", .allow_dir = "keys/allowed"})
         .role("local", local_main)
         // The kingpin expects one worker here but starts none, and restarts none.
         .external_role("remote", {.workers = 1})

@@ -1,6 +1,6 @@
 // mob-shop-worker: one program for both roles of the shop, started where the containers
 // run it with MOB_ENDPOINT=tcp://broker:5555 and MOB_ROLE=back or front, joining a
-//     mob-broker --app shop --tcp tcp://0.0.0.0:5555 --role back=3 --role front=1
+//     mob-broker --app shop --tcp tcp://0.0.0.0:5555 --insecure --role back=3 --role front=1
 // Environment: SHOP_HTTP_PORT (front, default 1337), SHOP_HEALTH_PORT (every role,
 // default 8081: /livez and /readyz).
 //

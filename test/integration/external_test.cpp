@@ -66,9 +66,11 @@ const mob::control::role_status* role_in(const mob::control::app_status& s,
     return nullptr;
 }
 
-/// A mob-broker of app "testapp" on a fresh runtime directory.
+/// A mob-broker of app "testapp" on a fresh runtime directory, its TCP endpoint without
+/// CURVE (curve_test.cpp tests the keys).
 std::unique_ptr<child_process> mob_broker(const temp_dir& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), {MOB_BROKER, "--app", "testapp", "--runtime-dir", dir.path()});
+    args.insert(args.begin(),
+                {MOB_BROKER, "--app", "testapp", "--runtime-dir", dir.path(), "--insecure"});
     return std::make_unique<child_process>(std::move(args));
 }
 
@@ -86,6 +88,7 @@ TEST(external_worker, joins_a_kingpin_over_tcp_and_serves_calls) {
     cluster c{{{"TEST_BACK", "1"},
                {"TEST_FRONT", "1"},
                {"TEST_TCP", "tcp://127.0.0.1:0"},
+               {"MOB_TCP_INSECURE", "1"},
                {"TEST_REMOTE", "1"}}};
     auto endpoint = tcp_endpoint_of(c.kingpin());
     ASSERT_FALSE(endpoint.empty()) << c.kingpin().output();
@@ -119,6 +122,7 @@ TEST(external_role, counts_toward_full_and_its_calls_wait_until_a_worker_joins) 
     cluster c{{{"TEST_BACK", "1"},
                {"TEST_FRONT", "1"},
                {"MOB_TCP_ENDPOINT", "tcp://127.0.0.1:0"},
+               {"MOB_TCP_INSECURE", "1"},
                {"TEST_REMOTE", "2"}}};
     auto endpoint = tcp_endpoint_of(c.kingpin());
     ASSERT_FALSE(endpoint.empty()) << c.kingpin().output();

@@ -122,7 +122,8 @@ TEST(messages_example, exchanges_every_kind_of_message) {
 TEST(external_example, workers_started_by_hand_join_a_mob_broker_over_tcp) {
     temp_dir dir;
     child_process broker{{MOB_BROKER, "--app", "shop", "--runtime-dir", dir.path(), "--tcp",
-                          "tcp://127.0.0.1:0", "--role", "back=1", "--role", "front=1"}};
+                          "tcp://127.0.0.1:0", "--insecure", "--role", "back=1", "--role",
+                          "front=1"}};
     const std::regex listening{"listening on (tcp://[0-9.]+:[0-9]+)"};
     ASSERT_TRUE(broker.wait_for(listening, 10s)) << broker.output();
     const auto endpoint = broker.matches(listening).back();

@@ -52,7 +52,8 @@ struct shop {
 
     temp_dir dir;
     child_process broker{{MOB_BROKER, "--app", "shop", "--runtime-dir", dir.path(), "--tcp",
-                          "tcp://127.0.0.1:0", "--role", "back=3", "--role", "front=1"}};
+                          "tcp://127.0.0.1:0", "--insecure", "--role", "back=3", "--role",
+                          "front=1"}};
     std::string endpoint;
     int http = free_tcp_port();
     int front_health = free_tcp_port();

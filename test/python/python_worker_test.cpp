@@ -71,8 +71,8 @@ class py_broker {
   private:
     void start(const std::string& endpoint) {
         broker_ = std::make_unique<child_process>(std::vector<std::string>{
-            MOB_BROKER, "--app", "pyapp", "--runtime-dir", dir_.path(), "--tcp", endpoint, "--role",
-            "py=1", "--role", other_ + "=1", "--heartbeat-ms", "200"});
+            MOB_BROKER, "--app", "pyapp", "--runtime-dir", dir_.path(), "--tcp", endpoint,
+            "--insecure", "--role", "py=1", "--role", other_ + "=1", "--heartbeat-ms", "200"});
         tcp_.clear();
         if (broker_->wait_for(listening, 10s)) {
             auto found = broker_->matches(listening);

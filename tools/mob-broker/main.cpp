@@ -2,22 +2,19 @@
 // kingpin starts no worker and waits for programs that link libmob-worker to join over
 // its TCP endpoint (the docker case; docs/external-workers.md).
 //
-//     mob-broker --app shop --tcp tcp://0.0.0.0:5555 --role back=2 --role front=1
+//     mob-broker --app shop --tcp tcp://0.0.0.0:5555 --curve-secret broker.secret \
+//                --curve-allow workers/ --role back=2 --role front=1
 //     mob-broker --config /etc/mob/shop.conf
 #include <mob/app.hpp>
-#include <mob/identity.hpp>
 #include <mob/version.hpp>
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <map>
-#include <stdexcept>
 #include <string>
-#include <vector>
+
+#include "settings.hpp"
 
 namespace {
 
@@ -26,28 +23,40 @@ constexpr int exit_usage = 2;  ///< bad command line or config file (as mobctl's
 
 constexpr const char* help_text = R"(mob-broker: a mob kingpin with no application code
 
-usage: mob-broker --app NAME [--tcp ENDPOINT] --role NAME=COUNT [--role ...] [options]
+usage: mob-broker --app NAME --tcp ENDPOINT --curve-secret FILE --curve-allow DIR
+                  --role NAME=COUNT [--role ...] [options]
+       mob-broker --app NAME --tcp ENDPOINT --insecure --role NAME=COUNT [options]
        mob-broker --config FILE [options]
 
 Every role is external: the kingpin starts no worker. Workers are programs that
 link libmob-worker and call mob::serve, started anywhere with
-    MOB_ENDPOINT=tcp://HOST:PORT MOB_ROLE=NAME ./worker
+    MOB_ENDPOINT=tcp://HOST:PORT MOB_ROLE=NAME MOB_CURVE_SECRET_FILE=NAME.secret \
+    MOB_CURVE_SERVER_KEY_FILE=broker.pub ./worker
 A role is full when COUNT of its workers are ready; calls to a role wait in the
-broker until one of its workers joins.
+broker until one of its workers joins. Keys: mobctl keygen NAME (docs/security.md).
 
 options:
   --app NAME           the app's name ([A-Za-z0-9_.-], at most 64)
   --tcp ENDPOINT       bind this TCP endpoint for workers, e.g. tcp://0.0.0.0:5555
-                       (port 0 picks a free one; the log line "listening on ..."
-                       says which). No authentication: trusted networks only.
+                       (port 1 to 65535, or 0 for a free one: the log line
+                       "listening on ..." says which). It speaks CURVE only.
+  --curve-secret FILE  the broker's key pair (NAME.secret from mobctl keygen)
+  --curve-allow DIR    a directory of the workers' public keys (NAME.pub); only
+                       they are admitted. Read again when it changes.
+  --insecure           no CURVE on --tcp: no authentication, no encryption, for
+                       trusted networks only (logged as a warning)
+  --handshake-ms N     how long a peer may take to finish its handshake (5000)
   --role NAME=COUNT    an external role and how many workers make it full (repeat)
+  --role-keys NAME=KEY,KEY  only workers with these CURVE keys (the NAMEs of
+                       their NAME.pub) may serve role NAME
   --heartbeat-ms N     broker-worker heartbeat interval (default 1000)
   --runtime-dir DIR    where the runtime directory goes (default $MOB_RUNTIME_DIR,
                        else $XDG_RUNTIME_DIR/mob, else /tmp/mob-UID); mobctl finds
                        the app there
   --config FILE        read options from FILE, one per line: "app shop",
-                       "tcp tcp://0.0.0.0:5555", "role back=2"; blank lines and
-                       lines starting with # are skipped. Options on the command
+                       "tcp tcp://0.0.0.0:5555", "role back=2", "insecure"; blank
+                       lines and lines starting with # are skipped; relative paths
+                       in it are relative to its directory. Options on the command
                        line after --config add to it or override it.
   --help               this text
   --version            print mob-broker's version and exit
@@ -62,146 +71,10 @@ exit codes:
      could not start or failed (bind, runtime directory taken: its log says why)
 )";
 
-struct usage_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-struct settings {
-    std::string app;
-    std::string tcp;
-    std::string runtime_dir;
-    std::uint32_t heartbeat_ms = 0;
-    std::vector<std::pair<std::string, std::uint32_t>> roles;
-    bool help = false;
-    bool version = false;
-};
-
-std::uint32_t parse_number(const std::string& what, const std::string& value) {
-    std::uint32_t n = 0;
-    const auto* end = value.data() + value.size();
-    auto [at, ec] = std::from_chars(value.data(), end, n);
-    if (value.empty() || ec != std::errc{} || at != end || n == 0)
-        throw usage_error(
-            fmt::format("{} wants a whole number of at least 1, not '{}'", what, value));
-    return n;
-}
-
-void read_config(settings& s, const std::string& path, int depth);
-
-/// Applies one option (name without the dashes).
-void apply(settings& s, const std::string& name, const std::string& value, int depth) {
-    if (name == "app") {
-        s.app = value;
-    } else if (name == "tcp") {
-        s.tcp = value;
-    } else if (name == "runtime-dir") {
-        if (value.empty())
-            throw usage_error("--runtime-dir wants a directory");
-        s.runtime_dir = value;
-    } else if (name == "heartbeat-ms") {
-        s.heartbeat_ms = parse_number("--heartbeat-ms", value);
-    } else if (name == "role") {
-        auto eq = value.find('=');
-        if (eq == std::string::npos)
-            throw usage_error(
-                fmt::format("--role wants NAME=COUNT (e.g. back=2), not '{}'", value));
-        auto role = value.substr(0, eq);
-        if (!mob::valid_role_name(role)) {
-            throw usage_error(
-                fmt::format("role name '{}' is not valid: use [A-Za-z0-9_.-], at most 64", role));
-        }
-        auto count = parse_number(fmt::format("--role {}", role), value.substr(eq + 1));
-        for (auto& [existing, n] : s.roles) {
-            if (existing == role) {
-                n = count;  // a later line overrides an earlier one
-                return;
-            }
-        }
-        s.roles.emplace_back(role, count);
-    } else if (name == "config") {
-        if (depth > 0)
-            throw usage_error("a config file cannot name another config file");
-        read_config(s, value, depth + 1);
-    } else {
-        throw usage_error(fmt::format("unknown option --{} (see mob-broker --help)", name));
-    }
-}
-
-void read_config(settings& s, const std::string& path, int depth) {
-    std::ifstream in{path};
-    if (!in)
-        throw usage_error(fmt::format("cannot read config file '{}'", path));
-    std::string line;
-    for (int number = 1; std::getline(in, line); ++number) {
-        auto first = line.find_first_not_of(" \t\r");
-        if (first == std::string::npos || line[first] == '#')
-            continue;
-        auto last = line.find_last_not_of(" \t\r");
-        line = line.substr(first, last - first + 1);
-        auto space = line.find_first_of(" \t");
-        if (space == std::string::npos) {
-            throw usage_error(
-                fmt::format("{}:{}: '{}' wants a value (e.g. \"app shop\")", path, number, line));
-        }
-        auto name = line.substr(0, space);
-        auto value = line.substr(line.find_first_not_of(" \t", space));
-        try {
-            apply(s, name, value, depth);
-        } catch (const usage_error& e) {
-            throw usage_error(fmt::format("{}:{}: {}", path, number, e.what()));
-        }
-    }
-}
-
-settings parse(int argc, char** argv) {
-    settings s;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h") {
-            s.help = true;
-            continue;
-        }
-        if (arg == "--version") {
-            s.version = true;
-            continue;
-        }
-        if (arg.rfind("--", 0) != 0 || arg.size() == 2)
-            throw usage_error(fmt::format("unexpected argument '{}' (see mob-broker --help)", arg));
-        std::string name = arg.substr(2);
-        std::string value;
-        if (auto eq = name.find('='); eq != std::string::npos && name.rfind("role", 0) != 0) {
-            value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        } else if (name.rfind("role=", 0) == 0) {
-            value = name.substr(5);
-            name = "role";
-        } else {
-            if (i + 1 >= argc)
-                throw usage_error(fmt::format("--{} wants a value (see mob-broker --help)", name));
-            value = argv[++i];
-        }
-        apply(s, name, value, 0);
-    }
-    if (s.help || s.version)
-        return s;
-    if (s.app.empty())
-        throw usage_error("no app name: give --app NAME (see mob-broker --help)");
-    if (!mob::valid_role_name(s.app)) {
-        throw usage_error(
-            fmt::format("app name '{}' is not valid: use [A-Za-z0-9_.-], at most 64", s.app));
-    }
-    if (s.roles.empty())
-        throw usage_error("no roles: give at least one --role NAME=COUNT (see mob-broker --help)");
-    if (!s.tcp.empty() && s.tcp.rfind("tcp://", 0) != 0) {
-        throw usage_error(fmt::format(
-            "--tcp wants a tcp:// endpoint (e.g. tcp://0.0.0.0:5555), not '{}'", s.tcp));
-    }
-    return s;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+    using namespace mob::broker_tool;
     settings s;
     try {
         s = parse(argc, argv);
@@ -219,17 +92,30 @@ int main(int argc, char** argv) {
     }
     // This process is the kingpin, whatever its environment says.
     ::unsetenv("MOB_ROLE");
-    if (!s.tcp.empty())
-        ::unsetenv("MOB_TCP_ENDPOINT");  // the command line wins over the environment
+    // The command line wins over the environment.
+    if (!s.tcp.empty()) {
+        ::unsetenv("MOB_TCP_ENDPOINT");
+        ::unsetenv("MOB_TCP_INSECURE");
+    }
+    if (!s.curve_secret.empty())
+        ::unsetenv("MOB_CURVE_SECRET_FILE");
+    if (!s.curve_allow.empty())
+        ::unsetenv("MOB_CURVE_ALLOW_DIR");
     mob::app app{s.app};
-    if (!s.tcp.empty())
+    mob::curve_server keys{.secret_file = s.curve_secret, .allow_dir = s.curve_allow};
+    if (s.handshake_ms > 0)
+        keys.handshake_timeout = std::chrono::milliseconds{s.handshake_ms};
+    app.curve(keys);
+    if (!s.tcp.empty() && s.insecure)
+        app.listen_tcp(s.tcp, mob::insecure);
+    else if (!s.tcp.empty())
         app.listen_tcp(s.tcp);
     if (!s.runtime_dir.empty())
         app.runtime_root(s.runtime_dir);
     if (s.heartbeat_ms > 0)
         app.heartbeat(std::chrono::milliseconds{s.heartbeat_ms});
-    for (const auto& [role, count] : s.roles)
-        app.external_role(role, {.workers = count});
+    for (const auto& r : s.roles)
+        app.external_role(r.name, {.workers = r.count, .keys = r.keys});
     try {
         app.validate();
     } catch (const std::exception& e) {

@@ -87,6 +87,21 @@ const std::vector<command_spec>& commands() {
          "             SIGTERM (exit 0) or until the kingpin goes away (exit 4)\n"
          "  --json     one JSON object per line: time, app, role, slot, pid, stream,\n"
          "             level, message\n"},
+        {"keygen",
+         "NAME",
+         1,
+         1,
+         {"--dir"},
+         run_keygen,
+         "make a CURVE key pair for a worker or a broker",
+         "Writes NAME.pub (the public key, mode 0644) and NAME.secret (both keys, mode\n"
+         "0600) in Z85 text (docs/security.md), refusing to replace existing files. Give\n"
+         "a worker's NAME.pub to the broker (into its --curve-allow directory) and keep\n"
+         "NAME.secret on the worker (MOB_CURVE_SECRET_FILE); the broker's own NAME.pub\n"
+         "goes to every worker (MOB_CURVE_SERVER_KEY_FILE). NAME is what the broker's\n"
+         "logs and status call workers using it. Talks to no kingpin.\n"
+         "\n"
+         "  --dir DIR  where to write the files (default: the current directory)\n"},
         {"top",
          "APP",
          1,

@@ -34,7 +34,8 @@ std::uint64_t parse_count(std::string_view option, std::string_view value, std::
 
 bool takes_value(std::string_view option) {
     static const std::set<std::string_view> with_value{"--runtime-dir", "--timeout",    "--since",
-                                                       "--interval",    "--iterations", "--lines"};
+                                                       "--interval",    "--iterations", "--lines",
+                                                       "--dir"};
     return with_value.count(option) > 0;
 }
 
@@ -69,6 +70,10 @@ void apply(command_line& cl, std::string_view option, std::string_view value) {
         cl.opt.lines = parse_count(option, value, 0);
     } else if (option == "--same-binary") {
         cl.opt.same_binary = true;
+    } else if (option == "--dir") {
+        if (value.empty())
+            throw usage("--dir wants a directory");
+        cl.opt.dir = std::string{value};
     } else if (option == "--help") {
         cl.help = true;
     } else if (option == "--version") {

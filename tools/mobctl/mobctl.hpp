@@ -49,6 +49,7 @@ struct options {
     bool live = false;                         ///< health --live
     bool same_binary = false;                  ///< reload/restart --same-binary
     std::uint64_t lines = 20;                  ///< logs --lines
+    std::filesystem::path dir{"."};            ///< keygen --dir
 };
 
 using arguments = std::vector<std::string>;
@@ -65,5 +66,6 @@ int run_logs(const arguments& args, const options& opt);
 int run_stop(const arguments& args, const options& opt);
 int run_metrics(const arguments& args, const options& opt);
 int run_health(const arguments& args, const options& opt);
+int run_keygen(const arguments& args, const options& opt);
 
 }  // namespace mob::ctl

@@ -91,6 +91,10 @@ std::string prometheus(const control::app_status& s) {
     x.family("mob_dropped_frames_total", "counter", "Frames the kingpin dropped, by reason.");
     for (const auto& [reason, n] : s.dropped)
         x.sample(n, "reason", reason);
+    x.family("mob_refused_peers_total", "counter",
+             "Peers refused at the TCP endpoint (CURVE, ZAP, roles' keys), by reason.");
+    for (const auto& [reason, n] : s.refused)
+        x.sample(n, "reason", reason);
     return std::move(x).text();
 }
 

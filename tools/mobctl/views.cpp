@@ -46,6 +46,18 @@ std::string status_view(const control::app_status& s) {
                                   duration(s.uptime_s), s.reloading ? ", reloading" : "");
     for (const auto& e : s.endpoints)
         out += fmt::format("endpoint {}\n", e);
+    if (!s.tcp_security.empty()) {
+        out += s.tcp_security == "curve"
+                   ? fmt::format("tcp security: curve, {} key{} admitted\n", s.allowed_keys,
+                                 s.allowed_keys == 1 ? "" : "s")
+                   : "tcp security: insecure (no authentication, no encryption)\n";
+    }
+    if (!s.refused.empty()) {
+        std::string counts;
+        for (const auto& [reason, n] : s.refused)
+            counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", reason, n);
+        out += fmt::format("refused at the tcp endpoint: {}\n", counts);
+    }
 
     std::vector<std::vector<std::string>> roles;
     for (const auto& r : s.roles) {
@@ -92,7 +104,7 @@ std::string status_view(const control::app_status& s) {
                            duration(w.uptime_s), fmt::format("{}", w.credit),
                            fmt::format("{}", w.in_flight), fmt::format("{}", w.served),
                            duration(w.last_heartbeat_s) + " ago", fmt::format("{}", w.restarts),
-                           or_dash(w.last_exit)});
+                           or_dash(w.key), or_dash(w.last_exit)});
     }
     out += table({{"WORKER"},
                   {"PID", true},
@@ -104,6 +116,7 @@ std::string status_view(const control::app_status& s) {
                   {"SERVED", true},
                   {"HEARTBEAT", true},
                   {"RESTARTS", true},
+                  {"KEY"},
                   {"LAST EXIT"}},
                  workers);
     // Rare, and a sentence: a line for each worker that reads too slowly.

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include "curve_client.hpp"
 #include "mob/log.hpp"
 
 #include <poll.h>
@@ -24,14 +25,31 @@ connection::connection(zmq::context_t& context, const worker_options& options,
     // ZeroMQ retries a lost connection after reconnect_ivl, doubling up to the maximum.
     socket_.set(zmq::sockopt::reconnect_ivl, static_cast<int>(options.reconnect.count()));
     socket_.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(options.reconnect_max.count()));
-    if (options.endpoint.rfind("tcp://", 0) == 0) {
+    const bool tcp = options.endpoint.rfind("tcp://", 0) == 0;
+    if (tcp) {
         // A TCP broker can vanish without closing the connection (host down, network cut):
         // ZeroMQ's own pings close such a connection, so it reconnects like any other.
         auto ivl = static_cast<int>(options.heartbeat.count());
         socket_.set(zmq::sockopt::heartbeat_ivl, ivl);
         socket_.set(zmq::sockopt::heartbeat_timeout, ivl * static_cast<int>(options.liveness));
+        socket_.set(zmq::sockopt::handshake_ivl,
+                    static_cast<int>(options.handshake_timeout.count()));
+        if (auto keys = load_client_keys(options)) {
+            set_curve_client(socket_, *keys);
+            curve_key_ = keys->name;
+            log::debug("CURVE to {} with key '{}'", options.endpoint, keys->name);
+        } else {
+            log::info(
+                "connecting to {} without CURVE keys: only a broker started insecure "
+                "admits this worker (MOB_CURVE_SECRET_FILE, MOB_CURVE_SERVER_KEY_FILE: "
+                "docs/security.md)",
+                options.endpoint);
+        }
     }
-    if (options.monitor)
+    // Over TCP the monitor is what tells that the broker refused our handshake: the
+    // broker says nothing else (the connection never gets past it), and libzmq does not
+    // try again by itself (retry_if_refused).
+    if (options.monitor || tcp)
         monitor_.emplace(context, socket_, "worker");
     socket_.connect(options.endpoint);
     last_heard_ = last_sent_ = hello_sent_ = now_();
@@ -159,6 +177,8 @@ connection::welcome_outcome connection::on_welcome(std::span<const zmq::message_
         return welcome_outcome::wrong_app;
     }
     lost_logged_ = false;
+    refusal_logged_ = false;
+    retry_backoff_ = std::chrono::milliseconds{0};
     heartbeat_ = std::chrono::milliseconds{w.heartbeat_ms > 0 ? w.heartbeat_ms : 1000};
     liveness_ = w.liveness > 0 ? w.liveness : 3;
     welcomed_ = true;
@@ -184,7 +204,8 @@ bool connection::on_error(const proto::error_view& e) {
     // The broker refused our HELLO: saying it again would only loop.
     const auto code = e.error.code;
     if (e.seq != 0 || welcomed_ ||
-        (code != errc::wrong_app && code != errc::unknown_role && code != errc::bad_version)) {
+        (code != errc::wrong_app && code != errc::unknown_role && code != errc::bad_version &&
+         code != errc::key_not_allowed)) {
         return false;
     }
     refused_ = true;
@@ -222,9 +243,41 @@ void connection::drain_monitor() {
         return;
     while (auto e = monitor_->next()) {
         log::debug("monitor: {} {} ({})", e->kind, e->endpoint, e->value);
+        const std::string_view kind = e->kind;
+        if (kind == "handshake_failed_auth" || kind == "handshake_failed_protocol") {
+            if (!refusal_logged_) {
+                refusal_logged_ = true;  // it is refused at every try: once is enough
+                log::error(
+                    "the broker at {} refused this worker's handshake ({}{}): {}; still trying",
+                    options_.endpoint, kind,
+                    kind == "handshake_failed_auth" ? fmt::format(" {}", e->value) : "",
+                    curve_key_.empty()
+                        ? std::string{"this worker has no CURVE keys (MOB_CURVE_SECRET_FILE, "
+                                      "MOB_CURVE_SERVER_KEY_FILE), and the broker wants them"}
+                        : fmt::format("is key '{}' in its allow-list, and is the broker's key "
+                                      "the right one?",
+                                      curve_key_));
+            }
+            retry_backoff_ = retry_backoff_.count() == 0
+                                 ? options_.reconnect
+                                 : std::min(retry_backoff_ * 2, options_.reconnect_max);
+            retry_at_ = now_() + retry_backoff_;
+        }
         std::lock_guard lock{monitor_mutex_};
         ++monitor_counts_[e->kind];
     }
+}
+
+void connection::retry_if_refused(time_point now) {
+    if (now < retry_at_)
+        return;
+    retry_at_ = time_point::max();
+    try {
+        socket_.disconnect(options_.endpoint);  // what is left of the refused session
+    } catch (const zmq::error_t&) {
+        // Already gone: nothing to take down.
+    }
+    socket_.connect(options_.endpoint);
 }
 
 std::map<std::string, std::uint64_t> connection::monitor_counts() const {

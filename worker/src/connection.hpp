@@ -87,8 +87,13 @@ class connection {
     std::chrono::milliseconds heartbeat() const noexcept { return heartbeat_; }
     std::uint32_t liveness() const noexcept { return liveness_; }
 
-    // ---- the socket monitor (options.monitor) ----
+    // ---- the socket monitor (options.monitor, and always over TCP) ----
     void drain_monitor();
+    /// libzmq 4.3.4 gives up on an endpoint for good once its handshake was refused
+    /// (ZAP said no, or the mechanisms differ): connects again, after the reconnect
+    /// back-off, so a key admitted later, or a broker restarted with other keys, is
+    /// joined without restarting the worker.
+    void retry_if_refused(time_point now);
     /// Any thread.
     std::map<std::string, std::uint64_t> monitor_counts() const;
 
@@ -124,6 +129,10 @@ class connection {
     std::uint32_t liveness_;
     bool heard_ = false;  // a message came since last_heard_ was set
     bool lost_logged_ = false;
+    bool refusal_logged_ = false;  // the broker's refusal of our CURVE handshake, said once
+    time_point retry_at_ = time_point::max();  // connect again then (after a refusal)
+    std::chrono::milliseconds retry_backoff_{0};
+    std::string curve_key_;  // the name of our CURVE key, "" without CURVE
     std::atomic<bool> welcomed_{false};
     std::atomic<bool> refused_{false};
 };

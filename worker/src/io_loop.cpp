@@ -45,6 +45,7 @@ void worker_core::io_loop() {
 
         conn_.drain_monitor();
         auto now = clock::now();
+        conn_.retry_if_refused(now);
         conn_.heartbeat_if_idle(now);
         if (now >= next_check) {
             check_broker(now);

@@ -69,7 +69,14 @@ worker& current_worker() {
 }
 
 int serve(const std::function<void(worker&)>& entry) {
-    return serve(worker::options_from_env(), entry);
+    worker_options options;
+    try {
+        options = worker::options_from_env();
+    } catch (const error& e) {
+        log::error("{}", e.what());
+        return 2;
+    }
+    return serve(std::move(options), entry);
 }
 
 int serve(worker_options options, const std::function<void(worker&)>& entry) {
@@ -85,7 +92,16 @@ int serve(worker_options options, const std::function<void(worker&)>& entry) {
     detail::install_crash_reporter(options.crash_fd);
 
     auto role = options.role;
-    worker w{std::move(options)};
+    // A set-up error (a bad endpoint, an unreadable or malformed CURVE key) is the
+    // user's to fix: said in one line, exit code 2, not a crash.
+    std::unique_ptr<worker> owned;
+    try {
+        owned = std::make_unique<worker>(std::move(options));
+    } catch (const error& e) {
+        log::error("{}", e.what());
+        return 2;
+    }
+    worker& w = *owned;
     the_worker = &w;
     int code = 0;
     {

@@ -68,6 +68,12 @@ worker_options worker::options_from_env() {
     o.call_timeout = std::chrono::milliseconds{env_number("MOB_CALL_TIMEOUT_MS", 30000)};
     o.reconnect = std::chrono::milliseconds{env_number("MOB_RECONNECT_MS", 1000)};
     o.reconnect_max = std::chrono::milliseconds{env_number("MOB_RECONNECT_MAX_MS", 32000)};
+    if (const char* f = std::getenv("MOB_CURVE_SECRET_FILE"); f != nullptr && *f != '\0')
+        o.curve.secret_file = f;
+    if (const char* k = std::getenv("MOB_CURVE_SERVER_KEY"); k != nullptr && *k != '\0')
+        o.curve.server_key = k;
+    if (const char* f = std::getenv("MOB_CURVE_SERVER_KEY_FILE"); f != nullptr && *f != '\0')
+        o.curve.server_key_file = f;
     const char* monitor = std::getenv("MOB_MONITOR");
     o.monitor = monitor != nullptr && std::string_view{monitor} == "1";
     if (const char* fd = std::getenv("MOB_CRASH_FD")) {

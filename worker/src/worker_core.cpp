@@ -4,6 +4,7 @@
 #include "worker_core.hpp"
 
 #include "link_ops.hpp"
+#include "mob/endpoint.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 
@@ -31,6 +32,8 @@ worker_options checked(worker_options o) {
         throw error("worker: no broker endpoint given");
     if (!valid_role_name(o.role))
         throw error("worker: role name '" + o.role + "' is not [A-Za-z0-9_.-]+");
+    if (o.endpoint.starts_with("tcp://"))
+        check_tcp_endpoint(o.endpoint, endpoint_use::connect, "worker: broker endpoint");
     return o;
 }
 

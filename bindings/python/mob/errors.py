@@ -34,6 +34,7 @@ class errc(enum.IntEnum):
     callback_expired = 23
     broker_lost = 24
     fates_lost = 25
+    key_not_allowed = 26
 
 
 def code_name(code):

@@ -93,6 +93,32 @@ struct role_options {
     /// starts none, and `workers` (or `min`) is how many it expects; they count toward
     /// `full` and status once they join over the endpoint given to listen_tcp().
     bool external = false;
+    /// Only workers whose CURVE key has one of these names (NAME.pub in the allow-list)
+    /// may serve the role; empty: any admitted key. The kingpin's own children (over
+    /// ipc) always may. Needs a CURVE TCP endpoint.
+    ///
+    ///     app.external_role("billing", {.workers = 1, .keys = {"billing-1", "billing-2"}});
+    std::vector<std::string> keys{};
+};
+
+/// Asks for a TCP endpoint without CURVE, for a trusted network only:
+/// `app.listen_tcp("tcp://10.0.0.1:5555", mob::insecure)`. The kingpin warns at start.
+struct insecure_t {
+    explicit insecure_t() = default;
+};
+inline constexpr insecure_t insecure{};
+
+/// The broker's CURVE keys for its TCP endpoint (docs/security.md): its own key pair,
+/// and the directory of public keys of the workers it admits (read again when it
+/// changes). Both made with `mobctl keygen NAME`.
+///
+///     app.curve({.secret_file = "/etc/mob/broker.secret", .allow_dir = "/etc/mob/workers"})
+///        .listen_tcp("tcp://0.0.0.0:5555");
+struct curve_server {
+    std::filesystem::path secret_file{};  ///< the broker's NAME.secret
+    std::filesystem::path allow_dir{};    ///< the admitted workers' NAME.pub files
+    /// How long a peer may take to finish its handshake before it is dropped.
+    std::chrono::milliseconds handshake_timeout{5000};
 };
 
 /// Where and how the kingpin writes its own lines and each worker's output, which it
@@ -145,9 +171,17 @@ class app {
     app& external_role(std::string name, role_options options = {});
     /// Also bind the broker on this TCP endpoint (e.g. "tcp://0.0.0.0:5555"; port 0 or
     /// "*" picks a free port, logged as "listening on tcp://..."), beside its ipc one, so
-    /// external workers can join. $MOB_TCP_ENDPOINT overrides it. No authentication:
-    /// bind to a trusted network only.
+    /// external workers can join. $MOB_TCP_ENDPOINT overrides it. The endpoint speaks
+    /// CURVE only and admits only the keys of curve()'s allow-list; without keys the
+    /// app does not start (docs/security.md).
     app& listen_tcp(std::string endpoint);
+    /// The same with no authentication and no encryption (ZeroMQ's NULL mechanism), for
+    /// a trusted network only; logged as a warning at start. $MOB_TCP_INSECURE=1 asks the
+    /// same of $MOB_TCP_ENDPOINT.
+    app& listen_tcp(std::string endpoint, insecure_t);
+    /// The broker's CURVE keys for listen_tcp(); $MOB_CURVE_SECRET_FILE and
+    /// $MOB_CURVE_ALLOW_DIR override them.
+    app& curve(curve_server keys);
     /// Where the runtime directory goes (default: mob::runtime_root()).
     app& runtime_root(std::filesystem::path root);
     /// Broker-worker heartbeat interval (default 1 s; 3 missed and the peer is dead).
@@ -193,7 +227,9 @@ class app {
     /// a restart setting out of range (a negative min_uptime, a back-off below 1 ms or
     /// a maximum below it, an exit code outside 0..255, crash_loop_after 0, a
     /// ready_timeout that is not positive), a `listen` entry that is not name=host:port or
-    /// names a listener twice.
+    /// names a listener twice; a TCP endpoint with a port outside 1..65535, or without
+    /// usable CURVE keys (an unreadable key file, a key of the wrong length, no
+    /// allow-list directory) unless it is insecure; `keys` without a CURVE endpoint.
     void validate() const;
 
     /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
@@ -213,6 +249,9 @@ class app {
     };
     role_spec check(const pending_role& r) const;
     std::string tcp_endpoint() const;  ///< $MOB_TCP_ENDPOINT, else listen_tcp()'s
+    bool tcp_insecure() const;         ///< listen_tcp(ep, insecure), or $MOB_TCP_INSECURE=1
+    curve_server curve_keys() const;   ///< curve(), with the environment's overrides
+    void check_tcp() const;
     int run_worker(int argc, char** argv, const std::string& role);
     int run_kingpin(int argc, char** argv);
 
@@ -230,6 +269,8 @@ class app {
     std::function<void()> on_full_;
     std::function<void(const death_info&)> on_death_;
     std::string tcp_endpoint_;
+    bool tcp_insecure_ = false;
+    curve_server curve_;
     std::vector<pending_role> pending_;
     std::vector<role_spec> roles_;
 };

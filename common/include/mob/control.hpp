@@ -53,6 +53,7 @@ struct worker_status {
     std::int32_t slot = -1;          ///< its place in the role (back#2), -1 if not local
     std::uint64_t output_lines = 0;  ///< lines of stdout and stderr the kingpin captured
     bool output_blocked = false;     ///< its stdout or stderr pipe is full: it waits to write
+    std::string key;  ///< the name of the CURVE key it joined with, "" over ipc or NULL
 
     template <class A>
     void serialize(A& ar) {
@@ -61,7 +62,7 @@ struct worker_status {
            CEREAL_NVP(served), CEREAL_NVP(delivered), CEREAL_NVP(last_heartbeat_s),
            CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error), CEREAL_NVP(owed),
            CEREAL_NVP(fates_lost), CEREAL_NVP(slot), CEREAL_NVP(output_lines),
-           CEREAL_NVP(output_blocked));
+           CEREAL_NVP(output_blocked), CEREAL_NVP(key));
     }
 };
 
@@ -111,13 +112,19 @@ struct app_status {
     std::map<std::string, std::uint64_t> dropped;            ///< frames dropped, by reason
     bool reloading = false;
     std::uint64_t log_lines_dropped = 0;  ///< workers' lines the log output could not keep up with
+    std::string tcp_security;        ///< "curve", "insecure", or "" without a TCP endpoint
+    std::uint64_t allowed_keys = 0;  ///< keys in the CURVE allow-list now
+    /// Peers refused at the TCP endpoint, by reason: "unknown_key" (ZAP), "not_curve"
+    /// (no key, PLAIN), "handshake_failed", "bad_handshake", "key_not_allowed" (a role's).
+    std::map<std::string, std::uint64_t> refused;
 
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(app), CEREAL_NVP(kingpin_pid), CEREAL_NVP(uptime_s), CEREAL_NVP(endpoints),
            CEREAL_NVP(roles), CEREAL_NVP(workers), CEREAL_NVP(monitor_events),
            CEREAL_NVP(monitor_endpoints), CEREAL_NVP(dropped), CEREAL_NVP(reloading),
-           CEREAL_NVP(log_lines_dropped));
+           CEREAL_NVP(log_lines_dropped), CEREAL_NVP(tcp_security), CEREAL_NVP(allowed_keys),
+           CEREAL_NVP(refused));
     }
 };
 

@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,6 +43,19 @@ class worker_core;
 template <typename T>
 using is_reply = unwrap<T, reply>;
 }  // namespace detail
+
+/// A worker's CURVE keys, for a broker's TCP endpoint (docs/security.md); not used over
+/// ipc. Its own key pair, and the broker's public key, given as text or as a file.
+///
+///     .curve = {.secret_file = "alice.secret", .server_key_file = "broker.pub"}
+struct curve_client {
+    std::filesystem::path secret_file{};  ///< this worker's NAME.secret (MOB_CURVE_SECRET_FILE)
+    std::string server_key{};             ///< the broker's public key, Z85 (MOB_CURVE_SERVER_KEY)
+    std::filesystem::path server_key_file{};  ///< or its NAME.pub (MOB_CURVE_SERVER_KEY_FILE)
+    bool empty() const noexcept {
+        return secret_file.empty() && server_key.empty() && server_key_file.empty();
+    }
+};
 
 /// How a worker finds and joins its kingpin.
 struct worker_options {
@@ -62,6 +76,12 @@ struct worker_options {
     /// then says HELLO again when the new broker asks (docs/external-workers.md).
     std::chrono::milliseconds reconnect{1000};
     std::chrono::milliseconds reconnect_max{32000};
+    /// CURVE keys for a tcp:// endpoint; a broker's TCP endpoint admits no worker
+    /// without them unless it was started insecure. A bad key file, a key of the wrong
+    /// length or half the keys make the worker's constructor throw mob::error.
+    curve_client curve{};
+    /// How long the connection's handshake may take before it is dropped and retried.
+    std::chrono::milliseconds handshake_timeout{5000};
 };
 
 /// How an exported function is served.
@@ -105,7 +125,8 @@ class worker {
 
     /// Options from the environment the kingpin gives its workers (MOB_ENDPOINT,
     /// MOB_ROLE; optional MOB_APP, MOB_SPAWNED, MOB_HEARTBEAT_MS, MOB_LIVENESS, MOB_CREDIT,
-    /// MOB_RECONNECT_MS, MOB_RECONNECT_MAX_MS); throws mob::error if a required one is unset.
+    /// MOB_RECONNECT_MS, MOB_RECONNECT_MAX_MS, MOB_CURVE_SECRET_FILE, MOB_CURVE_SERVER_KEY,
+    /// MOB_CURVE_SERVER_KEY_FILE); throws mob::error if a required one is unset.
     static worker_options options_from_env();
 
     const std::string& app() const noexcept;

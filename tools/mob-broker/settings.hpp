@@ -1,0 +1,41 @@
+// mob-broker's command line and config file, parsed into settings: one option per
+// line in the file, the same names as the command line without the dashes.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mob::broker_tool {
+
+/// A bad command line or config file: exit code 2 with this message.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct role_setting {
+    std::string name;
+    std::uint32_t count = 0;
+    std::vector<std::string> keys;  ///< --role-keys: the CURVE key names it admits
+};
+
+struct settings {
+    std::string app;
+    std::string tcp;
+    bool insecure = false;     ///< --insecure: NULL mechanism on the TCP endpoint
+    std::string curve_secret;  ///< --curve-secret: the broker's NAME.secret
+    std::string curve_allow;   ///< --curve-allow: the directory of admitted NAME.pub files
+    std::uint32_t handshake_ms = 0;
+    std::string runtime_dir;
+    std::uint32_t heartbeat_ms = 0;
+    std::vector<role_setting> roles;
+    bool help = false;
+    bool version = false;
+};
+
+/// Throws usage_error.
+settings parse(int argc, char** argv);
+
+}  // namespace mob::broker_tool
