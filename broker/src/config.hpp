@@ -26,9 +26,9 @@ struct kingpin_config {
     std::filesystem::path env_file;  ///< KEY=VALUE lines for the workers (empty: none)
     std::function<void()> on_full;   ///< app::on_full, may be empty
     std::function<void(const death_info&)> on_death;  ///< app::on_death, may be empty
-    std::string tcp_endpoint;  ///< also bound by the broker when not empty (external workers)
-    bool tcp_insecure = false;        ///< NULL mechanism on it, asked for explicitly
-    curve_server curve;               ///< its CURVE keys, unless insecure
+    std::string tcp_endpoint;   ///< also bound by the broker when not empty (external workers)
+    bool tcp_insecure = false;  ///< NULL mechanism on it, asked for explicitly
+    curve_server curve;         ///< its CURVE keys, unless insecure
     bool reload_same_binary = false;  ///< app::reload_same_binary: SIGHUP keeps the image
     log_options logs;                 ///< app::logs, before the environment's overrides
 };

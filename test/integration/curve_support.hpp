@@ -17,34 +17,12 @@
 #include <sstream>
 
 #include "child_process.hpp"
+#include "key_dir.hpp"
+#include "status_query.hpp"
 
 namespace mob::test {
 
 inline const std::regex tcp_listening{"listening on (tcp://[0-9.]+:[0-9]+)"};
-
-/// A directory of keys: `mobctl keygen` for each name, and an allow-list `allow/`.
-class key_dir {
-  public:
-    key_dir() { std::filesystem::create_directory(allow()); }
-    std::string path() const { return dir_.path(); }
-    std::string allow() const { return dir_.path() + "/allow"; }
-    std::string secret(const std::string& name) const { return path() + "/" + name + ".secret"; }
-    std::string pub(const std::string& name) const { return path() + "/" + name + ".pub"; }
-
-    /// Runs `mobctl keygen NAME --dir DIR`; true if it exited 0.
-    bool keygen(const std::string& name) {
-        child_process p{{MOB_MOBCTL, "keygen", name, "--dir", path()}};
-        auto status = p.wait_exit(10s);
-        return status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
-    }
-    /// Copies NAME.pub into the allow-list.
-    void allow(const std::string& name) {
-        std::filesystem::copy_file(pub(name), allow() + "/" + name + ".pub");
-    }
-
-  private:
-    temp_dir dir_;
-};
 
 /// A mob-broker of app "testapp" on `runtime`, CURVE on a free TCP port with the keys
 /// of `keys` (broker key "broker"), and `args` after.
@@ -81,25 +59,6 @@ inline std::unique_ptr<child_process> keyed_worker(const std::string& endpoint,
     }
     return std::make_unique<child_process>(std::vector<std::string>{MOB_EXEC_WORKER, "outside"},
                                            std::move(extra));
-}
-
-/// The kingpin's status, asked on its control socket as mobctl does.
-inline std::optional<control::app_status> status_of(const std::string& runtime_dir,
-                                                    const std::string& app = "testapp") {
-    zmq::context_t ctx;
-    zmq::socket_t s{ctx, zmq::socket_type::dealer};
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(fmt::format("ipc://{}/{}/control.sock", runtime_dir, app));
-    s.send(zmq::str_buffer("MOBCTL1"), zmq::send_flags::sndmore);
-    s.send(zmq::str_buffer("status"), zmq::send_flags::none);
-    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, 5s) == 0)
-        return std::nullopt;
-    std::vector<zmq::message_t> answer;
-    (void)zmq::recv_multipart(s, std::back_inserter(answer));
-    if (answer.size() != 3 || answer[1].to_string() != "ok")
-        return std::nullopt;
-    return control::from_json<control::app_status>(answer[2].to_string_view());
 }
 
 /// How many refusals of `reason` the kingpin counted (0 if it does not answer).

@@ -13,6 +13,7 @@
 #include <regex>
 
 #include "cluster.hpp"
+#include "status_query.hpp"
 
 namespace {
 using namespace mob::test;
@@ -36,25 +37,6 @@ std::unique_ptr<child_process> external_worker(const std::string& endpoint, cons
     extra["MOB_ROLE"] = role;
     return std::make_unique<child_process>(std::vector<std::string>{MOB_EXEC_WORKER, "outside"},
                                            std::move(extra));
-}
-
-/// The kingpin's status, asked on its control socket as mobctl does.
-std::optional<mob::control::app_status> status_of(const std::string& runtime_dir,
-                                                  const std::string& app) {
-    zmq::context_t ctx;
-    zmq::socket_t s{ctx, zmq::socket_type::dealer};
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(fmt::format("ipc://{}/{}/control.sock", runtime_dir, app));
-    s.send(zmq::str_buffer("MOBCTL1"), zmq::send_flags::sndmore);
-    s.send(zmq::str_buffer("status"), zmq::send_flags::none);
-    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, 5s) == 0)
-        return std::nullopt;
-    std::vector<zmq::message_t> answer;
-    (void)zmq::recv_multipart(s, std::back_inserter(answer));
-    if (answer.size() != 3 || answer[1].to_string() != "ok")
-        return std::nullopt;
-    return mob::control::from_json<mob::control::app_status>(answer[2].to_string_view());
 }
 
 const mob::control::role_status* role_in(const mob::control::app_status& s,

@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 
 #include "cluster.hpp"
-#include "curve_support.hpp"
+#include "key_dir.hpp"
 
 namespace mob::test {
 namespace {
@@ -53,9 +53,9 @@ TEST(remote_worker_example, a_worker_started_by_hand_joins_over_tcp_and_serves_t
         << first->output();
     EXPECT_TRUE(app.wait_for(std::regex{"-> [0-9a-f]{16}, from remote worker " + first_pid}, 10s))
         << app.output();
-    EXPECT_TRUE(app.wait_for(std::regex{"ready: remote worker pid " + first_pid +
-                                        " \\(.*, CURVE key 'remote-1'\\)"},
-                             1s))
+    EXPECT_TRUE(app.wait_for(
+        std::regex{"ready: remote worker pid " + first_pid + " \\(.*, CURVE key 'remote-1'\\)"},
+        1s))
         << app.output();
 
     // Killed, it is not restarted: the kingpin does not own it. Another one started by

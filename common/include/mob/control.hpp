@@ -112,8 +112,8 @@ struct app_status {
     std::map<std::string, std::uint64_t> dropped;            ///< frames dropped, by reason
     bool reloading = false;
     std::uint64_t log_lines_dropped = 0;  ///< workers' lines the log output could not keep up with
-    std::string tcp_security;        ///< "curve", "insecure", or "" without a TCP endpoint
-    std::uint64_t allowed_keys = 0;  ///< keys in the CURVE allow-list now
+    std::string tcp_security;             ///< "curve", "insecure", or "" without a TCP endpoint
+    std::uint64_t allowed_keys = 0;       ///< keys in the CURVE allow-list now
     /// Peers refused at the TCP endpoint, by reason: "unknown_key" (ZAP), "not_curve"
     /// (no key, PLAIN), "handshake_failed", "bad_handshake", "key_not_allowed" (a role's).
     std::map<std::string, std::uint64_t> refused;

@@ -37,7 +37,7 @@ enum class errc : std::uint16_t {
     origin_gone = 22,       ///< the process a callback came from is gone
     callback_expired = 23,  ///< a callback was called after its deadline, or released
     broker_lost = 24,  ///< the caller lost its broker with the call in flight (never on the wire)
-    fates_lost = 25,       ///< the broker could not keep the ERRORs/RESULTs it owed (LOST)
+    fates_lost = 25,   ///< the broker could not keep the ERRORs/RESULTs it owed (LOST)
     key_not_allowed = 26,  ///< the worker's CURVE key may not serve that role
 };
 
