@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages mob needs to build, test and format-check (python3-zmq:
 # the Python binding's tests, with Debian's /usr/bin/python3); does nothing
-# (no apt-get update) when they are all installed already.
+# (no apt-get update) when they are all installed already. `install-deps.sh fuzz`
+# installs what the fuzz target needs instead (Debian's clang and its libFuzzer runtime):
+# the ordinary build is g++ alone.
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,9 @@ packages=(
   clang-format
   python3 python3-zmq
 )
+if [[ "${1:-}" == fuzz ]]; then
+  packages=(cmake make clang libclang-rt-14-dev libzmq3-dev cppzmq-dev libcereal-dev libfmt-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

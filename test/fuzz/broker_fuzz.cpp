@@ -1,0 +1,526 @@
+// One fuzz input against a fresh broker, as broker_harness.hpp drives it in the unit
+// tests: its ROUTER and four peers' DEALERs over inproc, the clock the input's own. Each
+// operation of the input (fuzz_input.hpp) is a message from a peer, arbitrary frames or
+// built from fields the input picks from small sets (so the fuzzer reaches deep states
+// without guessing names, ids or tickets), or a kingpin event. Every message a peer
+// sends is also given to every view of the protocol module, on both sides' terms.
+//
+// Invariants, checked as the input runs and once it ends (fuzz_peers.hpp for what the
+// peers receive): no crash and no undefined behaviour (the fuzz build has ASan and
+// UBSan); every message sent is received and counted; each worker's in-flight count is
+// the REQUESTs it holds unanswered; each role's ready count is its ready workers; the
+// broker only sends what a worker's checks accept, never a ticket twice, never more
+// RESULTs than calls; and once it stopped, every call it owed an answer got one.
+#include "broker_fuzz.hpp"
+
+#include "broker.hpp"
+#include "config.hpp"
+#include "fuzz_input.hpp"
+#include "fuzz_peers.hpp"
+#include "mob/codec.hpp"
+#include "mob/identity.hpp"
+#include "mob/log.hpp"
+
+#include <zmq_addon.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+
+namespace mob::fuzz {
+namespace {
+
+namespace proto = mob::protocol;
+using namespace std::chrono_literals;
+using detail::clock;
+using proto::command;
+
+constexpr std::array<std::string_view, 4> roles{"back", "front", "nosuch", ""};
+constexpr std::array<std::string_view, 4> methods{"add", "ping", "nosuch", ""};
+constexpr std::array<std::int64_t, 4> pids{101, 102, 1000, 0};  // 101, 102: local children
+constexpr std::size_t peer_count = 4;
+
+detail::kingpin_config make_config() {
+    detail::kingpin_config c;
+    c.app = "app";
+    c.heartbeat = 1000ms;
+    c.liveness = 3;
+    c.max_queued_per_role = 4;  // small, so a few calls fill a queue
+    c.queue_timeout = 2000ms;
+    role_spec back;
+    back.name = "back";
+    back.min = 2;
+    back.max = 4;
+    role_spec front;
+    front.name = "front";
+    c.roles = {back, front};
+    return c;
+}
+
+/// One ZeroMQ context for every input: contexts start threads, inputs are many.
+zmq::context_t& context() {
+    static auto* ctx = [] {
+        log::set_threshold(log::level::off);  // the broker's warnings would flood the fuzzer
+        return new zmq::context_t{1};
+    }();
+    return *ctx;
+}
+
+zmq::message_t frame_of(std::string_view bytes) {
+    return zmq::message_t{bytes.data(), bytes.size()};
+}
+
+/// Gives a message to every view, as either side would read it (no state involved).
+void view_everything(proto::frames f) {
+    for (bool from_broker : {false, true}) {
+        auto env = proto::check_envelope(f, from_broker);
+        if (!env.ok())
+            continue;
+        switch (env.cmd) {
+            case command::hello:
+                (void)proto::parse_hello(f);
+                break;
+            case command::ready:
+                (void)proto::parse_ready(f);
+                break;
+            case command::send:
+                if (auto s = proto::parse_send(f))
+                    (void)std::tuple{s->topic(), s->type(), s->to.describe()};
+                break;
+            case command::reject:
+                (void)proto::parse_reject(f);
+                break;
+            case command::call:
+                if (auto c = proto::parse_call(f))
+                    (void)std::tuple{c->head.role(), c->head.method(), c->head.types()};
+                break;
+            case command::reply:
+                (void)proto::parse_reply(f);
+                break;
+            case command::invoke:
+                (void)proto::parse_invoke(f);
+                break;
+            case command::release:
+                (void)proto::parse_release(f);
+                break;
+            case command::scale:
+                (void)proto::parse_scale(f);
+                break;
+            case command::welcome:
+                (void)proto::parse_welcome(f);
+                break;
+            case command::deliver:
+                (void)proto::parse_deliver(f);
+                break;
+            case command::error:
+                (void)proto::parse_error(f);
+                break;
+            case command::request:
+                (void)proto::parse_request(f);
+                break;
+            case command::result:
+                (void)proto::parse_result(f);
+                break;
+            case command::invoked:
+                (void)proto::parse_invoked(f);
+                break;
+            case command::released:
+                (void)proto::parse_released(f);
+                break;
+            default:
+                break;
+        }
+    }
+    // The payload decoder, on whatever the frames hold (a worker decodes bodies so).
+    for (const auto& m : f) {
+        try {
+            (void)decode<std::tuple<int, int>>(proto::bytes(m));
+            (void)decode<std::vector<std::string>>(proto::bytes(m));
+            (void)decode<crash_report>(proto::bytes(m));
+        } catch (const std::exception&) {
+        }
+    }
+}
+
+class session {
+  public:
+    session()
+        : config_(make_config()),
+          roles_(config_.roles),
+          router_(context(), zmq::socket_type::router),
+          endpoint_("inproc://fuzz-broker-" + std::to_string(next_endpoint_++)),
+          host_(local_hostname()) {
+        router_.set(zmq::sockopt::router_mandatory, true);
+        router_.set(zmq::sockopt::linger, 0);
+        router_.bind(endpoint_);
+        for (std::size_t i = 0; i < peer_count; ++i) {
+            auto id = i == 3 ? std::string{"x"}
+                             : fmt::format("{}/{}@{}#{:016x}", i == 2 ? "front" : "back", pids[i],
+                                           host_, i);
+            peers_.push_back(std::make_unique<peer>(context(), endpoint_, std::move(id)));
+        }
+        detail::broker::hooks h;
+        h.is_local_child = [](std::int64_t pid) { return pid == 101 || pid == 102; };
+        h.on_gone = [this](const detail::worker_entry& w, std::string_view) {
+            if (auto* p = peer_of(w.id)) {
+                p->tickets.clear();
+                p->owed.clear();
+            }
+        };
+        h.on_scale = [this](const std::string& role, std::int32_t delta) {
+            detail::scale_answer a;
+            if (delta == 0) {
+                a.code = errc::unknown_role;
+                a.text = "no change";
+                return a;
+            }
+            if (delta < 0)
+                (void)broker_->stop_worker(101);  // as the supervisor stops its newest
+            a.result = scale_result{role, 0, 4, 1, 1, false};
+            return a;
+        };
+        h.last_error = [](std::int64_t pid) -> std::optional<crash_report> {
+            if (pid != 101)
+                return std::nullopt;
+            crash_report r;
+            r.role = "back";
+            r.pid = 99;
+            r.exit_code = 1;
+            return r;
+        };
+        broker_.emplace(router_, config_, roles_, std::move(h), now_);
+    }
+
+    void run(input& in) {
+        // Bounded, so one input stays quick whatever its length.
+        for (int steps = 0; steps < 256 && !in.done(); ++steps)
+            step(in);
+        check();
+        if (!stopped_)
+            broker_->stop_all();
+        collect_all();
+        broker_->shutdown();
+        collect_all();
+        for (const auto& p : peers_)
+            check_paid(*p);
+        if (std::getenv("MOB_FUZZ_VERBOSE") != nullptr)
+            summary();
+    }
+
+  private:
+    peer* peer_of(std::string_view id) {
+        for (auto& p : peers_) {
+            if (p->id == id)
+                return p.get();
+        }
+        return nullptr;
+    }
+    peer& pick_peer(input& in) { return *peers_[in.byte() % peer_count]; }
+    std::int64_t pick_pid(input& in) { return pids[in.byte() % pids.size()]; }
+    std::string_view pick_role(input& in) { return roles[in.byte() % roles.size()]; }
+    /// Another peer's routing id, or one nobody has.
+    std::string pick_id(input& in) {
+        auto b = in.byte();
+        return b < 200 ? peers_[b % peer_count]->id : std::string{"nobody"};
+    }
+
+    void step(input& in) {
+        switch (static_cast<op>(in.byte() % static_cast<std::uint8_t>(op::count_))) {
+            case op::raw:
+                return raw(in);
+            case op::hello: {
+                auto& p = pick_peer(in);
+                const auto c = in.byte();
+                proto::hello h;
+                h.app = std::array<std::string, 3>{"app", "", "other"}[(c & 3) % 3];
+                h.role = roles[(c >> 2) & 3];
+                h.pid = pids[(c >> 4) & 3];
+                h.spawned = (c & 0x40) != 0;
+                h.host = (c & 0x80) != 0 ? "elsewhere" : host_;
+                h.credit = in.byte();
+                return send(p, proto::make_hello(h));
+            }
+            case op::ready: {
+                auto& p = pick_peer(in);
+                proto::ready r;
+                r.credit = in.byte() % 5;
+                const auto mask = in.byte();
+                for (std::size_t i = 0; i < methods.size(); ++i) {
+                    if ((mask >> i) & 1)
+                        r.exports.emplace_back(methods[i]);
+                }
+                return send(p, proto::make_ready(r));
+            }
+            case op::call: {
+                auto& p = pick_peer(in);
+                const std::uint64_t id = in.byte();
+                const proto::call_options o{in.byte(), in.byte() * 20u};
+                auto role = pick_role(in);
+                auto method = methods[in.byte() % methods.size()];
+                auto args = in.blob();
+                return send(p, proto::make_call(proto::call_head{id, o, role, method, "ii"},
+                                                frame_of(args)));
+            }
+            case op::reply: {
+                auto& p = pick_peer(in);
+                const auto which = in.byte();
+                const auto code = static_cast<errc>(in.byte() % 32);
+                std::uint64_t ticket = in.number(1);
+                if (!p.tickets.empty() && which < 224)
+                    ticket = p.tickets[which % p.tickets.size()];
+                return send(
+                    p, proto::make_reply(proto::outcome{ticket, code, "int"}, frame_of(in.blob())));
+            }
+            case op::send: {
+                auto& p = pick_peer(in);
+                const std::uint64_t seq = in.byte();
+                proto::target to;
+                switch (in.byte() % 6) {
+                    case 0:
+                        break;
+                    case 1:
+                        to = {proto::target_kind::role, std::string{pick_role(in)}};
+                        break;
+                    case 2:
+                        to = {proto::target_kind::any, std::string{pick_role(in)}};
+                        break;
+                    case 3:
+                        to = {proto::target_kind::pid, std::to_string(pick_pid(in))};
+                        break;
+                    case 4:
+                        to = {proto::target_kind::id, pick_id(in)};
+                        break;
+                    default:
+                        to = {proto::target_kind::pid, std::string{in.blob()}};
+                        break;
+                }
+                return send(p, proto::make_send(seq, to, "topic", "int", frame_of(in.blob())));
+            }
+            case op::invoke: {
+                auto& p = pick_peer(in);
+                const std::uint64_t seq = in.byte();
+                auto origin = pick_id(in);
+                const std::uint64_t cb = in.byte();
+                return send(p, proto::make_invoke(seq, origin, cb, "int", frame_of(in.blob())));
+            }
+            case op::release: {
+                auto& p = pick_peer(in);
+                auto origin = pick_id(in);
+                return send(p, proto::make_release(origin, in.byte()));
+            }
+            case op::reject: {
+                auto& p = pick_peer(in);
+                auto to = pick_id(in);
+                const std::uint64_t seq = in.byte();
+                const auto code = static_cast<errc>(in.byte() % 32);
+                return send(p, proto::make_reject(to, seq, proto::error_body{code, "no"}));
+            }
+            case op::scale: {
+                auto& p = pick_peer(in);
+                const std::uint64_t id = in.byte();
+                auto role = pick_role(in);
+                const auto delta = static_cast<std::int8_t>(in.byte());
+                return send(p, proto::make_scale(id, role, delta));
+            }
+            case op::signal: {
+                auto& p = pick_peer(in);
+                const auto b = in.byte();
+                const auto c = b < 128 ? (b & 1 ? command::goodbye : command::heartbeat)
+                                       : proto::commands[b % proto::commands.size()].code;
+                return send(p, proto::make_signal(c));
+            }
+            case op::advance:
+                now_ += std::chrono::milliseconds{in.byte() * 25};
+                broker_->tick(now_);
+                return collect_all();
+            case op::exited:
+                broker_->process_exited(pick_pid(in), (in.byte() & 1) != 0, now_);
+                return collect_all();
+            case op::stop_worker:
+                (void)broker_->stop_worker(pick_pid(in));
+                return collect_all();
+            case op::stop_all:
+                if (!stopped_) {
+                    stopped_ = true;
+                    broker_->stop_all();
+                }
+                return collect_all();
+            case op::check:
+                return check();
+            case op::count_:
+                break;
+        }
+    }
+
+    /// A message of arbitrary frames. Its first byte picks the peer (low 2 bits) and how
+    /// the header frame is made (next 2): from the input like the rest, "MOB1" and an
+    /// input byte, "MOB", a version byte and a command byte, or a v1 command of the
+    /// table with its number of body frames.
+    void raw(input& in) {
+        const auto b = in.byte();
+        auto& p = *peers_[b % peer_count];
+        proto::frames f;
+        std::size_t frames = 1 + in.byte() % 8;
+        switch ((b >> 2) & 3) {
+            case 0:
+                break;
+            case 1: {
+                const char h[] = {'M', 'O', 'B', '1', static_cast<char>(in.byte())};
+                f.push_back(frame_of({h, sizeof h}));
+                break;
+            }
+            case 2: {
+                const char h[] = {'M', 'O', 'B', static_cast<char>(in.byte()),
+                                  static_cast<char>(in.byte())};
+                f.push_back(frame_of({h, sizeof h}));
+                break;
+            }
+            default: {
+                const auto& c = proto::commands[in.byte() % proto::commands.size()];
+                f.push_back(proto::header_frame(c.code));
+                frames = c.body_frames;
+                break;
+            }
+        }
+        for (std::size_t i = 0; i < frames; ++i)
+            f.push_back(frame_of(in.blob()));
+        send(p, std::move(f));
+    }
+
+    /// Sends `f` from `p`, notes what the broker will owe for it, and has it handled.
+    void send(peer& p, proto::frames f) {
+        proto::frames copy;
+        for (auto& m : f)
+            copy.emplace_back().copy(m);
+        expect(p, copy);
+        view_everything(std::move(copy));
+        zmq::send_multipart(p.socket, f);
+        ++sent_;
+        const auto deadline = std::chrono::steady_clock::now() + 2s;
+        while (broker_->stats().received < sent_) {
+            if (std::chrono::steady_clock::now() > deadline)
+                broken("a message sent was never received by the broker");
+            zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+            zmq::poll(&item, 1, 10ms);
+            broker_->handle_incoming(now_);
+        }
+        collect_all();
+    }
+
+    /// What the broker will owe `p` for `msg`, noted before it is sent.
+    void expect(peer& p, const proto::frames& msg) {
+        auto env = proto::check_envelope(msg, /*from_broker=*/false);
+        const auto cmd = proto::command_of(msg.front());
+        if (cmd != command::call && cmd != command::scale && cmd != command::reply)
+            return;
+        const auto* known = broker_->workers().find(std::string_view{p.id});
+        const bool owed = env.ok() && known != nullptr && known->alive();
+        if (cmd == command::reply) {
+            // A REPLY the broker takes: a known worker's, for a ticket it holds.
+            if (!env.ok() || known == nullptr)
+                return;
+            auto id = proto::leading_id(proto::view(msg[1]));
+            auto it = std::find(p.tickets.begin(), p.tickets.end(), id.value_or(0));
+            if (id && it != p.tickets.end())
+                p.tickets.erase(it);
+            return;
+        }
+        // Every id an answer could carry (the first 8 bytes of the first body frame, or
+        // 0; a SCALE whose call frame is not 8 bytes is answered under 0).
+        const std::uint64_t leading =
+            msg.size() > 1 ? proto::leading_id(proto::view(msg[1])).value_or(0) : 0;
+        const std::uint64_t exact =
+            msg.size() > 1 ? proto::parse_seq(proto::view(msg[1])).value_or(0) : 0;
+        ++p.answerable[leading];
+        if (leading != 0)
+            ++p.answerable[0];
+        if (!owed)
+            return;
+        if (cmd == command::scale) {
+            ++p.owed[exact];
+            return;
+        }
+        auto head = proto::call_head::parse(proto::view(msg[1]));
+        if (head && (head->options.flags & proto::call_oneway) != 0)
+            return;  // answered only if it fails
+        ++p.owed[leading];
+    }
+
+    void collect_all() {
+        for (auto& p : peers_)
+            collect(*p, tickets_seen_);
+    }
+
+    void check() {
+        if (broker_->stats().received != sent_)
+            broken("the broker's received count is not the messages sent");
+        std::vector<std::uint32_t> ready(roles_.size(), 0);
+        broker_->workers().for_each([&](const detail::worker_entry& w) {
+            if (w.state == detail::worker_state::ready)
+                ++ready[w.role];
+            auto* p = peer_of(w.id);
+            if (p == nullptr)
+                broken("the broker knows a worker no peer is:", w.id);
+            if (w.in_flight != p->tickets.size())
+                broken("a worker's in-flight count is not the REQUESTs it holds:", w.id);
+            if (!w.alive())
+                broken("a worker marked gone was not forgotten:", w.id);
+        });
+        for (detail::role_index r = 0; r < roles_.size(); ++r) {
+            if (broker_->ready_count(r) != ready[r])
+                broken("a role's ready count is not its ready workers");
+        }
+        control::app_status s;
+        roles_.describe(s);
+        broker_->describe(s, now_);
+        if (s.workers.size() != broker_->workers().size())
+            broken("status does not list every worker");
+    }
+
+    /// What the input did, for someone writing a seed (MOB_FUZZ_VERBOSE=1).
+    void summary() const {
+        const auto& st = broker_->stats();
+        std::fprintf(stderr, "  sent %llu, routed %llu, errors %llu, tickets %zu, dropped:",
+                     static_cast<unsigned long long>(sent_),
+                     static_cast<unsigned long long>(st.routed),
+                     static_cast<unsigned long long>(st.errors_sent), tickets_seen_.size());
+        for (const auto& [why, n] : st.dropped)
+            std::fprintf(stderr, " %s=%llu", why.c_str(), static_cast<unsigned long long>(n));
+        for (const auto& p : peers_) {
+            int results = 0;
+            for (const auto& [id, n] : p->results)
+                results += n;
+            std::fprintf(stderr, "; %s: %d results", p->id.c_str(), results);
+        }
+        std::fprintf(stderr, "\n");
+    }
+
+    static inline int next_endpoint_ = 0;
+
+    detail::kingpin_config config_;
+    detail::role_table roles_;
+    zmq::socket_t router_;
+    std::string endpoint_;
+    std::string host_;
+    std::vector<std::unique_ptr<peer>> peers_;  // before the broker: its hooks read them
+    clock::time_point now_ = clock::time_point{} + 24h;
+    std::optional<detail::broker> broker_;
+    std::uint64_t sent_ = 0;
+    std::set<std::uint64_t> tickets_seen_;
+    bool stopped_ = false;
+};
+
+}  // namespace
+
+void run_broker_input(std::span<const std::uint8_t> data) {
+    (void)context();
+    input in{data};
+    session s;
+    s.run(in);
+}
+
+}  // namespace mob::fuzz
