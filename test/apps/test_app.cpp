@@ -27,7 +27,10 @@
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
 // running then, so 0 once its calls in flight are done).
-// Every worker also exports the typed methods of typed_methods.hpp.
+// Every worker also exports the typed methods of typed_methods.hpp, and "record"
+// (TOKEN, V): appends TOKEN to the file exec-PID in TEST_RECORD_DIR, if set, then works
+// TEST_RECORD_WORK_US microseconds and returns 3 * V + 1, so a test can count how many
+// times each call ran (a kill during that work leaves a call that ran but never answered).
 // TEST_CRASH_LOOP_AFTER; unset, the defaults. TEST_CRASH_HOW says how it crashes:
 // "exit" (the default, with TEST_CRASH_CODE), "throw" (a testapp::disk_full escapes the
 // role function), "thread" (a std::logic_error escapes a thread), or "hang" (it never
@@ -40,6 +43,9 @@
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -200,6 +206,22 @@ void export_functions(mob::worker& w) {
         }).detach();
     });
     w.export_fn("hold", hold);
+    w.export_fn("record", [&w](std::int64_t token, int v) {
+        if (const char* dir = std::getenv("TEST_RECORD_DIR")) {
+            // One write() with O_APPEND: whole lines, even from a process killed at once.
+            static const int fd = ::open(fmt::format("{}/exec-{}", dir, w.pid()).c_str(),
+                                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            const auto line = fmt::format("{}\n", token);
+            if (fd < 0 ||
+                ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+                throw std::runtime_error("record: cannot write to TEST_RECORD_DIR");
+        }
+        static const int work_us = env_int("TEST_RECORD_WORK_US", 0);
+        if (work_us > 0)
+            std::this_thread::sleep_for(
+                std::chrono::microseconds{work_us});  // allowed-sleep: simulated work
+        return 3 * v + 1;
+    });
     // Typed exports (typed_methods.hpp): each function takes what the declared types
     // convert to, a const reference for a declared std::string.
     w.export_fn(testapp::methods::repeat, [](const std::string& text, int times) {
