@@ -379,6 +379,30 @@ void pool_main(mob::worker& w) {
         export_inline(w);
 }
 
+// TEST_FRONT_LOAD=1: each front worker calls back's "record" (tokens PID << 32 | n) one
+// call after another until it stops or gets a "front_load" message, and says "EVENT
+// front_load wrong ..." of a result with a wrong value or an error other than
+// worker_died or timeout: callers die in the chaos test too.
+void front_main(mob::worker& w) {
+    common_main(w);
+    if (env_int("TEST_FRONT_LOAD", 0) == 0)
+        return;
+    static std::atomic<bool> load_on{true};
+    w.on<int>("front_load", [](const int& on) { load_on = on != 0; });
+    w.ready();
+    auto back = w.require("back").with({.timeout = std::chrono::seconds{5}});
+    for (std::int64_t n = 0; !w.stopping() && load_on; ++n) {
+        const std::int64_t token = (static_cast<std::int64_t>(w.pid()) << 32) | n;
+        const int v = static_cast<int>(n % 1000);
+        auto r = back.call<int>("record", token, v).get();
+        if (r.ok()
+                ? *r != 3 * v + 1
+                : r.error().code != mob::errc::worker_died && r.error().code != mob::errc::timeout)
+            say(fmt::format("EVENT front_load wrong {} {}", w.pid(),
+                            r.ok() ? std::to_string(*r) : r.error().message));
+    }
+}
+
 void late_main(mob::worker& w) {
     common_main(w);
     // This role stands for a worker whose set-up takes a while.
@@ -414,7 +438,7 @@ int main(int argc, char** argv) {
     auto front = static_cast<std::uint32_t>(env_int("TEST_FRONT", 2));
     const std::chrono::milliseconds up{env_int("TEST_MIN_UPTIME_MS", 0)};
     app.role("back", common_main, {.workers = back, .min_uptime = up});
-    app.role("front", common_main, {.workers = front, .min_uptime = up});
+    app.role("front", front_main, {.workers = front, .min_uptime = up});
     if (env_int("TEST_LATE_MS", 0) > 0)
         app.role("late", late_main, {.workers = 1});
     if (const char* exe = std::getenv("TEST_EXEC"); exe != nullptr)

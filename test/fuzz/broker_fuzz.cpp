@@ -203,6 +203,14 @@ class session {
         if (!stopped_)
             broker_->stop_all();
         collect_all();
+        // Stopped: nothing waits in a queue any more (what waited was failed to its sender).
+        control::app_status s;
+        roles_.describe(s);
+        broker_->describe(s, now_);
+        for (const auto& r : s.roles) {
+            if (r.queued_calls != 0 || r.queued_messages != 0)
+                broken("calls or messages still queued once the broker stopped, role", r.name);
+        }
         broker_->shutdown();
         collect_all();
         for (const auto& p : peers_)
@@ -333,10 +341,18 @@ class session {
                                        : proto::commands[b % proto::commands.size()].code;
                 return send(p, proto::make_signal(c));
             }
-            case op::advance:
-                now_ += std::chrono::milliseconds{in.byte() * 25};
+            case op::advance: {
+                // 0: to the broker's next deadline, as the kingpin's loop sleeps; else steps
+                // of 25 ms (liveness ends after 3 s of silence).
+                const auto b = in.byte();
+                const auto next = broker_->next_deadline();
+                if (b == 0 && next != clock::time_point::max() && next > now_)
+                    now_ = next;
+                else
+                    now_ += std::chrono::milliseconds{b * 25};
                 broker_->tick(now_);
                 return collect_all();
+            }
             case op::exited:
                 broker_->process_exited(pick_pid(in), (in.byte() & 1) != 0, now_);
                 return collect_all();
@@ -479,6 +495,11 @@ class session {
         broker_->describe(s, now_);
         if (s.workers.size() != broker_->workers().size())
             broken("status does not list every worker");
+        // What the supervisor asks between messages: it must hold whatever came before.
+        for (const auto& r : s.roles)
+            (void)broker_->role_full(r.name);
+        (void)std::tuple{broker_->all_full(), broker_->lingering(), broker_->knows_pid(101),
+                         broker_->maybe_unsignalled(), broker_->next_deadline()};
     }
 
     /// What the input did, for someone writing a seed (MOB_FUZZ_VERBOSE=1).
