@@ -110,8 +110,11 @@ fuzz: fuzz-build
 	$(FUZZ_ENV) ./$(FUZZ_DIR)/test/fuzz/mob-fuzz-broker $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) \
 	  -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/found test/fuzz/corpus
 
+# Edges only (-use_counters=0), so the repository keeps one input per new branch reached,
+# not one per new hit count.
 fuzz-keep: fuzz-build
-	$(FUZZ_ENV) ./$(FUZZ_DIR)/test/fuzz/mob-fuzz-broker $(FUZZ_ARGS) -merge=1 test/fuzz/corpus $(FUZZ_DIR)/found
+	$(FUZZ_ENV) ./$(FUZZ_DIR)/test/fuzz/mob-fuzz-broker $(FUZZ_ARGS) -use_counters=0 -merge=1 \
+	  test/fuzz/corpus $(FUZZ_DIR)/found
 
 format:
 	find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' \) -print0 | \
