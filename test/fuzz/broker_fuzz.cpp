@@ -367,6 +367,8 @@ class session {
                 return collect_all();
             case op::check:
                 return check();
+            case op::vanish:
+                return vanish(pick_peer(in));
             case op::count_:
                 break;
         }
@@ -407,8 +409,38 @@ class session {
         send(p, std::move(f));
     }
 
+    /// Closes `p`'s socket and waits until the broker's can no longer reach it (libzmq
+    /// ends the pipe in another thread), so a send to it fails as it would for a worker
+    /// that vanished, whatever the timing. The peer stays gone: a DEALER that connects
+    /// again under the same routing id is ignored by the ROUTER for as long as the old
+    /// pipe lingers there (no ZMQ_ROUTER_HANDOVER), which no input could time.
+    void vanish(peer& p) {
+        if (!p.connected())
+            return;
+        p.socket.close();
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        for (;;) {
+            try {
+                auto beat = proto::make_signal(command::heartbeat);
+                if (router_.send(zmq::buffer(p.id),
+                                 zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+                    (void)router_.send(beat.front(), zmq::send_flags::dontwait);
+            } catch (const zmq::error_t& e) {
+                if (e.num() != EHOSTUNREACH)
+                    throw;
+                break;
+            }
+            if (std::chrono::steady_clock::now() > deadline)
+                broken("a closed peer stays reachable:", p.id);
+            zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+            zmq::poll(&item, 1, 1ms);
+        }
+    }
+
     /// Sends `f` from `p`, notes what the broker will owe for it, and has it handled.
     void send(peer& p, proto::frames f) {
+        if (!p.connected())
+            return;  // it has vanished: it says nothing until it connects again
         proto::frames copy;
         for (auto& m : f)
             copy.emplace_back().copy(m);

@@ -31,6 +31,7 @@ enum class op : std::uint8_t {
     stop_worker,  ///< the kingpin stops one local worker
     stop_all,     ///< the kingpin stops (once)
     check,        ///< the invariants are checked now
+    vanish,       ///< a peer's socket closes (and the broker's can no longer reach it)
     count_        ///< not an operation: how many there are
 };
 

@@ -31,11 +31,16 @@ namespace mob::fuzz {
 
 struct peer {
     peer(zmq::context_t& ctx, const std::string& endpoint, std::string routing_id)
-        : id(std::move(routing_id)), socket(ctx, zmq::socket_type::dealer) {
+        : id(std::move(routing_id)) {
+        connect(ctx, endpoint);
+    }
+    void connect(zmq::context_t& ctx, const std::string& endpoint) {
+        socket = zmq::socket_t{ctx, zmq::socket_type::dealer};
         socket.set(zmq::sockopt::routing_id, id);
         socket.set(zmq::sockopt::linger, 0);
         socket.connect(endpoint);
     }
+    bool connected() const noexcept { return socket.handle() != nullptr; }
 
     std::string id;
     zmq::socket_t socket;
@@ -55,7 +60,7 @@ struct peer {
 /// run so far (the broker never hands out one twice).
 inline void collect(peer& p, std::set<std::uint64_t>& tickets_seen) {
     namespace proto = mob::protocol;
-    for (;;) {
+    while (p.connected()) {
         proto::frames f;
         if (!zmq::recv_multipart(p.socket, std::back_inserter(f), zmq::recv_flags::dontwait))
             return;

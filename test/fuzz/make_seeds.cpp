@@ -87,6 +87,11 @@ struct seed {
         w.operation(op::stop_all);
         return *this;
     }
+    /// Closes the peer's socket (for the rest of the input).
+    seed& vanish(std::uint8_t peer) {
+        w.operation(op::vanish).byte(peer);
+        return *this;
+    }
     seed& check() {
         w.operation(op::check);
         return *this;
@@ -246,6 +251,33 @@ int main(int argc, char** argv) {
                     .raw_command(p_front, 1, {"\xff\xff\xff\xff"})
                     .raw_command(p_back0, 8, {"1", "2", "3", "4", "5"})
                     .raw_command(p_front, 10, {"12345678", "back", "\x01"})
+                    .check());
+    ok &= write(dir, "vanished-server",
+                cluster()
+                    .call(p_front, 1)
+                    .vanish(p_back0)
+                    .advance(8)
+                    .call(p_front, 2)
+                    .call(p_front, 3, 0x01)
+                    .reply(p_back1)
+                    .advance(0)
+                    .check());
+    ok &= write(dir, "vanished-caller",
+                cluster()
+                    .call(p_front, 1)
+                    .call(p_front, 2)
+                    .vanish(p_front)
+                    .reply(p_back0)
+                    .reply(p_back1)
+                    .invoke(p_back0, p_front, 1)
+                    .send(p_back1, 4, 4, p_front)
+                    .check());
+    ok &= write(dir, "vanished-origin",
+                cluster()
+                    .vanish(p_front)
+                    .invoke(p_back0, p_front, 7)
+                    .release(p_back0, p_front, 7)
+                    .send(p_back0, 1, 1, r_front)
                     .check());
     if (!ok) {
         std::fprintf(stderr, "%s: could not write the seeds into %s\n", argv[0], dir.c_str());
