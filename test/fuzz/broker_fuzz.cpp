@@ -409,6 +409,18 @@ class session {
         send(p, std::move(f));
     }
 
+    /// Waits up to `ms` for the ROUTER to have something (libzmq handles its pipes' events
+    /// meanwhile). A signal (libFuzzer's timer) may cut the wait short: that is no error.
+    void wait_for_router(std::chrono::milliseconds ms) {
+        zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+        try {
+            zmq::poll(&item, 1, ms);
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR)
+                throw;
+        }
+    }
+
     /// Closes `p`'s socket and waits until the broker's can no longer reach it (libzmq
     /// ends the pipe in another thread), so a send to it fails as it would for a worker
     /// that vanished, whatever the timing. The peer stays gone: a DEALER that connects
@@ -432,8 +444,7 @@ class session {
             }
             if (std::chrono::steady_clock::now() > deadline)
                 broken("a closed peer stays reachable:", p.id);
-            zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
-            zmq::poll(&item, 1, 1ms);
+            wait_for_router(1ms);
         }
     }
 
@@ -452,8 +463,7 @@ class session {
         while (broker_->stats().received < sent_) {
             if (std::chrono::steady_clock::now() > deadline)
                 broken("a message sent was never received by the broker");
-            zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
-            zmq::poll(&item, 1, 10ms);
+            wait_for_router(10ms);
             broker_->handle_incoming(now_);
         }
         collect_all();
