@@ -430,6 +430,7 @@ class session {
         if (!p.connected())
             return;
         p.socket.close();
+        p.owed.clear();  // whatever the broker still owes it can no longer reach it
         const auto deadline = std::chrono::steady_clock::now() + 5s;
         for (;;) {
             try {
