@@ -16,7 +16,9 @@
 #include "broker.hpp"
 #include "config.hpp"
 #include "fuzz_input.hpp"
+#include "fuzz_messages.hpp"
 #include "fuzz_peers.hpp"
+#include "fuzz_views.hpp"
 #include "mob/codec.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
@@ -38,11 +40,6 @@ namespace proto = mob::protocol;
 using namespace std::chrono_literals;
 using detail::clock;
 using proto::command;
-
-constexpr std::array<std::string_view, 4> roles{"back", "front", "nosuch", ""};
-constexpr std::array<std::string_view, 4> methods{"add", "ping", "nosuch", ""};
-constexpr std::array<std::int64_t, 4> pids{101, 102, 1000, 0};  // 101, 102: local children
-constexpr std::size_t peer_count = 4;
 
 detail::kingpin_config make_config() {
     detail::kingpin_config c;
@@ -70,82 +67,6 @@ zmq::context_t& context() {
     return *ctx;
 }
 
-zmq::message_t frame_of(std::string_view bytes) {
-    return zmq::message_t{bytes.data(), bytes.size()};
-}
-
-/// Gives a message to every view, as either side would read it (no state involved).
-void view_everything(proto::frames f) {
-    for (bool from_broker : {false, true}) {
-        auto env = proto::check_envelope(f, from_broker);
-        if (!env.ok())
-            continue;
-        switch (env.cmd) {
-            case command::hello:
-                (void)proto::parse_hello(f);
-                break;
-            case command::ready:
-                (void)proto::parse_ready(f);
-                break;
-            case command::send:
-                if (auto s = proto::parse_send(f))
-                    (void)std::tuple{s->topic(), s->type(), s->to.describe()};
-                break;
-            case command::reject:
-                (void)proto::parse_reject(f);
-                break;
-            case command::call:
-                if (auto c = proto::parse_call(f))
-                    (void)std::tuple{c->head.role(), c->head.method(), c->head.types()};
-                break;
-            case command::reply:
-                (void)proto::parse_reply(f);
-                break;
-            case command::invoke:
-                (void)proto::parse_invoke(f);
-                break;
-            case command::release:
-                (void)proto::parse_release(f);
-                break;
-            case command::scale:
-                (void)proto::parse_scale(f);
-                break;
-            case command::welcome:
-                (void)proto::parse_welcome(f);
-                break;
-            case command::deliver:
-                (void)proto::parse_deliver(f);
-                break;
-            case command::error:
-                (void)proto::parse_error(f);
-                break;
-            case command::request:
-                (void)proto::parse_request(f);
-                break;
-            case command::result:
-                (void)proto::parse_result(f);
-                break;
-            case command::invoked:
-                (void)proto::parse_invoked(f);
-                break;
-            case command::released:
-                (void)proto::parse_released(f);
-                break;
-            default:
-                break;
-        }
-    }
-    // The payload decoder, on whatever the frames hold (a worker decodes bodies so).
-    for (const auto& m : f) {
-        try {
-            (void)decode<std::tuple<int, int>>(proto::bytes(m));
-            (void)decode<std::vector<std::string>>(proto::bytes(m));
-            (void)decode<crash_report>(proto::bytes(m));
-        } catch (const std::exception&) {
-        }
-    }
-}
-
 class session {
   public:
     session()
@@ -161,6 +82,7 @@ class session {
             auto id = i == 3 ? std::string{"x"}
                              : fmt::format("{}/{}@{}#{:016x}", i == 2 ? "front" : "back", pids[i],
                                            host_, i);
+            ids_.push_back(id);
             peers_.push_back(std::make_unique<peer>(context(), endpoint_, std::move(id)));
         }
         detail::broker::hooks h;
@@ -229,117 +151,27 @@ class session {
     }
     peer& pick_peer(input& in) { return *peers_[in.byte() % peer_count]; }
     std::int64_t pick_pid(input& in) { return pids[in.byte() % pids.size()]; }
-    std::string_view pick_role(input& in) { return roles[in.byte() % roles.size()]; }
-    /// Another peer's routing id, or one nobody has.
-    std::string pick_id(input& in) {
-        auto b = in.byte();
-        return b < 200 ? peers_[b % peer_count]->id : std::string{"nobody"};
-    }
 
     void step(input& in) {
-        switch (static_cast<op>(in.byte() % static_cast<std::uint8_t>(op::count_))) {
-            case op::raw:
-                return raw(in);
-            case op::hello: {
-                auto& p = pick_peer(in);
-                const auto c = in.byte();
-                proto::hello h;
-                h.app = std::array<std::string, 3>{"app", "", "other"}[(c & 3) % 3];
-                h.role = roles[(c >> 2) & 3];
-                h.pid = pids[(c >> 4) & 3];
-                h.spawned = (c & 0x40) != 0;
-                h.host = (c & 0x80) != 0 ? "elsewhere" : host_;
-                h.credit = in.byte();
-                return send(p, proto::make_hello(h));
+        const auto o = static_cast<op>(in.byte() % static_cast<std::uint8_t>(op::count_));
+        switch (o) {
+            case op::raw: {
+                // One byte for both: the peer (low 2 bits) and how the header is made.
+                const auto b = in.byte();
+                return send(*peers_[b % peer_count], raw_message(b, in));
             }
-            case op::ready: {
-                auto& p = pick_peer(in);
-                proto::ready r;
-                r.credit = in.byte() % 5;
-                const auto mask = in.byte();
-                for (std::size_t i = 0; i < methods.size(); ++i) {
-                    if ((mask >> i) & 1)
-                        r.exports.emplace_back(methods[i]);
-                }
-                return send(p, proto::make_ready(r));
-            }
-            case op::call: {
-                auto& p = pick_peer(in);
-                const std::uint64_t id = in.byte();
-                const proto::call_options o{in.byte(), in.byte() * 20u};
-                auto role = pick_role(in);
-                auto method = methods[in.byte() % methods.size()];
-                auto args = in.blob();
-                return send(p, proto::make_call(proto::call_head{id, o, role, method, "ii"},
-                                                frame_of(args)));
-            }
-            case op::reply: {
-                auto& p = pick_peer(in);
-                const auto which = in.byte();
-                const auto code = static_cast<errc>(in.byte() % 32);
-                std::uint64_t ticket = in.number(1);
-                if (!p.tickets.empty() && which < 224)
-                    ticket = p.tickets[which % p.tickets.size()];
-                return send(
-                    p, proto::make_reply(proto::outcome{ticket, code, "int"}, frame_of(in.blob())));
-            }
-            case op::send: {
-                auto& p = pick_peer(in);
-                const std::uint64_t seq = in.byte();
-                proto::target to;
-                switch (in.byte() % 6) {
-                    case 0:
-                        break;
-                    case 1:
-                        to = {proto::target_kind::role, std::string{pick_role(in)}};
-                        break;
-                    case 2:
-                        to = {proto::target_kind::any, std::string{pick_role(in)}};
-                        break;
-                    case 3:
-                        to = {proto::target_kind::pid, std::to_string(pick_pid(in))};
-                        break;
-                    case 4:
-                        to = {proto::target_kind::id, pick_id(in)};
-                        break;
-                    default:
-                        to = {proto::target_kind::pid, std::string{in.blob()}};
-                        break;
-                }
-                return send(p, proto::make_send(seq, to, "topic", "int", frame_of(in.blob())));
-            }
-            case op::invoke: {
-                auto& p = pick_peer(in);
-                const std::uint64_t seq = in.byte();
-                auto origin = pick_id(in);
-                const std::uint64_t cb = in.byte();
-                return send(p, proto::make_invoke(seq, origin, cb, "int", frame_of(in.blob())));
-            }
-            case op::release: {
-                auto& p = pick_peer(in);
-                auto origin = pick_id(in);
-                return send(p, proto::make_release(origin, in.byte()));
-            }
-            case op::reject: {
-                auto& p = pick_peer(in);
-                auto to = pick_id(in);
-                const std::uint64_t seq = in.byte();
-                const auto code = static_cast<errc>(in.byte() % 32);
-                return send(p, proto::make_reject(to, seq, proto::error_body{code, "no"}));
-            }
-            case op::scale: {
-                auto& p = pick_peer(in);
-                const std::uint64_t id = in.byte();
-                auto role = pick_role(in);
-                const auto delta = static_cast<std::int8_t>(in.byte());
-                return send(p, proto::make_scale(id, role, delta));
-            }
+            case op::hello:
+            case op::ready:
+            case op::call:
+            case op::reply:
+            case op::send:
+            case op::invoke:
+            case op::release:
+            case op::reject:
+            case op::scale:
             case op::signal: {
                 auto& p = pick_peer(in);
-                const auto b = in.byte();
-                const auto c = b < 128 ? (b & 1 ? command::goodbye : command::heartbeat)
-                                       : proto::commands[b % proto::commands.size()].code;
-                return send(p, proto::make_signal(c));
+                return send(p, message_from(o, in, {ids_, host_, p.tickets}));
             }
             case op::advance: {
                 // 0: to the broker's next deadline, as the kingpin's loop sleeps; else steps
@@ -372,41 +204,6 @@ class session {
             case op::count_:
                 break;
         }
-    }
-
-    /// A message of arbitrary frames. Its first byte picks the peer (low 2 bits) and how
-    /// the header frame is made (next 2): from the input like the rest, "MOB1" and an
-    /// input byte, "MOB", a version byte and a command byte, or a v1 command of the
-    /// table with its number of body frames.
-    void raw(input& in) {
-        const auto b = in.byte();
-        auto& p = *peers_[b % peer_count];
-        proto::frames f;
-        std::size_t frames = 1 + in.byte() % 8;
-        switch ((b >> 2) & 3) {
-            case 0:
-                break;
-            case 1: {
-                const char h[] = {'M', 'O', 'B', '1', static_cast<char>(in.byte())};
-                f.push_back(frame_of({h, sizeof h}));
-                break;
-            }
-            case 2: {
-                const char h[] = {'M', 'O', 'B', static_cast<char>(in.byte()),
-                                  static_cast<char>(in.byte())};
-                f.push_back(frame_of({h, sizeof h}));
-                break;
-            }
-            default: {
-                const auto& c = proto::commands[in.byte() % proto::commands.size()];
-                f.push_back(proto::header_frame(c.code));
-                frames = c.body_frames;
-                break;
-            }
-        }
-        for (std::size_t i = 0; i < frames; ++i)
-            f.push_back(frame_of(in.blob()));
-        send(p, std::move(f));
     }
 
     /// Waits up to `ms` for the ROUTER to have something (libzmq handles its pipes' events
@@ -457,7 +254,7 @@ class session {
         for (auto& m : f)
             copy.emplace_back().copy(m);
         expect(p, copy);
-        view_everything(std::move(copy));
+        read_as_either_side(std::move(copy));
         zmq::send_multipart(p.socket, f);
         ++sent_;
         const auto deadline = std::chrono::steady_clock::now() + 2s;
@@ -570,6 +367,7 @@ class session {
     zmq::socket_t router_;
     std::string endpoint_;
     std::string host_;
+    std::vector<std::string> ids_;              ///< the peers' routing ids, by index
     std::vector<std::unique_ptr<peer>> peers_;  // before the broker: its hooks read them
     clock::time_point now_ = clock::time_point{} + 24h;
     std::optional<detail::broker> broker_;
