@@ -72,9 +72,9 @@ demo: build
 test: build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS) --timeout $(TEST_TIMEOUT)
 
+# The chaos test's own ctest TIMEOUT (300 s) bounds CHAOS_SECONDS to about 250.
 soak: build
-	MOB_CHAOS_SECONDS=$(CHAOS_SECONDS) $(CTEST) --test-dir $(BUILD_DIR) --output-on-failure \
-	  --timeout $$(( $(CHAOS_SECONDS) + 120 )) -L chaos
+	MOB_CHAOS_SECONDS=$(CHAOS_SECONDS) $(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L chaos
 
 sanitize: sanitize-asan sanitize-tsan
 
