@@ -5,6 +5,10 @@
 #                    container tests
 #   make test-containers  the container tests (podman: image, compose, kube play)
 #   make sanitize    build and test under ASan+UBSan (build-asan/) and TSan (build-tsan/)
+#   make fuzz        build the broker's libFuzzer target with clang (build-fuzz/) and run it
+#                    for FUZZ_SECONDS (60) from test/fuzz/corpus; fuzz-keep adds what it
+#                    found that reaches new code to that corpus (minimised)
+#   make soak        the chaos test for CHAOS_SECONDS (20) instead of its short variant
 #   make format      clang-format the sources in place; format-check only checks them
 #   make clean       remove the build directories
 
@@ -36,8 +40,24 @@ ASAN_ENV := MOB_TEST_LOAD_DIVISOR=10 ASAN_OPTIONS=$(SAN_COMMON):detect_leaks=1:d
             UBSAN_OPTIONS=$(SAN_COMMON):report_error_type=1
 TSAN_ENV := MOB_TEST_LOAD_DIVISOR=25 TSAN_OPTIONS=$(SAN_COMMON):second_deadlock_stack=1:report_signal_unsafe=0:suppressions=$(CURDIR)/scripts/tsan.supp
 
+# The fuzz build: clang, only the fuzz target and what it links, every part of it
+# instrumented for libFuzzer's coverage, ASan and UBSan, a UBSan report fatal (else the
+# fuzzer would carry on past it). What it finds goes to build-fuzz/found (inputs that
+# reach new code, reread on the next run) and build-fuzz/crash-* (inputs that fail).
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CXX ?= clang++
+FUZZ_CMAKE_ARGS ?= -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DMOB_FUZZ=ON -DMOB_SANITIZER=address$(comma)undefined$(comma)fuzzer-no-link \
+                   -DMOB_BUILD_TESTS=OFF -DMOB_BUILD_EXAMPLES=OFF -DMOB_BUILD_BENCH=OFF -DMOB_BUILD_TOOLS=OFF \
+                   -DMOB_INSTALL=OFF "-DCMAKE_CXX_FLAGS=-O1 -g -fno-sanitize-recover=all"
+FUZZ_ENV := ASAN_OPTIONS=$(SAN_COMMON):detect_leaks=1 UBSAN_OPTIONS=$(SAN_COMMON):report_error_type=1
+# -entropic=0: twice the runs a second here (its feature bookkeeping dominates otherwise).
+FUZZ_ARGS ?= -entropic=0 -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+CHAOS_SECONDS ?= 20
+
 .DEFAULT_GOAL := build
-.PHONY: deps deps-containers build demo test test-containers sanitize sanitize-asan sanitize-tsan format format-check clean
+.PHONY: deps deps-containers build demo test test-containers soak sanitize sanitize-asan \
+        sanitize-tsan fuzz fuzz-build fuzz-keep format format-check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -62,6 +82,10 @@ test: build
 test-containers: deps-containers build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L containers
 
+# The chaos test's own ctest TIMEOUT (300 s) bounds CHAOS_SECONDS to about 250.
+soak: build
+	MOB_CHAOS_SECONDS=$(CHAOS_SECONDS) $(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L chaos
+
 sanitize: sanitize-asan sanitize-tsan
 
 # ThreadSanitizer is for the threaded code, libmob-worker: the tests that run workers
@@ -85,6 +109,23 @@ sanitize-asan: deps
 sanitize-tsan: deps
 	$(call sanitize,$(TSAN_DIR),thread,$(TSAN_ENV),--target $(TSAN_TARGETS),-R '$(TSAN_TESTS)')
 
+fuzz-build:
+	@bash scripts/install-deps.sh --fuzz
+	@test -f $(FUZZ_DIR)/CMakeCache.txt || \
+	  $(CMAKE) -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=None $(FUZZ_CMAKE_ARGS)
+	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target mob-fuzz-broker
+
+fuzz: fuzz-build
+	mkdir -p $(FUZZ_DIR)/found
+	$(FUZZ_ENV) ./$(FUZZ_DIR)/test/fuzz/mob-fuzz-broker $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/found test/fuzz/corpus
+
+# Edges only (-use_counters=0), so the repository keeps one input per new branch reached,
+# not one per new hit count.
+fuzz-keep: fuzz-build
+	$(FUZZ_ENV) ./$(FUZZ_DIR)/test/fuzz/mob-fuzz-broker $(FUZZ_ARGS) -use_counters=0 -merge=1 \
+	  test/fuzz/corpus $(FUZZ_DIR)/found
+
 format:
 	find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' \) -print0 | \
 	  xargs -0 -r $(CLANG_FORMAT) -i
@@ -94,4 +135,4 @@ format-check:
 	  xargs -0 -r $(CLANG_FORMAT) --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(FUZZ_DIR)

@@ -4,6 +4,9 @@
 # (no apt-get update) when they are all installed already.
 #     scripts/install-deps.sh               build, test, format-check
 #     scripts/install-deps.sh --containers  also what the container tests need (podman)
+#     scripts/install-deps.sh --fuzz        instead, what the fuzz target needs (Debian's
+#                                           clang and its libFuzzer runtime): the
+#                                           ordinary build is g++ alone
 set -euo pipefail
 
 packages=(
@@ -17,6 +20,8 @@ packages=(
 # the base image (no registry needed), curl for the HTTP checks, python3-yaml for kube.
 if [[ "${1:-}" == --containers ]]; then
   packages+=(podman podman-compose runc debootstrap curl ca-certificates python3-yaml)
+elif [[ "${1:-}" == --fuzz ]]; then
+  packages=(cmake make clang libclang-rt-14-dev libzmq3-dev cppzmq-dev libcereal-dev libfmt-dev)
 fi
 
 missing=()

@@ -27,7 +27,10 @@
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
 // running then, so 0 once its calls in flight are done).
-// Every worker also exports the typed methods of typed_methods.hpp.
+// Every worker also exports the typed methods of typed_methods.hpp, and "record"
+// (TOKEN, V): appends TOKEN to the file exec-PID in TEST_RECORD_DIR, if set, then works
+// TEST_RECORD_WORK_US microseconds and returns 3 * V + 1, so a test can count how many
+// times each call ran (a kill during that work leaves a call that ran but never answered).
 // TEST_CRASH_LOOP_AFTER; unset, the defaults. TEST_CRASH_HOW says how it crashes:
 // "exit" (the default, with TEST_CRASH_CODE), "throw" (a testapp::disk_full escapes the
 // role function), "thread" (a std::logic_error escapes a thread), or "hang" (it never
@@ -40,6 +43,9 @@
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -200,6 +206,22 @@ void export_functions(mob::worker& w) {
         }).detach();
     });
     w.export_fn("hold", hold);
+    w.export_fn("record", [&w](std::int64_t token, int v) {
+        if (const char* dir = std::getenv("TEST_RECORD_DIR")) {
+            // One write() with O_APPEND: whole lines, even from a process killed at once.
+            static const int fd = ::open(fmt::format("{}/exec-{}", dir, w.pid()).c_str(),
+                                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            const auto line = fmt::format("{}\n", token);
+            if (fd < 0 ||
+                ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+                throw std::runtime_error("record: cannot write to TEST_RECORD_DIR");
+        }
+        static const int work_us = env_int("TEST_RECORD_WORK_US", 0);
+        if (work_us > 0)
+            std::this_thread::sleep_for(
+                std::chrono::microseconds{work_us});  // allowed-sleep: simulated work
+        return 3 * v + 1;
+    });
     // Typed exports (typed_methods.hpp): each function takes what the declared types
     // convert to, a const reference for a declared std::string.
     w.export_fn(testapp::methods::repeat, [](const std::string& text, int times) {
@@ -357,6 +379,30 @@ void pool_main(mob::worker& w) {
         export_inline(w);
 }
 
+// TEST_FRONT_LOAD=1: each front worker calls back's "record" (tokens PID << 32 | n) one
+// call after another until it stops or gets a "front_load" message, and says "EVENT
+// front_load wrong ..." of a result with a wrong value or an error other than
+// worker_died or timeout: callers die in the chaos test too.
+void front_main(mob::worker& w) {
+    common_main(w);
+    if (env_int("TEST_FRONT_LOAD", 0) == 0)
+        return;
+    static std::atomic<bool> load_on{true};
+    w.on<int>("front_load", [](const int& on) { load_on = on != 0; });
+    w.ready();
+    auto back = w.require("back").with({.timeout = std::chrono::seconds{5}});
+    for (std::int64_t n = 0; !w.stopping() && load_on; ++n) {
+        const std::int64_t token = (static_cast<std::int64_t>(w.pid()) << 32) | n;
+        const int v = static_cast<int>(n % 1000);
+        auto r = back.call<int>("record", token, v).get();
+        if (r.ok()
+                ? *r != 3 * v + 1
+                : r.error().code != mob::errc::worker_died && r.error().code != mob::errc::timeout)
+            say(fmt::format("EVENT front_load wrong {} {}", w.pid(),
+                            r.ok() ? std::to_string(*r) : r.error().message));
+    }
+}
+
 void late_main(mob::worker& w) {
     common_main(w);
     // This role stands for a worker whose set-up takes a while.
@@ -392,7 +438,7 @@ int main(int argc, char** argv) {
     auto front = static_cast<std::uint32_t>(env_int("TEST_FRONT", 2));
     const std::chrono::milliseconds up{env_int("TEST_MIN_UPTIME_MS", 0)};
     app.role("back", common_main, {.workers = back, .min_uptime = up});
-    app.role("front", common_main, {.workers = front, .min_uptime = up});
+    app.role("front", front_main, {.workers = front, .min_uptime = up});
     if (env_int("TEST_LATE_MS", 0) > 0)
         app.role("late", late_main, {.workers = 1});
     if (const char* exe = std::getenv("TEST_EXEC"); exe != nullptr)

@@ -136,6 +136,9 @@ class pending_table {
 
   private:
     struct entry {
+        // Spelled out for clang 14 (the fuzz build), which lacks C++20's aggregate
+        // initialization with parentheses that try_emplace relies on.
+        entry(T v, time_point d) : value(std::move(v)), deadline(d) {}
         T value;
         time_point deadline;
     };
