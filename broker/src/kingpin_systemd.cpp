@@ -19,10 +19,11 @@ std::string kingpin::role_counts() const {
 void kingpin::notify_status() {
     if (!notify_.enabled() || stopping_)
         return;  // no string built for no one; STOPPING=1 said the last word
-    const char* state = workers_.reloading() ? "reloading"
-                        : full_              ? "full"
-                        : notified_ready_    ? "not full"
-                                             : "starting";
+    // Reloading until READY=1 says it is over (check_reload_done, on the next tick).
+    const char* state = workers_.reloading() || notified_reloading_ ? "reloading"
+                        : full_                                     ? "full"
+                        : notified_ready_                           ? "not full"
+                                                                    : "starting";
     notify_.status(fmt::format("{}: {}", state, role_counts()));
 }
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -67,6 +68,8 @@ class notify_socket {
         return n;
     }
     const std::vector<std::string>& messages() const { return messages_; }
+    /// When message `i` was read (within a poll's wake-up of its sending).
+    std::chrono::steady_clock::time_point time(std::size_t i) const { return times_.at(i); }
     std::string dump() const {
         std::string out;
         for (const auto& m : messages_)
@@ -82,6 +85,7 @@ class notify_socket {
             if (n < 0)
                 return;
             messages_.emplace_back(buf, static_cast<std::size_t>(n));
+            times_.push_back(std::chrono::steady_clock::now());
         }
     }
 
@@ -89,6 +93,7 @@ class notify_socket {
     std::string path_;
     int fd_ = -1;
     std::vector<std::string> messages_;
+    std::vector<std::chrono::steady_clock::time_point> times_;
 };
 
 /// The ops app (back 3, front 1) with `notify` as its NOTIFY_SOCKET.
@@ -181,6 +186,36 @@ TEST(systemd_notify, pings_the_watchdog_at_half_the_interval_from_its_loop) {
     EXPECT_LT(took, 1800ms);
     EXPECT_TRUE(c.kingpin().wait_for(std::regex{"systemd watchdog: every 400 ms"}, 0ms))
         << c.kingpin().output();
+}
+
+TEST(systemd_notify, a_stuck_loop_stops_pinging_the_watchdog) {
+    notify_socket notify;
+    // Pings every 150 ms; a death holds the kingpin's loop 1500 ms (its on_death
+    // observer runs in the loop), as a stuck loop would.
+    cluster c{MOB_TEST_APP,
+              {{"NOTIFY_SOCKET", notify.path()},
+               {"WATCHDOG_USEC", "300000"},
+               {"TEST_BACK", "1"},
+               {"TEST_FRONT", "1"},
+               {"TEST_STALL_MS", "1500"}}};
+    ASSERT_TRUE(notify.wait_for("READY=1", 30s)) << notify.dump() << c.kingpin().output();
+    auto before = notify.wait_for("WATCHDOG=1", 2s, notify.messages().size());
+    ASSERT_TRUE(before) << notify.dump();
+    auto back = c.ready_pids("back");
+    ASSERT_EQ(back.size(), 1u) << c.kingpin().output();
+    ::kill(*back.begin(), SIGKILL);
+    ASSERT_TRUE(c.kingpin().wait_for(std::regex{"EVENT observer stall"}, 10s))
+        << c.kingpin().output();
+    // The pings go on once the loop turns again, after a gap of the stall's length.
+    std::size_t at = *before;
+    auto longest = std::chrono::steady_clock::duration::zero();
+    for (int i = 0; i < 12; ++i) {
+        auto next = notify.wait_for("WATCHDOG=1", 3s, at + 1);
+        ASSERT_TRUE(next) << "the pings did not resume\n" << notify.dump();
+        longest = std::max(longest, notify.time(*next) - notify.time(at));
+        at = *next;
+    }
+    EXPECT_GE(longest, 1200ms) << "pinged while the loop was stuck\n" << notify.dump();
 }
 
 /// A listening TCP socket on 127.0.0.1, any port, not CLOEXEC (it is passed on).
