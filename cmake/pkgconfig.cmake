@@ -15,6 +15,16 @@ foreach(dir IN ITEMS LIBDIR INCLUDEDIR)
   endif()
 endforeach()
 
+# libsystemd is private to libmob-broker: Requires.private for the shared library; for a
+# static one Requires, so the README's line (no --static) links it too.
+if(MOB_LIBRARY_TYPE STREQUAL "STATIC")
+  set(MOB_PC_BROKER_REQUIRES " libsystemd")
+  set(MOB_PC_BROKER_REQUIRES_PRIVATE "")
+else()
+  set(MOB_PC_BROKER_REQUIRES "")
+  set(MOB_PC_BROKER_REQUIRES_PRIVATE "Requires.private: libsystemd")
+endif()
+
 foreach(lib IN ITEMS mob-common mob-worker mob-broker)
   configure_file(${CMAKE_CURRENT_LIST_DIR}/pkgconfig/${lib}.pc.in
                  ${PROJECT_BINARY_DIR}/pkgconfig/${lib}.pc @ONLY)

@@ -11,7 +11,7 @@ set -euo pipefail
 
 packages=(
   cmake make g++ pkg-config binutils
-  libzmq3-dev cppzmq-dev libcereal-dev libfmt-dev
+  libzmq3-dev cppzmq-dev libcereal-dev libfmt-dev libsystemd-dev
   googletest libgtest-dev libgmock-dev
   clang-format
   python3 python3-zmq

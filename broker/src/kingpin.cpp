@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -57,6 +58,7 @@ broker::hooks kingpin::make_hooks() {
                 ::kill(static_cast<pid_t>(w.pid), SIGKILL);
             }
             full_ = full_ && broker_.all_full();
+            notify_status();
         },
         [this](const std::string& role, std::int32_t delta) { return scale_by(role, delta); },
         [this](std::int64_t pid) { return workers_.predecessor_report(static_cast<pid_t>(pid)); },
@@ -84,17 +86,18 @@ void kingpin::observe(std::string_view which, F&& call) {
 void kingpin::check_full() {
     bool now_full = broker_.all_full();
     if (now_full && !full_ && !stopping_) {
-        std::string counts;
-        for (role_index i = 0; i < roles_.size(); ++i) {
-            counts += fmt::format("{}{} {}/{}", counts.empty() ? "" : ", ", roles_[i].name(),
-                                  broker_.ready_count(i), roles_[i].target);
-        }
+        auto counts = role_counts();
         log::info("full: every role has its workers ({})", counts);
         events_.add("kingpin", "full", "", counts);
         if (config_.on_full)
             observe("on_full", [&] { config_.on_full(); });
+        if (!notified_ready_ && !notified_reloading_) {
+            notified_ready_ = true;
+            notify_.ready("full: " + counts);
+        }
     }
     full_ = now_full;
+    notify_status();
 }
 
 void kingpin::on_child_exit(const supervisor::child& c, int status,
@@ -166,6 +169,7 @@ void kingpin::begin_stop(std::string_view why) {
     }
     stopping_ = true;
     log::info("{}: stopping {} workers", why, workers_.size());
+    notify_.stopping(fmt::format("stopping: {} ({} workers)", why, workers_.size()));
     events_.add("kingpin", "stopping", "", std::string{why});
     workers_.stop_reviving();
     broker_.stop_all();
@@ -195,6 +199,7 @@ void kingpin::on_signal(int sig) {
 }
 
 void kingpin::tick(clock::time_point now) {
+    notify_.tick(now);  // the watchdog: only a loop that turns pings
     broker_.tick(now);
     if (allowed_ && now >= next_allow_check_) {
         allowed_->refresh();  // a key added or removed counts from the next handshake
@@ -203,6 +208,8 @@ void kingpin::tick(clock::time_point now) {
     workers_.tick(now);
     if (auto failed = workers_.check_reload(now))
         retire(*failed, "not ready in time for the reload");
+    if (notified_reloading_)
+        check_reload_done();
     for (auto pid : workers_.take_unready(now)) {
         const auto& c = workers_.children().at(pid);
         auto timeout = workers_.spec(c.role)->options.ready_timeout.count();
@@ -290,7 +297,8 @@ int kingpin::run() {
             if (now - pipes_read_ < 5ms)
                 continue;
         } else {
-            auto next = std::min(broker_.next_deadline(), stop_deadline_);
+            auto next =
+                std::min({broker_.next_deadline(), stop_deadline_, notify_.next_deadline()});
             if (auto d = workers_.next_deadline())
                 next = std::min(next, *d);
             wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
@@ -330,8 +338,10 @@ void block_kingpin_signals() {
 }
 
 int run_kingpin(const kingpin_config& config) {
-    log_output logs{config};  // first: the kingpin's own lines go through it
-    kingpin k{config, logs};
+    // Before any thread starts: it unsets LISTEN_* from the environment.
+    socket_activation activated;
+    log_output logs{config};  // the kingpin's own lines go through it
+    kingpin k{config, logs, activated};
     return k.run();
 }
 

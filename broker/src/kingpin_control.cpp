@@ -74,6 +74,8 @@ bool kingpin::reload(std::string_view why, bool same_binary, std::string* refusa
         return refuse("bad_program", e.what());
     }
     events_.add("kingpin", "reload", "", std::string{why});
+    notified_reloading_ = true;  // READY=1 again once it is over (check_reload_done)
+    notify_.reloading(fmt::format("reloading ({}): {}", why, role_counts()));
     return true;
 }
 

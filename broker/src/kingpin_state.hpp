@@ -16,7 +16,9 @@
 #include "mob/runtime_dir.hpp"
 #include "refusal_log.hpp"
 #include "role_table.hpp"
+#include "socket_activation.hpp"
 #include "supervisor.hpp"
+#include "systemd_notify.hpp"
 #include "zap_handler.hpp"
 
 #include <fmt/format.h>
@@ -68,15 +70,18 @@ class signal_fd {
 /// The kingpin's whole state, driven by one poll loop on one thread.
 class kingpin {
   public:
-    kingpin(const kingpin_config& config, log_output& logs)
+    /// `activated`: the sockets systemd passed (none if it did not), taken before any
+    /// thread started.
+    kingpin(const kingpin_config& config, log_output& logs, socket_activation& activated)
         : config_(config),
           logs_(logs),
+          activated_(activated),
           dir_(config.runtime_root, config.app),
           endpoint_(dir_.ipc_endpoint("broker.sock")),
           socket_(context_, zmq::socket_type::router),
           monitor_(context_, socket_, "broker"),
           control_(context_, dir_.ipc_endpoint(control::socket_name)),
-          listeners_(config.roles),
+          listeners_(config.roles, &activated),
           roles_(config.roles),
           workers_(config, roles_, endpoint_),
           broker_(socket_, config, roles_, make_hooks(), clock::now()) {
@@ -94,6 +99,8 @@ class kingpin {
         workers_.capture_output(logs_.capture());
         if (!config.tcp_endpoint.empty())
             bind_tcp(config.tcp_endpoint);
+        activated_.close_unused();
+        notify_status();
     }
 
     int run();
@@ -110,6 +117,13 @@ class kingpin {
     void on_child_exit(const supervisor::child& c, int status,
                        const supervisor::restart_plan& plan);
     void check_full();
+    /// "full: back 3/3, front 1/1": each role's ready workers against its target.
+    std::string role_counts() const;
+    /// The STATUS= line for systemd, if it listens and the line changed
+    /// (systemd_notify.hpp); "starting: ...", "full: ...", "reloading: ...".
+    void notify_status();
+    /// READY=1 again once a reload that began with RELOADING=1 is over.
+    void check_reload_done();
     /// Runs an app observer; whatever it throws is logged, never let through.
     template <typename F>
     void observe(std::string_view which, F&& call);
@@ -134,6 +148,10 @@ class kingpin {
 
     const kingpin_config& config_;
     log_output& logs_;
+    socket_activation& activated_;
+    systemd_notifier notify_;          ///< no-op unless systemd started the kingpin
+    bool notified_ready_ = false;      ///< READY=1 sent (the first time the app was full)
+    bool notified_reloading_ = false;  ///< RELOADING=1 sent, READY=1 owed at the reload's end
     runtime_dir dir_;
     std::string endpoint_;
     std::string tcp_endpoint_;  ///< as bound (port 0 resolved), "" if none

@@ -5,6 +5,7 @@
 #include "mob/endpoint.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 namespace mob::detail {
 
@@ -34,13 +35,26 @@ void kingpin::bind_tcp(const std::string& endpoint) {
         tcp_security_ = "insecure";
     else
         secure_tcp();
+    // A socket systemd passed as "mob" is the endpoint: libzmq 4.3 listens on it
+    // (ZMQ_USE_FD, copied into this bind alone) and ignores the endpoint's address.
+    const int passed = activated_.take(socket_activation::tcp_name);
+    if (passed >= 0)
+        socket_.set(zmq::sockopt::use_fd, passed);
     // The same ROUTER binds twice: local and external workers are one set of peers.
     try {
         socket_.bind(endpoint);
     } catch (const zmq::error_t& e) {
+        if (passed >= 0)
+            ::close(passed);
         throw error(fmt::format("cannot bind {}: {}", endpoint, e.what()));
     }
+    if (passed >= 0)
+        socket_.set(zmq::sockopt::use_fd, -1);
     tcp_endpoint_ = socket_.get(zmq::sockopt::last_endpoint);  // port 0 becomes the real one
+    if (passed >= 0) {
+        log::info("TCP endpoint {} is the socket systemd passed as '{}' (descriptor {})",
+                  tcp_endpoint_, socket_activation::tcp_name, passed);
+    }
     if (config_.tcp_insecure) {
         log::warn(
             "listening on {} for external workers WITHOUT authentication or encryption "

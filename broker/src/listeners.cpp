@@ -3,6 +3,7 @@
 #include "mob/error.hpp"
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
+#include "socket_activation.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -134,16 +135,35 @@ void check_listen_options(const std::string& role, const std::vector<std::string
     }
 }
 
-listener_set::listener_set(const std::vector<role_spec>& roles) {
+listener_set::listener_set(const std::vector<role_spec>& roles, socket_activation* activated) {
     try {
         for (const auto& role : roles) {
             for (const auto& entry : role.options.listen) {
                 auto spec = parse_listen_spec(entry);
-                auto shown = fmt::format("{} (role '{}', listener '{}')",
-                                         entry.substr(spec.name.size() + 1), role.name, spec.name);
-                bound b{role.name, spec.name, bind_one(spec, shown), {}};
+                bound b{role.name, spec.name, -1, {}};
+                if (activated != nullptr)
+                    b.fd = activated->take(spec.name);
+                if (b.fd >= 0) {
+                    b.activated = true;
+                } else {
+                    // A socket systemd passed that an earlier role took: shared, not owned.
+                    for (const auto& other : bound_) {
+                        if (other.activated && other.name == spec.name) {
+                            b.fd = other.fd;
+                            b.activated = true;
+                            b.owned = false;
+                        }
+                    }
+                }
+                if (b.fd < 0) {
+                    auto shown =
+                        fmt::format("{} (role '{}', listener '{}')",
+                                    entry.substr(spec.name.size() + 1), role.name, spec.name);
+                    b.fd = bind_one(spec, shown);
+                }
                 b.address = bound_address(b.fd);
-                log::info("listening: {} on {} for role {}", b.name, b.address, b.role);
+                log::info("listening: {} on {} for role {}{}", b.name, b.address, b.role,
+                          b.activated ? " (socket from systemd)" : "");
                 bound_.push_back(std::move(b));
             }
         }
@@ -172,7 +192,7 @@ listener_set& listener_set::operator=(listener_set&& other) noexcept {
 
 void listener_set::close_all() noexcept {
     for (auto& b : bound_) {
-        if (b.fd >= 0)
+        if (b.fd >= 0 && b.owned)
             ::close(b.fd);
         b.fd = -1;
     }

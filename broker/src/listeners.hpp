@@ -14,6 +14,8 @@
 
 namespace mob::detail {
 
+class socket_activation;
+
 /// One `listen` entry, "name=host:port", checked.
 struct listen_spec {
     std::string name;
@@ -38,13 +40,18 @@ class listener_set {
         std::string role;
         std::string name;
         int fd = -1;
-        std::string address;  ///< what it is bound to, the real port: "127.0.0.1:41234"
+        std::string address;     ///< what it is bound to, the real port: "127.0.0.1:41234"
+        bool owned = true;       ///< false for a second role sharing a socket systemd passed
+        bool activated = false;  ///< passed by systemd, not bound here
     };
 
     listener_set() = default;
     /// Binds (SO_REUSEADDR, backlog SOMAXCONN) every role's entries and logs
-    /// "listening: NAME on ADDRESS for role ROLE"; throws mob::error if one fails.
-    explicit listener_set(const std::vector<role_spec>& roles);
+    /// "listening: NAME on ADDRESS for role ROLE"; throws mob::error if one fails. An
+    /// entry whose name systemd passed a socket under (`activated`, may be null) takes
+    /// that socket instead, whatever its address says; roles naming it alike share it.
+    explicit listener_set(const std::vector<role_spec>& roles,
+                          socket_activation* activated = nullptr);
     ~listener_set();
     listener_set(listener_set&& other) noexcept;
     listener_set& operator=(listener_set&& other) noexcept;

@@ -32,9 +32,15 @@ void write_decimal(char* out, long n) {
     out[len] = '\0';
 }
 
-bool is_listen_variable(const char* e) {
-    return std::strncmp(e, "LISTEN_FDS=", 11) == 0 || std::strncmp(e, "LISTEN_PID=", 11) == 0 ||
-           std::strncmp(e, "LISTEN_FDNAMES=", 15) == 0;
+/// systemd's variables for the kingpin itself (socket activation, sd_notify, the
+/// watchdog): a worker must not answer for it, nor take its sockets.
+bool is_systemd_variable(const char* e) {
+    for (const char* v : {"LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "NOTIFY_SOCKET=",
+                          "WATCHDOG_USEC=", "WATCHDOG_PID="}) {
+        if (std::strncmp(e, v, std::strlen(v)) == 0)
+            return true;
+    }
+    return false;
 }
 }  // namespace
 
@@ -119,7 +125,7 @@ std::vector<std::string> worker_environment(const std::vector<std::string>& extr
             std::strncmp(*e, "MOB_RUNTIME_DIR=", 16) != 0) {
             continue;
         }
-        if (is_listen_variable(*e))
+        if (is_systemd_variable(*e))
             continue;  // the kingpin's own, if systemd started it: not the workers'
 
         env.emplace_back(*e);

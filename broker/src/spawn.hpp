@@ -40,7 +40,8 @@ struct spawn_request {
 /// Returns the child's pid; throws mob::error if fork fails.
 pid_t spawn(const spawn_request& request);
 
-/// The current environment less every MOB_* and LISTEN_* variable, plus `extra`.
+/// The current environment less every MOB_* variable and systemd's (LISTEN_*,
+/// NOTIFY_SOCKET, WATCHDOG_*: the kingpin's), plus `extra`.
 std::vector<std::string> worker_environment(const std::vector<std::string>& extra);
 
 /// "exit code 3", "SIGKILL", ... from a waitpid status.

@@ -40,6 +40,8 @@
 // ("EVENT last_error <role> <pid> none" or the report's fields).
 // TEST_OBSERVERS=1 (or "throw": they also throw) registers on_full and on_death
 // observers on the kingpin that print "EVENT observer ..." lines.
+// TEST_STALL_MS=N (without TEST_OBSERVERS): an on_death observer that holds the kingpin's
+// loop N ms, as a stuck loop would (the systemd watchdog test).
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
@@ -502,6 +504,12 @@ int main(int argc, char** argv) {
                 or_dash(d.why_not), d.report));
             if (throws)
                 throw testapp::disk_full("the death observer fails");
+        });
+    } else if (auto ms = env_int("TEST_STALL_MS", 0); ms > 0) {
+        app.on_death([ms](const mob::death_info&) {
+            say("EVENT observer stall");
+            std::this_thread::sleep_for(  // allowed-sleep: stands for a stuck loop
+                std::chrono::milliseconds{ms});
         });
     }
     return app.run(argc, argv);

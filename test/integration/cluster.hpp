@@ -33,9 +33,11 @@ class cluster {
   public:
     explicit cluster(std::map<std::string, std::string> env = {})
         : cluster(MOB_TEST_APP, std::move(env)) {}
-    /// Another program of app "testapp" (roles back and front).
-    cluster(std::string program, std::map<std::string, std::string> env)
-        : kingpin_({std::move(program)}, with_runtime_dir(std::move(env))) {}
+    /// Another program of app "testapp" (roles back and front); `pass_fds` are handed
+    /// to the kingpin as systemd's socket activation does (child_process).
+    cluster(std::string program, std::map<std::string, std::string> env,
+            std::vector<int> pass_fds = {})
+        : kingpin_({std::move(program)}, with_runtime_dir(std::move(env)), std::move(pass_fds)) {}
 
     child_process& kingpin() { return kingpin_; }
     std::string runtime_dir() const { return dir_.path(); }

@@ -16,8 +16,25 @@ extern char** environ;
 
 namespace mob::test {
 
-child_process::child_process(std::vector<std::string> argv,
-                             std::map<std::string, std::string> env) {
+namespace {
+/// Writes `n` in decimal and a NUL at `out`: safe after fork, as spawn.cpp's.
+void write_decimal(char* out, long n) {
+    char digits[24];
+    int len = 0;
+    do {
+        digits[len++] = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n > 0 && len < 20);
+    for (int i = 0; i < len; ++i)
+        out[i] = digits[len - 1 - i];
+    out[len] = '\0';
+}
+}  // namespace
+
+child_process::child_process(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                             std::vector<int> pass_fds) {
+    if (!pass_fds.empty())
+        env["LISTEN_PID"] = std::string(24, '0');  // the child writes its pid in
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
@@ -35,9 +52,14 @@ child_process::child_process(std::vector<std::string> argv,
         cargv.push_back(a.data());
     cargv.push_back(nullptr);
     std::vector<char*> cenv;
-    for (auto& e : env_strings)
+    char* listen_pid = nullptr;
+    for (auto& e : env_strings) {
         cenv.push_back(e.data());
+        if (!pass_fds.empty() && e.rfind("LISTEN_PID=", 0) == 0)
+            listen_pid = e.data() + 11;
+    }
     cenv.push_back(nullptr);
+    const int passed = static_cast<int>(pass_fds.size());
 
     pid_ = ::fork();
     if (pid_ < 0)
@@ -48,6 +70,16 @@ child_process::child_process(std::vector<std::string> argv,
         ::setpgid(0, 0);
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
+        if (passed > 0) {
+            write_decimal(listen_pid, ::getpid());
+            // Above 3..3+n-1 first, then into place; dup2's copies cross exec.
+            int moved[16];
+            for (int i = 0; i < passed && i < 16; ++i)
+                moved[i] =
+                    ::fcntl(pass_fds[static_cast<std::size_t>(i)], F_DUPFD_CLOEXEC, 3 + passed);
+            for (int i = 0; i < passed && i < 16; ++i)
+                ::dup2(moved[i], 3 + i);
+        }
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -22,7 +22,11 @@ using namespace std::chrono_literals;
 
 class child_process {
   public:
-    child_process(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+    /// `pass_fds`: descriptors the child gets as 3, 4, ..., as systemd's socket
+    /// activation passes them, with LISTEN_PID set to the child's own pid (known only
+    /// after fork); the test sets LISTEN_FDS and LISTEN_FDNAMES in `env`.
+    child_process(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+                  std::vector<int> pass_fds = {});
     ~child_process();
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
