@@ -2,8 +2,8 @@
 // kingpin starts no worker and waits for programs that link libmob-worker to join over
 // its TCP endpoint (the docker case; docs/external-workers.md).
 //
-//     mob-broker --app shop --tcp tcp://0.0.0.0:5555 --curve-secret broker.secret \
-//                --curve-allow workers/ --role back=2 --role front=1
+//     mob-broker --app shop --tcp tcp://0.0.0.0:5555 --curve-secret broker.secret
+//                --curve-allow workers/ --role back=2 --role front=1   (one command line)
 //     mob-broker --config /etc/mob/shop.conf
 #include <mob/app.hpp>
 #include <mob/version.hpp>
