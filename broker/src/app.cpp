@@ -8,6 +8,7 @@
 #include "mob/identity.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
+#include "mob/version.hpp"
 #include "process_title.hpp"
 
 #include <fmt/format.h>
@@ -91,6 +92,9 @@ void check_restart_options(const std::string& role, const role_options& o) {
         throw error(fmt::format("role '{}': ready_timeout ({} ms) must be above 0", role,
                                 o.ready_timeout.count()));
     }
+    // The kingpin measures only the processes it starts.
+    if (o.max_memory > 0 && o.external)
+        throw error(fmt::format("role '{}': max_memory is for roles the kingpin starts", role));
 }
 }  // namespace
 
@@ -310,6 +314,11 @@ int app::run(int argc, char** argv) {
     const char* app_name = std::getenv("MOB_APP");
     if (role != nullptr && app_name != nullptr && name_ == app_name) {
         return run_worker(argc, argv, role);
+    }
+    // The one flag the kingpin reads; an app that has its own handles argv before run().
+    if (argc == 2 && std::string_view{argv[1]} == "--version") {
+        fmt::print("{} (mob {})\n", name_, MOB_VERSION);
+        return 0;
     }
     return run_kingpin(argc, argv);
 }

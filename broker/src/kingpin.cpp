@@ -42,9 +42,12 @@ broker::hooks kingpin::make_hooks() {
             events_.add("kingpin", "worker_ready", "",
                         fmt::format("{} pid {} ({})", w.role_name, w.pid, w.id));
             if (w.local_child) {
-                workers_.mark_ready(static_cast<pid_t>(w.pid), clock::now());
-                if (auto old = workers_.on_ready(static_cast<pid_t>(w.pid), clock::now())) {
-                    retire(*old, "replaced by a reload");
+                const auto pid = static_cast<pid_t>(w.pid);
+                workers_.mark_ready(pid, clock::now());
+                auto c = workers_.children().find(pid);
+                bool for_memory = c != workers_.children().end() && c->second.memory_replacement;
+                if (auto old = workers_.on_ready(pid, clock::now())) {
+                    retire(*old, for_memory ? "replaced: over max_memory" : "replaced by a reload");
                 }
             }
             check_full();
@@ -206,6 +209,10 @@ void kingpin::tick(clock::time_point now) {
         next_allow_check_ = now + 1s;
     }
     workers_.tick(now);
+    if (now >= next_sample_) {
+        sample_workers(now);
+        next_sample_ = now + 1s;
+    }
     if (auto failed = workers_.check_reload(now))
         retire(*failed, "not ready in time for the reload");
     if (notified_reloading_)
@@ -297,8 +304,8 @@ int kingpin::run() {
             if (now - pipes_read_ < 5ms)
                 continue;
         } else {
-            auto next =
-                std::min({broker_.next_deadline(), stop_deadline_, notify_.next_deadline()});
+            auto next = std::min(
+                {broker_.next_deadline(), stop_deadline_, notify_.next_deadline(), next_sample_});
             if (auto d = workers_.next_deadline())
                 next = std::min(next, *d);
             wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),

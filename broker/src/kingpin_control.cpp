@@ -1,6 +1,6 @@
 // What the kingpin is asked from outside its loop: mobctl's verbs (status, events, logs,
-// stop, reload, restart, scale) and a worker's SCALE, and the status it answers with (each part
-// describes itself).
+// describe, stop, reload, restart, scale) and a worker's SCALE, and the status it answers with
+// (each part describes itself).
 #include "kingpin_state.hpp"
 #include "mob/log.hpp"
 
@@ -108,6 +108,14 @@ control_server::answer kingpin::on_control(std::string_view verb, std::string_vi
         control::events_reply reply{events_.since(req.since), events_.last()};
         return {true, control::to_json(reply)};
     }
+    if (verb == "describe") {
+        auto req = control::from_json<control::describe_request>(json);
+        if (!req.role.empty() && workers_.spec(req.role) == nullptr) {
+            return refuse("unknown_role",
+                          fmt::format("app '{}' has no role '{}'", config_.app, req.role));
+        }
+        return {true, control::to_json(describe(req.role))};
+    }
     if (verb == "logs") {
         auto req = control::from_json<control::logs_request>(json);
         if (!req.role.empty() && req.role != "kingpin" && workers_.spec(req.role) == nullptr) {
@@ -179,6 +187,10 @@ control::app_status kingpin::status() const {
         w.slot = static_cast<std::int32_t>(c->second.slot);
         w.output_lines = logs_.capture().lines(c->first);
         w.output_blocked = logs_.capture().blocked(c->first);
+        if (auto u = sampler_.usage(c->first)) {
+            w.cpu_percent = u->cpu_percent;
+            w.rss_bytes = u->rss_bytes;
+        }
     }
     s.log_lines_dropped = logs_.writer().dropped();
     s.monitor_events = events_.monitor_counts();

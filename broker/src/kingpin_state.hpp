@@ -14,6 +14,7 @@
 #include "mob/detail/socket_monitor.hpp"
 #include "mob/log.hpp"
 #include "mob/runtime_dir.hpp"
+#include "proc_sampler.hpp"
 #include "refusal_log.hpp"
 #include "role_table.hpp"
 #include "socket_activation.hpp"
@@ -138,6 +139,10 @@ class kingpin {
     /// Replaces the workers of `role` (all if empty) at once; throws mob::error.
     std::size_t restart(const std::string& role, bool same_binary);
     void tick(clock::time_point now);
+    /// Samples every local worker's CPU and RSS, and replaces one over its role's
+    /// max_memory (kingpin_limits.cpp).
+    void sample_workers(clock::time_point now);
+    control::app_description describe(const std::string& role) const;
     control_server::answer on_control(std::string_view verb, std::string_view json);
     control::app_status status() const;
     control::logs_reply logs(const control::logs_request& req) const;
@@ -170,6 +175,8 @@ class kingpin {
     role_table roles_;        ///< each role's bounds and target, for the supervisor and the broker
     supervisor workers_;
     broker broker_;
+    proc_sampler sampler_;
+    clock::time_point next_sample_{};  ///< when sample_workers() is next due
     clock::time_point started_ = clock::now();
     bool stopping_ = false;
     bool full_ = false;

@@ -56,7 +56,6 @@ void message_router::on_send(worker_entry& from, const zmq::message_t& from_fram
                                     fmt::format("role '{}' has no ready worker", to.value));
                 return;
             }
-            r.routed += r.ready.size();
             const std::vector<worker_handle> ids{r.ready.in_order().begin(),
                                                  r.ready.in_order().end()};
             deliver_to(from, from_frame, *send, ids);
@@ -107,11 +106,16 @@ void message_router::deliver_to(worker_entry& from, const zmq::message_t& from_f
             continue;
         auto out = proto::make_deliver(from_frame, send);
         auto r = workers_.send(*w, out);  // an unreachable one is forgotten after this SEND
+        // Counted against the role of the worker that got it (or did not): a message to
+        // every process, a role, a pid or an id is one message per recipient.
+        auto& counts = by_role_[w->role];
         if (r == send_result::sent) {
+            ++counts.routed;
             ++out_.stats().routed;
             ++w->delivered;
             continue;
         }
+        ++counts.failed;
         workers_.send_error(
             from, send.seq, r == send_result::full ? errc::queue_full : errc::no_ready_worker,
             fmt::format("{} could not take a message for {}", w->id, send.to.describe()));

@@ -219,6 +219,7 @@ void supervisor::reap(
         if (!c.retiring) {
             ++st.deaths;
             st.last_report = c.report;
+            keep_death(c, status);
         }
         st.last_exit = describe_exit(status);
         auto now = clock::now();

@@ -52,9 +52,11 @@ class supervisor {
         std::string predecessor_exit;  ///< how the last of them ended
         std::optional<crash_report> predecessor_report;  ///< why it ended (for WELCOME)
         unique_fd crash_pipe;                            ///< read end of its crash pipe
-        bool not_ready_killed = false;  ///< SIGKILLed for missing its readiness timeout
-        std::string kill_note;          ///< why the kingpin killed it, for its report
-        crash_report report;            ///< how it ended; filled when it is reaped
+        bool not_ready_killed = false;    ///< SIGKILLed for missing its readiness timeout
+        std::string kill_note;            ///< why the kingpin killed it, for its report
+        bool memory_replacement = false;  ///< started to replace `replaces`, over max_memory
+        pid_t replaced_by = 0;            ///< the worker started to replace it (max_memory)
+        crash_report report;              ///< how it ended; filled when it is reaped
     };
     /// What reap() does about a worker that ended on its own.
     struct restart_plan {
@@ -73,7 +75,9 @@ class supervisor {
         std::uint64_t started = 0;
         std::uint64_t deaths = 0;
         std::string last_exit;
-        std::optional<crash_report> last_report;  ///< of the last death not asked for
+        std::optional<crash_report> last_report;        ///< of the last death not asked for
+        std::uint64_t memory_restarts = 0;              ///< workers replaced over max_memory
+        std::deque<control::death_record> deaths_kept;  ///< the last few, oldest first
     };
 
     /// `roles` holds each role's target (shared with the broker; it must outlive this).
@@ -136,6 +140,11 @@ class supervisor {
     /// failed (the reload then stops, and the old workers stay).
     std::optional<pid_t> check_reload(clock::time_point now);
     bool reloading() const { return reload_.active; }
+    /// Starts a worker in the slot of `pid`, which is over its role's max_memory; once the
+    /// new one is ready, on_ready() returns `pid` to retire. False (nothing done) if `pid`
+    /// is retiring, not ready yet or already being replaced, a reload runs, or the kingpin
+    /// is stopping.
+    bool replace_over_memory(pid_t pid);
     std::optional<clock::time_point> next_deadline() const;
 
     bool is_child(pid_t pid) const { return children_.count(pid) != 0; }
@@ -156,6 +165,9 @@ class supervisor {
     /// Each role's processes, restarts and crash loop, each local worker's predecessor,
     /// and whether a reload runs (after the role table and the broker described theirs).
     void describe(control::app_status& s, clock::time_point now) const;
+    /// Each role's settings and last deaths, for "describe" (listeners and the target
+    /// come from the kingpin).
+    control::role_description describe_role(const role_spec& r) const;
 
   private:
     struct scheduled_restart {
@@ -180,6 +192,10 @@ class supervisor {
     std::uint32_t planned(const std::string& role) const { return alive(role) + scheduled(role); }
     void next_reload_step(clock::time_point now);
     void abort_reload(const std::string& why);
+    /// The worker `ready` replaces over max_memory, to retire now that it is ready.
+    std::optional<pid_t> take_memory_replaced(pid_t ready);
+    /// Keeps `c`'s death (not asked for) among its role's last few, for "describe".
+    void keep_death(const child& c, int status);
     /// Throws mob::error unless every mob::exec program can be run.
     void check_programs() const;
     /// The lowest slot of `role` no running worker holds.

@@ -97,6 +97,8 @@ void supervisor::next_reload_step(clock::time_point now) {
 }
 
 std::optional<pid_t> supervisor::on_ready(pid_t pid, clock::time_point now) {
+    if (auto old = take_memory_replaced(pid))
+        return old;
     if (!reload_.active || pid != reload_.replacement)
         return std::nullopt;
     auto old = reload_.old.front();

@@ -103,6 +103,10 @@ void supervisor::describe(control::app_status& s, clock::time_point now) const {
                 rs.last_error = it->second.last_report->summary();
         }
         rs.crash_loop = crash_loop(rs.name);
+        if (const auto* r = spec(rs.name))
+            rs.max_memory = r->options.max_memory;
+        if (auto it = stats_.find(rs.name); it != stats_.end())
+            rs.memory_restarts = it->second.memory_restarts;
         rs.next_restart_in_s = next_restart_in_s(rs.name, now).value_or(-1.0);
     }
     for (auto& ws : s.workers) {

@@ -9,7 +9,9 @@
 // log(level, text) (through mob::log); all but version() answer the worker's pid.
 // TEST_FLOOD=1 adds role "flood": one worker that writes stdout lines as fast as it can.
 // TEST_BATCH=CODE adds role "batch": one worker that says "EVENT batch done" and calls
-// w.stop_app(CODE). TEST_LOG_DIR, TEST_LOG_PER_ROLE=1 and TEST_LOG_ROTATE=BYTES set the
+// w.stop_app(CODE). grow(mib) allocates and touches that much memory and keeps it;
+// spin(ms) keeps a core busy that long (both answer the pid); TEST_MAX_MEMORY_MIB sets
+// back's max_memory. TEST_LOG_DIR, TEST_LOG_PER_ROLE=1 and TEST_LOG_ROTATE=BYTES set the
 // app's log files; TEST_SAME_BINARY=1 sets app::reload_same_binary.
 #include <mob/app.hpp>
 #include <mob/log.hpp>
@@ -17,9 +19,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #ifndef OPS_VERSION
 #error "build with -DOPS_VERSION=N"
@@ -47,6 +53,22 @@ void common_main(mob::worker& w) {
     w.export_fn("work", [&w](int ms) {
         if (ms > 0)
             ::usleep(static_cast<useconds_t>(ms) * 1000);  // allowed-sleep: stands for work
+        return w.pid();
+    });
+    w.export_fn("grow", [&w](int mib) {
+        // Kept until the process ends: what a leak looks like to the kingpin.
+        static std::vector<std::unique_ptr<char[]>> kept;
+        for (int i = 0; i < mib; ++i) {
+            kept.push_back(std::make_unique<char[]>(1 << 20));
+            std::memset(kept.back().get(), 1, 1 << 20);  // touched: resident, not just mapped
+        }
+        return w.pid();
+    });
+    w.export_fn("spin", [&w](int ms) {
+        auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds{ms};
+        volatile std::uint64_t n = 0;
+        while (std::chrono::steady_clock::now() < end)
+            n = n + 1;
         return w.pid();
     });
     w.export_fn("say", [&w](std::string stream, std::string text) {
@@ -95,7 +117,8 @@ int main(int argc, char** argv) {
     mob::app app{"testapp"};
     app.role("back", common_main,
              {.workers = static_cast<std::uint32_t>(env_int("TEST_BACK", 2)),
-              .min_uptime = std::chrono::milliseconds{0}});
+              .min_uptime = std::chrono::milliseconds{0},
+              .max_memory = static_cast<std::uint64_t>(env_int("TEST_MAX_MEMORY_MIB", 0)) << 20});
     app.role("front", common_main,
              {.workers = static_cast<std::uint32_t>(env_int("TEST_FRONT", 1)),
               .min_uptime = std::chrono::milliseconds{0}});

@@ -152,3 +152,38 @@ TEST(message_router, fails_the_waiting_messages_with_shutting_down_when_the_king
 }
 
 }  // namespace
+
+namespace {
+
+std::uint64_t routed_to(broker_harness& h, const std::string& role) {
+    mob::control::app_status s;
+    h.roles().describe(s);
+    h.broker().describe(s, h.now);
+    for (const auto& r : s.roles) {
+        if (r.name == role)
+            return r.messages_routed;
+    }
+    return 0;
+}
+
+TEST(message_router, counts_a_send_to_every_process_or_a_role_against_each_recipients_role) {
+    broker_harness h;
+    auto a = h.join("a", "back");
+    auto b = h.join("b", "back");
+    auto c = h.join("c", "front");
+    h.send(c, 1, target{});  // every process: a, b and c itself
+    a.expect(command::deliver);
+    b.expect(command::deliver);
+    c.expect(command::deliver);
+    EXPECT_EQ(routed_to(h, "back"), 2u);
+    EXPECT_EQ(routed_to(h, "front"), 1u);
+    h.send(c, 2, target{kind::role, "back"});
+    a.expect(command::deliver);
+    b.expect(command::deliver);
+    EXPECT_EQ(routed_to(h, "back"), 4u);
+    h.send(c, 3, target{kind::pid, std::to_string(h.find("a")->pid)});
+    a.expect(command::deliver);
+    EXPECT_EQ(routed_to(h, "back"), 5u);
+}
+
+}  // namespace

@@ -263,8 +263,12 @@ TEST(mobctl, speaks_mobctl1_and_prints_what_a_kingpin_answers) {
         std::regex_search(table.out, std::regex{"back +4/4 +4-4 +4 +1 +0 +17 .*signal SIGKILL"}))
         << table.out;
     EXPECT_TRUE(has(table.out, "exit code 3; crash loop; next restart in 2.5s\n")) << table.out;
-    EXPECT_TRUE(std::regex_search(table.out, std::regex{"back/101@host#1 +101 +host +ready"}))
+    // A worker's short id in the table (role/pid); its full id with --wide.
+    EXPECT_TRUE(std::regex_search(table.out, std::regex{"\nback/101 +101 +host +ready"}))
         << table.out;
+    auto wide = mobctl({"status", "fake", "--wide", "--runtime-dir", d.path()});
+    EXPECT_TRUE(std::regex_search(wide.out, std::regex{"\nback/101@host#1 +101 +host +ready"}))
+        << wide.out;
 
     auto ls = mobctl({"ls", "--runtime-dir", d.path()});
     EXPECT_EQ(ls.code, 0) << ls.out;
@@ -528,8 +532,9 @@ TEST(mobctl, metrics_ls_and_top_show_the_running_app) {
     EXPECT_EQ(top.code, 0) << top.out;
     EXPECT_FALSE(has(top.out, "\x1b[")) << "no escape sequences when not on a terminal";
     std::size_t views = 0;
-    for (auto at = top.out.find("CALLS/S"); at != std::string::npos;
-         at = top.out.find("CALLS/S", at + 1)) {
+    // One heading line per view (its role and worker tables both have a CALLS/S column).
+    for (auto at = top.out.find("; rates over"); at != std::string::npos;
+         at = top.out.find("; rates over", at + 1)) {
         ++views;
     }
     EXPECT_EQ(views, 2u) << "--iterations 2 makes two views\n" << top.out;

@@ -62,7 +62,7 @@ int run_status(const arguments& args, const options& opt) {
         fmt::print("{}\n", body);
         return exit_code::ok;
     }
-    std::fputs(status_view(c.parse<control::app_status>(body)).c_str(), stdout);
+    std::fputs(status_view(c.parse<control::app_status>(body), opt.wide).c_str(), stdout);
     return exit_code::ok;
 }
 

@@ -65,6 +65,18 @@ std::string duration(double seconds) {
     return fmt::format("{}d{:02}h", s / 86400, s % 86400 / 3600);
 }
 
+std::string bytes(std::uint64_t n) {
+    constexpr double k = 1024.0;
+    auto v = static_cast<double>(n);
+    if (v < k)
+        return fmt::format("{}B", n);
+    if (v < k * k)
+        return fmt::format("{:.0f}K", v / k);
+    if (v < k * k * k)
+        return fmt::format("{:.1f}M", v / (k * k));
+    return fmt::format("{:.2f}G", v / (k * k * k));
+}
+
 std::string clock_time(double epoch_seconds) {
     if (!std::isfinite(epoch_seconds) || epoch_seconds <= 0)
         return "-";

@@ -44,20 +44,36 @@ const std::vector<command_spec>& commands() {
          "APP",
          1,
          1,
-         {"--json"},
+         {"--json", "--wide"},
          run_status,
          "roles and workers of an app",
          "Prints a table of the app's roles (ready/target, min-max, alive, restarts,\n"
-         "queued calls, calls routed and failed, messages routed, how the last worker\n"
-         "ended) and one of its workers (id, pid, host, state, uptime, credit, calls in\n"
+         "queued calls, calls routed and failed, messages routed and failed, workers\n"
+         "replaced over max_memory, how the last worker ended) and one of its workers\n"
+         "(short id role/pid, pid, host, state, uptime, CPU%, RSS, credit, calls in\n"
          "flight, calls served, time since the last heartbeat).\n"
          "\n"
-         "  --json  print the kingpin's JSON answer as it is, for scripts\n"},
+         "  --json  print the kingpin's JSON answer as it is, for scripts\n"
+         "  --wide  the workers' full ids (role/pid@host#nonce)\n"},
+        {"describe",
+         "APP [ROLE]",
+         1,
+         2,
+         {"--json"},
+         run_describe,
+         "how an app's roles are set up, and their last deaths",
+         "Prints, for each role (or ROLE only), what runs it (program, arguments), its\n"
+         "bounds and target, credit, restart policy, back-off, readiness timeout,\n"
+         "listeners, CURVE keys, max_memory and how many workers passed it, and its\n"
+         "last deaths with their crash reports; and the app's env file, heartbeat and\n"
+         "liveness. A kingpin older than mobctl does not know it (exit 6).\n"
+         "\n"
+         "  --json  print the kingpin's JSON answer as it is\n"},
         {"events",
          "APP",
          1,
          1,
-         {"--follow", "--since"},
+         {"--follow", "--since", "--kind"},
          run_events,
          "the kingpin's recent events",
          "Prints the kingpin's recent events, one line each: sequence number, time,\n"
@@ -66,7 +82,8 @@ const std::vector<command_spec>& commands() {
          "\n"
          "  --follow   keep printing new events (asking every 200 ms) until Ctrl-C or\n"
          "             SIGTERM (exit 0) or until the kingpin goes away (exit 4)\n"
-         "  --since N  only the events after sequence number N\n"},
+         "  --since N  only the events after sequence number N\n"
+         "  --kind K   only the kingpin's events (app) or the ZeroMQ monitor's (zmq)\n"},
         {"logs",
          "APP [ROLE]",
          1,
@@ -110,8 +127,10 @@ const std::vector<command_spec>& commands() {
          run_top,
          "a live view of an app's traffic",
          "Refreshes a view of each role: ready/target workers, queued calls and messages,\n"
-         "calls and messages per second (from two status queries an interval apart).\n"
-         "It clears the screen only when the output is a terminal. Ctrl-C ends it.\n"
+         "calls and messages per second (from two status queries an interval apart);\n"
+         "then of each worker: state, CPU%, RSS, calls per second, in flight, served.\n"
+         "It clears the screen only when the output is a terminal. Ctrl-C ends it, and\n"
+         "q too when the input is a terminal.\n"
          "\n"
          "  --interval MS    time between refreshes (default 1000)\n"
          "  --iterations N   stop after N refreshes\n"},
@@ -171,9 +190,10 @@ const std::vector<command_spec>& commands() {
          "(labels app, role) mob_role_target_workers, mob_role_ready_workers,\n"
          "mob_role_alive_workers, mob_role_restarts_total, mob_role_queued_calls,\n"
          "mob_role_calls_routed_total, mob_role_calls_failed_total,\n"
-         "mob_role_messages_routed_total, mob_role_messages_failed_total; and\n"
-         "mob_kingpin_uptime_seconds, mob_monitor_events_total{kind},\n"
-         "mob_dropped_frames_total{reason}.\n"},
+         "mob_role_messages_routed_total, mob_role_messages_failed_total,\n"
+         "mob_role_memory_restarts_total; per local worker (labels app, role, slot, pid)\n"
+         "mob_worker_cpu_percent, mob_worker_rss_bytes; and mob_kingpin_uptime_seconds,\n"
+         "mob_monitor_events_total{kind}, mob_dropped_frames_total{reason}.\n"},
         {"health",
          "[APP]",
          0,

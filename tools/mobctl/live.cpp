@@ -1,5 +1,5 @@
 // The commands that keep running: events --follow and top. SIGINT and SIGTERM end
-// them with exit 0; a kingpin that goes away ends them with exit 4.
+// them with exit 0 (q too, for top on a terminal); a kingpin that goes away ends them with exit 4.
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -9,6 +9,7 @@
 #include "apps.hpp"
 #include "client.hpp"
 #include "format.hpp"
+#include "keys.hpp"
 #include "mobctl.hpp"
 #include "signals.hpp"
 
@@ -17,6 +18,15 @@ namespace mob::ctl {
 namespace {
 
 constexpr std::chrono::milliseconds follow_period{200};
+
+/// Whether --kind lets `e` through: app is the kingpin's own events, zmq the monitor's.
+bool wanted(const control::event& e, const std::string& kind) {
+    if (kind == "app")
+        return e.source == "kingpin";
+    if (kind == "zmq")
+        return e.source == "monitor";
+    return true;
+}
 
 }  // namespace
 
@@ -32,7 +42,8 @@ int run_events(const arguments& args, const options& opt) {
         for (const auto& e : reply.events) {
             if (e.seq <= since)
                 continue;  // seen already
-            fmt::print("{}\n", event_line(e));
+            if (wanted(e, opt.kind))
+                fmt::print("{}\n", event_line(e));
             since = e.seq;
         }
         std::fflush(stdout);
@@ -47,11 +58,12 @@ int run_top(const arguments& args, const options& opt) {
     catch_stop_signals();
     auto c = open_client(opt, args[0]);
     const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+    raw_keys keys;  // q quits; the terminal is restored however top ends
     using clock = std::chrono::steady_clock;
     auto before = c.ask_as<control::app_status>("status");
     auto asked_at = clock::now();
     for (std::uint64_t i = 0; !opt.iterations || i < *opt.iterations; ++i) {
-        if (!pause_for(opt.interval))
+        if (!keys.pause(opt.interval))
             return exit_code::ok;
         auto now = c.ask_as<control::app_status>("status");
         auto at = clock::now();

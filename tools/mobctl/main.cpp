@@ -34,13 +34,14 @@ std::uint64_t parse_count(std::string_view option, std::string_view value, std::
 
 bool takes_value(std::string_view option) {
     static const std::set<std::string_view> with_value{
-        "--runtime-dir", "--timeout", "--since", "--interval", "--iterations", "--lines", "--dir"};
+        "--runtime-dir", "--timeout", "--since", "--interval", "--iterations", "--lines", "--dir",
+        "--kind"};
     return with_value.count(option) > 0;
 }
 
 bool is_flag(std::string_view option) {
-    static const std::set<std::string_view> flags{"--help",   "--version",     "--json",
-                                                  "--follow", "--same-binary", "--live"};
+    static const std::set<std::string_view> flags{
+        "--help", "--version", "--json", "--follow", "--same-binary", "--live", "--wide"};
     return flags.count(option) > 0;
 }
 
@@ -73,6 +74,12 @@ void apply(command_line& cl, std::string_view option, std::string_view value) {
         if (value.empty())
             throw usage("--dir wants a directory");
         cl.opt.dir = std::string{value};
+    } else if (option == "--kind") {
+        if (value != "app" && value != "zmq")
+            throw usage(fmt::format("--kind wants app or zmq, not '{}'", value));
+        cl.opt.kind = std::string{value};
+    } else if (option == "--wide") {
+        cl.opt.wide = true;
     } else if (option == "--help") {
         cl.help = true;
     } else if (option == "--version") {

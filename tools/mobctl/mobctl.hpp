@@ -50,13 +50,16 @@ struct options {
     bool same_binary = false;                  ///< reload/restart --same-binary
     std::uint64_t lines = 20;                  ///< logs --lines
     std::filesystem::path dir{"."};            ///< keygen --dir
+    bool wide = false;                         ///< status --wide: full worker ids
+    std::string kind;                          ///< events --kind: "app", "zmq" or "" (all)
 };
 
 using arguments = std::vector<std::string>;
 
-// The commands (commands.cpp, live.cpp, health.cpp); each returns the exit code.
+// The commands (commands.cpp, describe.cpp, live.cpp, health.cpp); each returns the exit code.
 int run_ls(const arguments& args, const options& opt);
 int run_status(const arguments& args, const options& opt);
+int run_describe(const arguments& args, const options& opt);
 int run_events(const arguments& args, const options& opt);
 int run_top(const arguments& args, const options& opt);
 int run_scale(const arguments& args, const options& opt);

@@ -1,5 +1,10 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
+#include <utility>
+#include <vector>
+
 #include "format.hpp"
 
 namespace mob::ctl {
@@ -37,6 +42,14 @@ class exposition {
             label.empty() ? std::string{} : fmt::format(",{}=\"{}\"", label, escaped(value));
         out_ += fmt::format("{}{{app=\"{}\"{}}} {}\n", name_, app_, extra, v);
     }
+    /// A sample of the current family labelled app="..." and each of `labels`.
+    template <typename V>
+    void sample(V v, const std::vector<std::pair<std::string_view, std::string>>& labels) {
+        std::string extra;
+        for (const auto& [label, value] : labels)
+            extra += fmt::format(",{}=\"{}\"", label, escaped(value));
+        out_ += fmt::format("{}{{app=\"{}\"{}}} {}\n", name_, app_, extra, v);
+    }
     std::string text() && { return std::move(out_); }
 
   private:
@@ -71,7 +84,17 @@ const role_metric role_metrics[] = {
      [](const control::role_status& r) { return r.messages_routed; }},
     {"mob_role_messages_failed_total", "counter", "Messages to the role that failed.",
      [](const control::role_status& r) { return r.messages_failed; }},
+    {"mob_role_memory_restarts_total", "counter",
+     "Workers of the role replaced for passing its max_memory.",
+     [](const control::role_status& r) { return r.memory_restarts; }},
 };
+
+/// Each sampled local worker's labels: role, slot, pid.
+std::vector<std::pair<std::string_view, std::string>> worker_labels(
+    const control::worker_status& w) {
+    return {
+        {"role", w.role}, {"slot", fmt::format("{}", w.slot)}, {"pid", fmt::format("{}", w.pid)}};
+}
 
 }  // namespace
 
@@ -81,6 +104,25 @@ std::string prometheus(const control::app_status& s) {
         x.family(m.name, m.type, m.help);
         for (const auto& r : s.roles)
             x.sample(m.value(r), "role", r.name);
+    }
+    // Only the workers the kingpin samples (its own children): an external one has no
+    // /proc here, and a made-up 0 would read as idle.
+    std::vector<const control::worker_status*> workers;
+    for (const auto& w : s.workers)
+        workers.push_back(&w);
+    std::sort(workers.begin(), workers.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->role, a->slot, a->pid) < std::tie(b->role, b->slot, b->pid);
+    });
+    x.family("mob_worker_cpu_percent", "gauge",
+             "Share of one core the worker used over the last second (from /proc).");
+    for (const auto* w : workers) {
+        if (w->cpu_percent >= 0)
+            x.sample(fmt::format("{:.1f}", w->cpu_percent), worker_labels(*w));
+    }
+    x.family("mob_worker_rss_bytes", "gauge", "Resident memory of the worker (from /proc).");
+    for (const auto* w : workers) {
+        if (w->rss_bytes > 0)
+            x.sample(w->rss_bytes, worker_labels(*w));
     }
     x.family("mob_kingpin_uptime_seconds", "gauge", "Seconds since the kingpin started.");
     x.sample(s.uptime_s);

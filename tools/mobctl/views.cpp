@@ -21,6 +21,26 @@ std::string rate(std::uint64_t before, std::uint64_t now, double seconds) {
     return fmt::format("{:.1f}", static_cast<double>(now - before) / seconds);
 }
 
+/// CPU% as "12.5", "-" when not sampled.
+std::string cpu(double percent) {
+    return percent < 0 ? "-" : fmt::format("{:.1f}", percent);
+}
+
+/// What each worker is called in a table: `role/pid` (its id up to the '@'), unless two
+/// workers share that (one pid on two hosts): then up to the '#'. --wide: the full id.
+std::map<std::string, std::string> worker_names(const control::app_status& s, bool wide) {
+    std::map<std::string, std::string> names;
+    std::map<std::string, int> uses;
+    auto cut = [](const std::string& id, char at) { return id.substr(0, id.find(at)); };
+    for (const auto& w : s.workers)
+        ++uses[cut(w.id, '@')];
+    for (const auto& w : s.workers) {
+        auto shortest = cut(w.id, '@');
+        names[w.id] = wide ? w.id : uses[shortest] > 1 ? cut(w.id, '#') : shortest;
+    }
+    return names;
+}
+
 /// How the role's last worker ended, and whether it is crash-looping or waiting to
 /// restart one.
 std::string last_exit(const control::role_status& r) {
@@ -41,7 +61,7 @@ std::string roles_summary(const control::app_status& s) {
     return out.empty() ? "no roles" : out;
 }
 
-std::string status_view(const control::app_status& s) {
+std::string status_view(const control::app_status& s, bool wide) {
     std::string out = fmt::format("app {}: kingpin pid {}, up {}{}\n", s.app, s.kingpin_pid,
                                   duration(s.uptime_s), s.reloading ? ", reloading" : "");
     for (const auto& e : s.endpoints)
@@ -68,7 +88,8 @@ std::string status_view(const control::app_status& s) {
              r.external ? fmt::format("{} joined", r.joined) : fmt::format("{}", r.alive),
              fmt::format("{}", r.restarts), fmt::format("{}", r.queued_calls),
              fmt::format("{}", r.calls_routed), fmt::format("{}", r.calls_failed),
-             fmt::format("{}", r.messages_routed), last_exit(r)});
+             fmt::format("{}", r.messages_routed), fmt::format("{}", r.messages_failed),
+             r.max_memory > 0 ? fmt::format("{}", r.memory_restarts) : "-", last_exit(r)});
     }
     out += "\n";
     out += table({{"ROLE"},
@@ -80,6 +101,8 @@ std::string status_view(const control::app_status& s) {
                   {"CALLS", true},
                   {"FAILED", true},
                   {"MESSAGES", true},
+                  {"MSG FAILED", true},
+                  {"OVER MEM", true},
                   {"LAST EXIT"}},
                  roles);
     // A crash report is a sentence, too long for a column: one line per role that has one.
@@ -97,11 +120,13 @@ std::string status_view(const control::app_status& s) {
     std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
         return std::tie(a->role, a->pid, a->id) < std::tie(b->role, b->pid, b->id);
     });
+    auto names = worker_names(s, wide);
     std::vector<std::vector<std::string>> workers;
     for (const auto* wp : sorted) {
         const auto& w = *wp;
-        workers.push_back({w.id, fmt::format("{}", w.pid), or_dash(w.host), or_dash(w.state),
-                           duration(w.uptime_s), fmt::format("{}", w.credit),
+        workers.push_back({names[w.id], fmt::format("{}", w.pid), or_dash(w.host), or_dash(w.state),
+                           duration(w.uptime_s), cpu(w.cpu_percent),
+                           w.rss_bytes > 0 ? bytes(w.rss_bytes) : "-", fmt::format("{}", w.credit),
                            fmt::format("{}", w.in_flight), fmt::format("{}", w.served),
                            duration(w.last_heartbeat_s) + " ago", fmt::format("{}", w.restarts),
                            or_dash(w.key), or_dash(w.last_exit)});
@@ -111,6 +136,8 @@ std::string status_view(const control::app_status& s) {
                   {"HOST"},
                   {"STATE"},
                   {"UPTIME", true},
+                  {"CPU%", true},
+                  {"RSS", true},
                   {"CREDIT", true},
                   {"IN FLIGHT", true},
                   {"SERVED", true},
@@ -178,6 +205,37 @@ std::string top_view(const control::app_status& before, const control::app_statu
                   {"MESSAGES/S", true},
                   {"RESTARTS", true}},
                  rows);
+    if (now.workers.empty())
+        return out;
+    // One row per worker: what it costs (CPU, RSS) beside what it does (calls/s).
+    std::map<std::string, std::uint64_t> served_before;
+    for (const auto& w : before.workers)
+        served_before[w.id] = w.served;
+    std::vector<const control::worker_status*> sorted;
+    for (const auto& w : now.workers)
+        sorted.push_back(&w);
+    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->role, a->pid, a->id) < std::tie(b->role, b->pid, b->id);
+    });
+    auto names = worker_names(now, false);
+    std::vector<std::vector<std::string>> workers;
+    for (const auto* w : sorted) {
+        auto b = served_before.find(w->id);
+        workers.push_back(
+            {names[w->id], or_dash(w->state), cpu(w->cpu_percent),
+             w->rss_bytes > 0 ? bytes(w->rss_bytes) : "-",
+             rate(b != served_before.end() ? b->second : w->served, w->served, seconds),
+             fmt::format("{}", w->in_flight), fmt::format("{}", w->served)});
+    }
+    out += "\n";
+    out += table({{"WORKER"},
+                  {"STATE"},
+                  {"CPU%", true},
+                  {"RSS", true},
+                  {"CALLS/S", true},
+                  {"IN FLIGHT", true},
+                  {"SERVED", true}},
+                 workers);
     return out;
 }
 

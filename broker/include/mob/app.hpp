@@ -99,6 +99,14 @@ struct role_options {
     ///
     ///     app.external_role("billing", {.workers = 1, .keys = {"billing-1", "billing-2"}});
     std::vector<std::string> keys{};
+    /// A worker whose resident memory (RSS, sampled about once a second) passes this many
+    /// bytes is replaced the way a reload replaces one, without downtime: a new worker is
+    /// started in its slot, and once it is ready the old one is stopped (it finishes what
+    /// it holds). Logged, and counted in status (`memory_restarts`). 0: no limit. Not for
+    /// external roles.
+    ///
+    ///     .role("back", back_main, {.workers = 4, .max_memory = 512ull << 20})
+    std::uint64_t max_memory = 0;
 };
 
 /// Asks for a TCP endpoint without CURVE, for a trusted network only:
@@ -235,7 +243,8 @@ class app {
     /// Becomes the kingpin, or in a worker runs its role. Returns the exit code: 0 after
     /// a clean SIGINT/SIGTERM stop, the code a worker gave w.stop_app(code), 2 for a
     /// set-up error (logged; a listen address that
-    /// cannot be bound is one). Throws nothing.
+    /// cannot be bound is one). Throws nothing. In the kingpin, a lone `--version`
+    /// argument prints "NAME (mob VERSION)" and returns 0 without starting anything.
     int run(int argc, char** argv);
 
     const std::string& name() const { return name_; }

@@ -3,13 +3,15 @@
 // ipc://RUNTIME_DIR/APP/control.sock and sends
 //
 //     [MOBCTL1][verb][JSON arguments]        verb: status | events | scale | reload | restart |
-//     stop | logs
+//     stop | logs | describe
 //
 // and gets back
 //
 //     [MOBCTL1]["ok" | "error"][JSON body]   body: the answer, or {"code": ..., "message": ...}
 //
 // Bodies are cereal JSON archives of the structs below, with the field names given.
+// Fields added after a struct's first version are read with optional_nvp, so a newer
+// mobctl reads an older kingpin's answer (the field keeps its default).
 #pragma once
 
 #include <cereal/archives/json.hpp>
@@ -24,12 +26,29 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace mob::control {
 
 inline constexpr std::string_view header = "MOBCTL1";
 inline constexpr std::string_view socket_name = "control.sock";
+
+/// Writes `value` under `name`; reading, a JSON object without it leaves `value` as it
+/// is (cereal finds a named field anywhere in the object, and throws before it reads
+/// anything when there is none).
+template <class A, class T>
+void optional_nvp(A& ar, const char* name, T& value) {
+    if constexpr (std::is_same_v<A, cereal::JSONInputArchive>) {
+        try {
+            ar(cereal::make_nvp(name, value));
+        } catch (const cereal::Exception&) {
+            // an older kingpin's answer: not there
+        }
+    } else {
+        ar(cereal::make_nvp(name, value));
+    }
+}
 
 /// One worker as the broker sees it.
 struct worker_status {
@@ -54,6 +73,10 @@ struct worker_status {
     std::uint64_t output_lines = 0;  ///< lines of stdout and stderr the kingpin captured
     bool output_blocked = false;     ///< its stdout or stderr pipe is full: it waits to write
     std::string key;  ///< the name of the CURVE key it joined with, "" over ipc or NULL
+    /// Share of one core it used over the last second or so, from /proc (local workers);
+    /// -1: not sampled (an external worker, or one just started).
+    double cpu_percent = -1;
+    std::uint64_t rss_bytes = 0;  ///< resident memory, from /proc; 0: not sampled
 
     template <class A>
     void serialize(A& ar) {
@@ -63,6 +86,8 @@ struct worker_status {
            CEREAL_NVP(restarts), CEREAL_NVP(last_exit), CEREAL_NVP(last_error), CEREAL_NVP(owed),
            CEREAL_NVP(fates_lost), CEREAL_NVP(slot), CEREAL_NVP(output_lines),
            CEREAL_NVP(output_blocked), CEREAL_NVP(key));
+        optional_nvp(ar, "cpu_percent", cpu_percent);
+        optional_nvp(ar, "rss_bytes", rss_bytes);
     }
 };
 
@@ -87,6 +112,8 @@ struct role_status {
     std::string last_error;    ///< crash report summary of the last death not asked for, "" if none
     bool external = false;     ///< its workers join from outside: `target` are expected
     std::uint32_t joined = 0;  ///< its workers connected from outside (not started here)
+    std::uint64_t max_memory = 0;       ///< its workers' RSS limit in bytes, 0 if none
+    std::uint64_t memory_restarts = 0;  ///< workers replaced for passing max_memory
 
     template <class A>
     void serialize(A& ar) {
@@ -96,6 +123,8 @@ struct role_status {
            CEREAL_NVP(calls_failed), CEREAL_NVP(messages_routed), CEREAL_NVP(messages_failed),
            CEREAL_NVP(crash_loop), CEREAL_NVP(next_restart_in_s), CEREAL_NVP(last_error),
            CEREAL_NVP(external), CEREAL_NVP(joined));
+        optional_nvp(ar, "max_memory", max_memory);
+        optional_nvp(ar, "memory_restarts", memory_restarts);
     }
 };
 
@@ -208,6 +237,78 @@ struct logs_reply {
     template <class A>
     void serialize(A& ar) {
         ar(CEREAL_NVP(lines), CEREAL_NVP(last), CEREAL_NVP(files));
+    }
+};
+
+/// "describe": how the app's roles are set up, and their last deaths.
+struct describe_request {
+    std::string role;  ///< only this one; "" for every role
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(role));
+    }
+};
+
+/// A worker's death the kingpin did not ask for (newest last in role_description).
+struct death_record {
+    double time = 0;  ///< seconds since the Unix epoch
+    std::int32_t slot = -1;
+    std::int64_t pid = 0;
+    std::string exit;    ///< "exit code 1", "killed by SIGSEGV"
+    std::string report;  ///< its crash report's summary
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(time), CEREAL_NVP(slot), CEREAL_NVP(pid), CEREAL_NVP(exit),
+           CEREAL_NVP(report));
+    }
+};
+
+/// One role's settings (mob::role_options, resolved) and its last deaths.
+struct role_description {
+    std::string name;
+    std::string kind;     ///< "function" (the app's own program), "program" (mob::exec), "external"
+    std::string program;  ///< the file its workers run ("" for external)
+    std::vector<std::string> args;  ///< a mob::exec program's arguments
+    std::uint32_t min = 0;
+    std::uint32_t max = 0;
+    std::uint32_t target = 0;
+    std::uint32_t credit = 1;
+    std::string restart;  ///< "permanent", "transient", "temporary"
+    std::vector<int> no_restart_codes;
+    double min_uptime_s = 0;
+    double backoff_initial_s = 0;
+    double backoff_max_s = 0;
+    std::uint32_t crash_loop_after = 0;
+    double ready_timeout_s = 0;
+    std::vector<std::string> listen;  ///< "name=address", the address as bound
+    std::vector<std::string> keys;    ///< the CURVE key names it admits ("" : any)
+    std::uint64_t max_memory = 0;     ///< bytes, 0: no limit
+    std::uint64_t memory_restarts = 0;
+    std::vector<death_record> deaths;  ///< the last few, oldest first
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(name), CEREAL_NVP(kind), CEREAL_NVP(program), CEREAL_NVP(args),
+           CEREAL_NVP(min), CEREAL_NVP(max), CEREAL_NVP(target), CEREAL_NVP(credit),
+           CEREAL_NVP(restart), CEREAL_NVP(no_restart_codes), CEREAL_NVP(min_uptime_s),
+           CEREAL_NVP(backoff_initial_s), CEREAL_NVP(backoff_max_s), CEREAL_NVP(crash_loop_after),
+           CEREAL_NVP(ready_timeout_s), CEREAL_NVP(listen), CEREAL_NVP(keys),
+           CEREAL_NVP(max_memory), CEREAL_NVP(memory_restarts), CEREAL_NVP(deaths));
+    }
+};
+
+/// The answer to "describe": the app's settings that apply to every role, and each role's.
+struct app_description {
+    std::string app;
+    std::int64_t kingpin_pid = 0;
+    std::string env_file;  ///< "" if none
+    double heartbeat_s = 0;
+    std::uint32_t liveness = 0;  ///< heartbeats missed before a peer is dead
+    double kill_timeout_s = 0;
+    std::vector<role_description> roles;
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(app), CEREAL_NVP(kingpin_pid), CEREAL_NVP(env_file), CEREAL_NVP(heartbeat_s),
+           CEREAL_NVP(liveness), CEREAL_NVP(kill_timeout_s), CEREAL_NVP(roles));
     }
 };
 

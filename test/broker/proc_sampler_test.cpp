@@ -1,0 +1,90 @@
+// The kingpin's CPU and memory sampler (broker/src/proc_sampler.*): it parses
+// /proc/PID/stat and statm, reads this very process, and computes CPU% between two
+// samples of a fake /proc root whose tick counts the test sets.
+#include "proc_sampler.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+namespace {
+
+using mob::detail::proc_sampler;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+/// A directory laid out like /proc, removed at the end.
+struct fake_proc {
+    fs::path root = fs::temp_directory_path() / fmt_name();
+    fake_proc() { fs::create_directories(root); }
+    ~fake_proc() { fs::remove_all(root); }
+    static std::string fmt_name() {
+        return "mob-fake-proc-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand());
+    }
+    void set(pid_t pid, std::uint64_t utime, std::uint64_t stime, std::uint64_t pages) const {
+        auto dir = root / std::to_string(pid);
+        fs::create_directories(dir);
+        std::ofstream{dir / "stat"} << pid << " (my (odd) worker) S 1 1 1 0 -1 4194560 100 0 0 0 "
+                                    << utime << " " << stime << " 0 0 20 0 3 0 1234 5000 12\n";
+        std::ofstream{dir / "statm"} << "5000 " << pages << " 300 10 0 400 0\n";
+    }
+};
+
+TEST(proc_sampler, parses_the_ticks_of_a_stat_line_whose_command_holds_spaces_and_parens) {
+    EXPECT_EQ(mob::detail::parse_stat_ticks(
+                  "42 (a b) c) R 1 1 1 0 -1 0 0 0 0 0 700 300 0 0 20 0 1 0 5 6 7"),
+              1000u);
+    EXPECT_FALSE(mob::detail::parse_stat_ticks("42 (short) R 1"));
+    EXPECT_FALSE(mob::detail::parse_stat_ticks("no parens at all"));
+}
+
+TEST(proc_sampler, parses_the_resident_pages_of_statm) {
+    EXPECT_EQ(mob::detail::parse_statm_resident("100 25 3 1 0 10 0\n"), 25u);
+    EXPECT_FALSE(mob::detail::parse_statm_resident("100"));
+    EXPECT_FALSE(mob::detail::parse_statm_resident("100 x"));
+}
+
+TEST(proc_sampler, reads_the_resident_memory_of_its_own_process) {
+    proc_sampler s;
+    auto self = ::getpid();
+    s.sample({self}, proc_sampler::clock::now());
+    auto u = s.usage(self);
+    ASSERT_TRUE(u.has_value());
+    EXPECT_GT(u->rss_bytes, 1u << 20);  // a test program holds more than a MiB
+    EXPECT_LT(u->rss_bytes, 1ull << 34);
+    EXPECT_EQ(u->cpu_percent, 0.0);  // no sample before it
+}
+
+TEST(proc_sampler, computes_cpu_percent_from_the_ticks_between_two_samples) {
+    fake_proc p;
+    proc_sampler s{p.root, 100, 4096};
+    auto t0 = proc_sampler::clock::now();
+    p.set(7, 100, 50, 256);
+    s.sample({7}, t0);
+    p.set(7, 130, 70, 512);  // 50 ticks of 1/100 s in 2 s: a quarter of a core
+    s.sample({7}, t0 + 2s);
+    auto u = s.usage(7);
+    ASSERT_TRUE(u.has_value());
+    EXPECT_DOUBLE_EQ(u->cpu_percent, 25.0);
+    EXPECT_EQ(u->rss_bytes, 512u * 4096u);
+}
+
+TEST(proc_sampler, forgets_a_process_it_cannot_read_or_is_no_longer_asked_about) {
+    fake_proc p;
+    proc_sampler s{p.root, 100, 4096};
+    p.set(7, 1, 1, 1);
+    p.set(8, 1, 1, 1);
+    auto t0 = proc_sampler::clock::now();
+    s.sample({7, 8, 9}, t0);
+    EXPECT_TRUE(s.usage(7));
+    EXPECT_FALSE(s.usage(9));  // no such directory: ended
+    s.sample({8}, t0 + 1s);
+    EXPECT_FALSE(s.usage(7));
+    EXPECT_TRUE(s.usage(8));
+}
+
+}  // namespace
