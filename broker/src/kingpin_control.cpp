@@ -2,11 +2,13 @@
 // describe, stop, reload, restart, scale) and a worker's SCALE, and the status it answers with
 // (each part describes itself).
 #include "kingpin_state.hpp"
+#include "log_tail.hpp"
 #include "mob/log.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 namespace mob::detail {
@@ -210,8 +212,9 @@ namespace mob::detail {
 
 control::logs_reply kingpin::logs(const control::logs_request& req) const {
     control::logs_reply reply;
-    reply.lines = logs_.ring().select(req.role, req.since, static_cast<std::size_t>(req.lines));
-    reply.last = logs_.ring().last();
+    const auto& ring = logs_.ring();
+    reply.lines = ring.select(req.role, req.since, static_cast<std::size_t>(req.lines));
+    reply.last = ring.last();
     std::set<std::string> files;
     if (req.role.empty() || req.role == "kingpin")
         files.insert(logs_.writer().file_for("kingpin").string());
@@ -221,6 +224,13 @@ control::logs_reply kingpin::logs(const control::logs_request& req) const {
     }
     files.erase("");
     reply.files.assign(files.begin(), files.end());
+    // More asked for than the ring kept: the older ones from the files' ends.
+    if (req.since == 0 && reply.lines.size() < req.lines && ring.dropped_any() && !files.empty()) {
+        auto older = older_file_lines({files.begin(), files.end()}, req.role, ring.oldest_time_ms(),
+                                      ring.at_oldest_time(), req.lines - reply.lines.size());
+        reply.lines.insert(reply.lines.begin(), std::make_move_iterator(older.begin()),
+                           std::make_move_iterator(older.end()));
+    }
     return reply;
 }
 

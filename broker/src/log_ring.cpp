@@ -28,4 +28,14 @@ std::vector<log_line> log_ring::select(const std::string& role, std::uint64_t si
     return out;
 }
 
+std::vector<log_line> log_ring::at_oldest_time() const {
+    std::vector<log_line> out;
+    for (const auto& l : lines_) {
+        if (l.time_ms != lines_.front().time_ms)
+            break;
+        out.push_back(l);
+    }
+    return out;
+}
+
 }  // namespace mob::detail

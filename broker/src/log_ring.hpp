@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,14 @@ class log_ring {
                                  std::size_t max) const;
     /// The newest sequence number given.
     std::uint64_t last() const { return next_ - 1; }
+    /// Whether lines were dropped to keep the bounds (older ones are in the files, if any).
+    bool dropped_any() const { return lines_.empty() ? next_ > 1 : lines_.front().seq > 1; }
+    /// The time of the oldest line kept; INT64_MAX if none is.
+    std::int64_t oldest_time_ms() const {
+        return lines_.empty() ? std::numeric_limits<std::int64_t>::max() : lines_.front().time_ms;
+    }
+    /// The lines kept of that oldest millisecond.
+    std::vector<log_line> at_oldest_time() const;
 
   private:
     std::size_t capacity_;

@@ -133,6 +133,8 @@ int main(int argc, char** argv) {
         logs.dir = dir;
     logs.per_role = env_int("TEST_LOG_PER_ROLE", 0) > 0;
     logs.rotate_bytes = static_cast<std::size_t>(env_int("TEST_LOG_ROTATE", 0));
+    if (env_int("TEST_LOG_RING", 0) > 0)
+        logs.ring_lines = static_cast<std::size_t>(env_int("TEST_LOG_RING", 0));
     app.logs(logs);
     return app.run(argc, argv);
 }

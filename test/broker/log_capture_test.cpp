@@ -5,11 +5,15 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "line_assembler.hpp"
 #include "log_ring.hpp"
+#include "log_tail.hpp"
 #include "log_writer.hpp"
 #include "output_capture.hpp"
 
@@ -83,6 +87,74 @@ TEST(log_format, json_has_every_field_and_null_for_what_is_not_known) {
               R"("pid":40231,"stream":"stdout","level":"info","message":"tab\there"})");
 }
 
+TEST(log_format, a_plain_line_reads_back_as_it_was_written) {
+    auto l = sample_line();
+    auto back = parse_plain_log_line(format_log_line(l, log_format::plain, false));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->time_ms, l.time_ms);
+    EXPECT_EQ(back->app, "myapp");
+    EXPECT_EQ(back->role, "back");
+    EXPECT_EQ(back->slot, 2);
+    EXPECT_EQ(back->pid, 40231);
+    EXPECT_EQ(back->stream, "stdout");
+    EXPECT_EQ(back->message, l.message);
+    l.role = "kingpin";
+    l.slot = -1;
+    l.level = "warn";
+    l.message = "a: b: c";
+    back = parse_plain_log_line(format_log_line(l, log_format::plain, false));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->role, "kingpin");
+    EXPECT_EQ(back->slot, -1);
+    EXPECT_EQ(back->level, "warn");
+    EXPECT_EQ(back->message, "a: b: c");
+    for (const char* bad :
+         {"", "not a log line", "2025-12-01T10:25:09.123Z myapp back#x [1] stdout: m",
+          "2025-12-01T10:25:09.123Z myapp back#1 [1] sideways: m",
+          "2025-12-01 10:25:09 myapp back#1 [1] stdout: m",
+          R"({"time":"2025-12-01T10:25:09.123Z"})"})
+        EXPECT_FALSE(parse_plain_log_line(bad)) << bad;
+}
+
+TEST(log_tail, reads_the_newest_older_lines_of_a_role_from_a_file_and_its_rotation) {
+    namespace fs = std::filesystem;
+    char pattern[] = "/tmp/mob-log-tail-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    const fs::path dir = pattern;
+    auto write = [&](const fs::path& file, int from, int to) {
+        std::ofstream out{file};
+        out << "a line cut by nothing that parses\n";
+        for (int i = from; i <= to; ++i) {
+            auto l = sample_line();
+            l.time_ms += i;
+            l.role = i % 3 == 0 ? "front" : "back";
+            l.message = std::to_string(i);
+            out << format_log_line(l, log_format::plain, false) << "\n";
+        }
+    };
+    write(dir / "myapp.log.1", 1, 10);
+    write(dir / "myapp.log", 11, 20);
+    const auto t0 = sample_line().time_ms;
+    // Up to line 17, which the ring holds (of that millisecond), the last 5 of role back,
+    // the first of them from the rotation: 10 11 13 14 16 (12 and 15 are front's).
+    auto ring_17 = sample_line();
+    ring_17.time_ms += 17;
+    ring_17.message = "17";
+    auto lines = older_file_lines({dir / "myapp.log"}, "back", t0 + 17, {ring_17}, 5);
+    std::vector<std::string> got;
+    for (const auto& l : lines)
+        got.push_back(l.message);
+    EXPECT_EQ(got, (std::vector<std::string>{"10", "11", "13", "14", "16"}));
+    // More than the file holds: its rotation first, in order.
+    // A line of the oldest millisecond that the ring does not hold is taken.
+    lines = older_file_lines({dir / "myapp.log"}, "", t0 + 4, {}, 100);
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[0].message, "1");
+    EXPECT_EQ(lines[3].message, "4");
+    EXPECT_TRUE(older_file_lines({dir / "nothing.log"}, "", t0 + 100, {}, 10).empty());
+    fs::remove_all(dir);
+}
+
 TEST(log_format, pretty_is_coloured_only_when_asked) {
     auto l = sample_line();
     auto plain = format_log_line(l, log_format::pretty, false);
@@ -112,6 +184,10 @@ TEST(log_ring, keeps_the_newest_lines_and_selects_by_role_and_sequence) {
     EXPECT_EQ(back[0].message, "4");
     EXPECT_EQ(ring.select("", 4, 10).size(), 1u);
     EXPECT_EQ(ring.select("", 0, 2)[0].message, "4");
+    EXPECT_TRUE(ring.dropped_any());
+    log_ring roomy{10};
+    roomy.add(log_line{});
+    EXPECT_FALSE(roomy.dropped_any());
 }
 
 TEST(output_capture, a_full_pipe_shows_its_worker_blocked_until_the_kingpin_reads_it) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -221,6 +222,44 @@ TEST(logs, a_worker_that_floods_its_output_stalls_no_call_and_the_kingpins_lines
     EXPECT_GT(flood_lines, 1000u);
 }
 
+/// `out` is exactly the plain lines "numbered FIRST" to "numbered FIRST+COUNT-1" of back.
+void expect_numbered_lines(const std::string& out, int first, int count) {
+    std::vector<std::string> lines;
+    std::istringstream in{out};
+    for (std::string l; std::getline(in, l);)
+        lines.push_back(l);
+    ASSERT_EQ(lines.size(), static_cast<std::size_t>(count)) << out;
+    for (int i = 0; i < count; ++i) {
+        const auto& line = lines[static_cast<std::size_t>(i)];
+        EXPECT_TRUE(std::regex_match(
+            line, std::regex{fmt::format("{} testapp back#[01] \\[\\d+\\] stdout: numbered {}",
+                                         iso_time, first + i)}))
+            << line;
+    }
+}
+
+TEST(logs, mobctl_logs_reads_what_the_ring_no_longer_holds_from_the_files) {
+    temp_dir logs;
+    logging_app a{
+        "plain",
+        {{"TEST_LOG_DIR", logs.path()}, {"TEST_LOG_PER_ROLE", "1"}, {"TEST_LOG_RING", "10"}}};
+    for (int i = 1; i <= 30; ++i)
+        a.say("out", fmt::format("numbered {}", i));
+    ASSERT_TRUE(file_has(fs::path{logs.path()} / "testapp.back.log", "stdout: numbered 30", 5s));
+    // The ring keeps 10 lines (of every role); the 25 asked for come from the file too.
+    auto r = mobctl(a.c, {"logs", "testapp", "back", "--lines", "25"});
+    EXPECT_EQ(r.code, 0) << r.out;
+    expect_numbered_lines(r.out, 6, 25);
+    EXPECT_EQ(r.out.find("older lines are in"), std::string::npos) << r.out;
+    // Without the files, the ring alone: at most its 10 lines, and mobctl says where the
+    // older ones were.
+    fs::remove(fs::path{logs.path()} / "testapp.back.log");
+    r = mobctl(a.c, {"logs", "testapp", "back", "--lines", "25"});
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_LE(std::count(r.out.begin(), r.out.end(), '\n'), 11) << r.out;
+    EXPECT_NE(r.out.find("older lines are in"), std::string::npos) << r.out;
+}
+
 TEST(logs, mobctl_logs_shows_the_last_lines_and_follows_new_ones) {
     logging_app a{"plain"};
     for (int i = 1; i <= 30; ++i)
@@ -228,18 +267,7 @@ TEST(logs, mobctl_logs_shows_the_last_lines_and_follows_new_ones) {
     ASSERT_TRUE(a.saw(".* stdout: numbered 30"));
     auto r = mobctl(a.c, {"logs", "testapp", "back", "--lines", "5"});
     EXPECT_EQ(r.code, 0) << r.out;
-    std::vector<std::string> lines;
-    std::istringstream in{r.out};
-    for (std::string l; std::getline(in, l);)
-        lines.push_back(l);
-    ASSERT_EQ(lines.size(), 5u) << r.out;
-    for (int i = 0; i < 5; ++i) {
-        EXPECT_TRUE(std::regex_match(
-            lines[static_cast<std::size_t>(i)],
-            std::regex{fmt::format("{} testapp back#[01] \\[\\d+\\] stdout: numbered {}", iso_time,
-                                   26 + i)}))
-            << lines[static_cast<std::size_t>(i)];
-    }
+    expect_numbered_lines(r.out, 26, 5);
     r = mobctl(a.c, {"logs", "testapp", "kingpin", "--lines", "3", "--json"});
     EXPECT_EQ(r.code, 0) << r.out;
     EXPECT_TRUE(std::regex_search(r.out, std::regex{R"(^\{"time":".*"role":"kingpin")"})) << r.out;

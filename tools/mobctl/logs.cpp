@@ -1,6 +1,7 @@
-// mobctl logs: an app's newest log lines, from the ring its kingpin keeps in memory;
-// --follow keeps printing new ones. Written as the kingpin writes them: pretty on a
-// terminal (colour unless $NO_COLOR), plain otherwise, or JSON lines with --json.
+// mobctl logs: an app's newest log lines, from the ring its kingpin keeps in memory (and
+// older ones its kingpin reads back from the log files); --follow keeps printing new ones. Written
+// as the kingpin writes them: pretty on a terminal (colour unless $NO_COLOR), plain otherwise, or
+// JSON lines with --json.
 #include <unistd.h>
 
 #include <mob/log_line.hpp>

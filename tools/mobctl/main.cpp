@@ -33,9 +33,9 @@ std::uint64_t parse_count(std::string_view option, std::string_view value, std::
 }
 
 bool takes_value(std::string_view option) {
-    static const std::set<std::string_view> with_value{
-        "--runtime-dir", "--timeout", "--since", "--interval", "--iterations", "--lines", "--dir",
-        "--kind"};
+    static const std::set<std::string_view> with_value{"--runtime-dir", "--timeout",    "--since",
+                                                       "--interval",    "--iterations", "--lines",
+                                                       "--dir",         "--kind"};
     return with_value.count(option) > 0;
 }
 

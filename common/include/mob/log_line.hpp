@@ -50,6 +50,10 @@ struct log_line {
 /// A known level takes the stream's place in pretty and plain ("warn: disk low").
 std::string format_log_line(const log_line& line, log_format format, bool colour);
 
+/// A line written in plain format read back (a log file's line); nullopt if it is not
+/// one. Its seq is 0, and its stream "" where a level took the stream's place.
+std::optional<log_line> parse_plain_log_line(std::string_view text);
+
 /// `raw` made printable: valid UTF-8 kept, other bytes and control characters but tab
 /// written as \xNN, a trailing CR dropped.
 std::string escape_log_text(std::string_view raw);
