@@ -313,6 +313,7 @@ void broker::forget(worker_handle h, std::string_view why) {
     if (w == nullptr)
         return;
     calls_.worker_gone(*w);
+    callbacks_.holder_gone(*w);
     messages_.remove(*w);
     const auto role = w->role;
     const auto gone = workers_.erase(h);

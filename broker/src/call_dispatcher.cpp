@@ -120,6 +120,10 @@ bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_poi
         ++next_ticket_;
         ++r.routed;
         ++out_.stats().routed;
+        // The caller knows who served it (report server): it may have handed that
+        // worker callbacks, and hears HOLDER_GONE when the worker goes.
+        if (call.has(proto::call_report_server))
+            w->callback_origins.insert(call.caller);
         if (++w->in_flight >= w->credit)
             r.free.remove(h);
         in_flight_.insert(ticket, in_flight_call{h, role, deadline, std::move(call)});

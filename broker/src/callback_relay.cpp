@@ -36,4 +36,14 @@ void callback_relay::on_release(zmq::message_t& from_frame, std::span<zmq::messa
     (void)workers_.send_fate(*origin, out);  // its table entry waits for it: kept, like an ERROR
 }
 
+void callback_relay::holder_gone(const worker_entry& holder) {
+    for (auto h : holder.callback_origins) {
+        auto* origin = workers_.find(h);
+        if (origin == nullptr || !origin->alive())
+            continue;
+        auto out = proto::make_holder_gone(holder.id);
+        (void)workers_.send_fate(*origin, out);  // its callbacks wait for it: kept, like an ERROR
+    }
+}
+
 }  // namespace mob::detail

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,6 +56,9 @@ struct worker_entry {
     std::uint64_t fates_lost = 0;       ///< owed past max_owed_per_worker: lost, counted
     std::uint64_t lost_unreported = 0;  ///< of those, not yet told in a LOST
     clock::time_point lost_logged{};    ///< when a loss was last logged (once per interval)
+    /// Workers whose calls it took that asked who served them (as calls carrying
+    /// callbacks do): told HOLDER_GONE when it goes.
+    std::set<worker_handle> callback_origins;
 
     bool alive() const noexcept { return gone.empty(); }
     /// Whether it takes new calls and messages.

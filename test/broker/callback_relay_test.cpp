@@ -1,5 +1,6 @@
 // The callback relay (broker/src/callback_relay.*): INVOKE to the callback's origin as
-// INVOKED, RELEASE as RELEASED, and an origin that is gone.
+// INVOKED, RELEASE as RELEASED, an origin that is gone, and a holder that is gone
+// (HOLDER_GONE to the callers that asked who served their calls).
 #include "broker_harness.hpp"
 
 namespace {
@@ -56,6 +57,39 @@ TEST(callback_relay, relays_a_release_to_the_callbacks_origin_as_released) {
     auto v = proto::parse_released(std::span<const zmq::message_t>{f});
     EXPECT_EQ(v.holder, "a");
     EXPECT_EQ(v.callback, 99u);
+}
+
+TEST(callback_relay, tells_the_callers_that_asked_who_served_them_when_that_worker_goes) {
+    broker_harness h;
+    auto a = h.join("a", "back");
+    auto c = h.join("c", "front");
+    auto d = h.join("d", "front");
+    h.call(c, 1, proto::call_report_server);  // as a call carrying callbacks is made
+    h.reply(a, h.request_at(a));
+    (void)broker_harness::result_at(c);
+    h.call(d, 1);  // no report: d hands out no callbacks
+    h.reply(a, h.request_at(a));
+    (void)broker_harness::result_at(d);
+    a.send(proto::make_signal(command::goodbye));
+    h.pump();
+    auto f = c.expect(command::holder_gone);
+    EXPECT_EQ(proto::parse_holder_gone(std::span<const zmq::message_t>{f}), "a");
+    EXPECT_TRUE(c.idle());  // once, however many calls it took
+    EXPECT_TRUE(d.idle());
+}
+
+TEST(callback_relay, tells_no_caller_that_is_gone_itself) {
+    broker_harness h;
+    auto a = h.join("a", "back");
+    auto c = h.join("c", "front");
+    h.call(c, 1, proto::call_report_server);
+    h.request_at(a);
+    c.send(proto::make_signal(command::goodbye));
+    h.pump();
+    a.send(proto::make_signal(command::goodbye));
+    h.pump();
+    EXPECT_EQ(h.find("a"), nullptr);
+    EXPECT_TRUE(c.idle());
 }
 
 }  // namespace

@@ -191,6 +191,8 @@ frames build(command c) {
             return proto::make_released(billing_id, sample_callback_id);
         case command::lost:
             return proto::make_lost(23);
+        case command::holder_gone:
+            return proto::make_holder_gone(billing_id);
     }
     return {};
 }
@@ -290,6 +292,9 @@ frames by_hand(command c) {
             break;
         case command::lost:  // [count]
             text(proto::encode_seq(23));
+            break;
+        case command::holder_gone:  // [holder]
+            text(billing_id);
             break;
     }
     return f;
@@ -834,12 +839,13 @@ TEST(protocol, every_command_has_its_own_name) {
     EXPECT_EQ(proto::to_string(command::invoked), "INVOKED");
     EXPECT_EQ(proto::to_string(command::released), "RELEASED");
     EXPECT_EQ(proto::to_string(command::lost), "LOST");
+    EXPECT_EQ(proto::to_string(command::holder_gone), "HOLDER_GONE");
     EXPECT_EQ(proto::to_string(static_cast<command>(0x7f)), "UNKNOWN");
 }
 
 TEST(protocol, the_command_lists_of_this_test_hold_every_command) {
-    // 22 commands; only HEARTBEAT is in both directions.
-    EXPECT_EQ(all_commands.size(), 22u);
+    // 23 commands; only HEARTBEAT is in both directions.
+    EXPECT_EQ(all_commands.size(), 23u);
     EXPECT_EQ(worker_commands.size() + broker_commands.size(), all_commands.size() + 1);
     for (auto c : all_commands) {
         bool from_worker = false;

@@ -324,6 +324,23 @@ TEST_F(rpc, a_callback_dropped_uncalled_is_released_at_its_origin) {
         << w().pending_callbacks() << " callbacks still held";
 }
 
+TEST_F(rpc, a_callback_whose_holder_dies_is_freed_at_its_origin) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    auto back = w().require("back");
+    // The back keeps the callback (to call it in a minute) and answers at once.
+    auto r = back.call("call_later", callback<void(int)>{[](int) {}}, 60000).get(5s);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(w().pending_callbacks(), 1u);
+    // A call carrying callbacks asks who served it, without being told to.
+    const std::regex id{"back/(\\d+)@.*"};
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(r.served_by(), m, id)) << r.served_by();
+    ::kill(std::stoi(m[1].str()), SIGKILL);
+    // The broker tells the origin its holder is gone (HOLDER_GONE): nothing left to wait for.
+    EXPECT_TRUE(eventually([&] { return w().pending_callbacks() == 0; }, 5s))
+        << w().pending_callbacks() << " callbacks still held for a dead worker";
+}
+
 TEST_F(rpc, the_callbacks_of_a_call_that_never_ran_are_released_at_once) {
     ASSERT_NO_FATAL_FAILURE(start());
     auto r = w().require("back").call("nosuchmethod", callback<void(int)>{[](int) {}}).get(5s);

@@ -54,6 +54,12 @@ class call_table {
     /// own timeout of the call, say) is not news to report a second time.
     bool gave_up(std::uint64_t id) const { return given_up_.count(id) != 0; }
 
+    /// The callbacks made for call `id`'s arguments (null if it waits no more).
+    const std::vector<std::uint64_t>* callbacks_of(std::uint64_t id) const {
+        const auto* e = table_.find(id);
+        return e != nullptr && !e->callbacks.empty() ? &e->callbacks : nullptr;
+    }
+
     time_point next_deadline() const noexcept { return table_.next_deadline(); }
     std::size_t size() const noexcept { return table_.size(); }
 

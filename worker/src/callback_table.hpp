@@ -13,8 +13,10 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <set>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -38,6 +40,11 @@ class callback_table {
     void release(std::uint64_t id);
     /// Its call failed or was given up: a late call back is refused as expired.
     void forget(const std::vector<std::uint64_t>& ids);
+    /// The worker `holder` took the call that carried `ids` (its RESULT said so).
+    void held_by(const std::vector<std::uint64_t>& ids, const std::string& holder);
+    /// HOLDER_GONE: `holder` will never call what it held; those are forgotten (a late
+    /// INVOKED, which cannot come, would be refused as expired). How many.
+    std::size_t holder_gone(const std::string& holder);
     void expire(time_point now);
 
     time_point next_deadline() const noexcept { return table_.next_deadline(); }
@@ -45,10 +52,13 @@ class callback_table {
 
   private:
     void remember_expired(std::uint64_t id);
+    /// `id` left the table: it has no holder to remember any more.
+    void gone(std::uint64_t id) { holders_.erase(id); }
     std::atomic<std::size_t>& outstanding_;
     pending_table<std::uint64_t, std::shared_ptr<callback_local>> table_;
     std::set<std::uint64_t> expired_;
     std::deque<std::uint64_t> expired_order_;
+    std::map<std::uint64_t, std::string> holders_;  ///< of the callbacks still in table_
 };
 
 }  // namespace mob::detail

@@ -110,7 +110,8 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
     proto::call_options opts;
     opts.flags = static_cast<std::uint8_t>(
         (settings.idempotent ? proto::call_idempotent : 0) | (oneway ? proto::call_oneway : 0) |
-        (settings.report_server ? proto::call_report_server : 0));
+        // Callbacks among the arguments: ask who serves it, to hear if that worker goes.
+        (settings.report_server || !callbacks.empty() ? proto::call_report_server : 0));
     opts.timeout_ms = static_cast<std::uint32_t>(timeout.count());
     auto f = proto::make_call(proto::call_head{id, opts, role, method, types}, std::move(args));
     if (oneway) {

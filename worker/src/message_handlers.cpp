@@ -33,6 +33,7 @@ void worker_core::handle(proto::frames& f) {
         {proto::command::invoked, &worker_core::handle_invoked},
         {proto::command::released, &worker_core::handle_released},
         {proto::command::lost, &worker_core::handle_lost},
+        {proto::command::holder_gone, &worker_core::handle_holder_gone},
     };
     for (const auto& [command, fn] : handlers) {
         if (command == env.cmd) {

@@ -79,6 +79,11 @@ void worker_core::handle_result(proto::frames& f) {
     const auto id = out.result->id;
     raw_result r{out.result->code, std::string{out.result->type}, std::move(*out.body),
                  std::string{out.served_by}};
+    // The worker that ran it holds its callbacks now: told HOLDER_GONE if it goes.
+    if (!r.served_by.empty()) {
+        if (const auto* ids = calls_.callbacks_of(id))
+            callbacks_.held_by(*ids, r.served_by);
+    }
     if (calls_.on_result(id, std::move(r)))
         return;
     if (calls_.gave_up(id)) {
@@ -130,6 +135,12 @@ void worker_core::handle_invoked(proto::frames& f) {
 void worker_core::handle_released(proto::frames& f) {
     if (auto id = proto::parse_released(f).callback)
         callbacks_.release(*id);
+}
+
+void worker_core::handle_holder_gone(proto::frames& f) {
+    const std::string holder{proto::parse_holder_gone(f)};
+    if (auto n = callbacks_.holder_gone(holder); n > 0)
+        log::debug("{} callback(s) held by {} freed: it is gone", n, holder);
 }
 
 }  // namespace mob::detail

@@ -109,6 +109,7 @@ class worker_core {
     void handle_result(protocol::frames& f);
     void handle_invoked(protocol::frames& f);
     void handle_released(protocol::frames& f);
+    void handle_holder_gone(protocol::frames& f);
     void complete(const std::shared_ptr<call_state>& state, raw_result r);
 
     worker_options options_;

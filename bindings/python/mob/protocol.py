@@ -38,6 +38,7 @@ class cmd(enum.IntEnum):
     INVOKED = 0x88
     RELEASED = 0x89
     LOST = 0x8A
+    HOLDER_GONE = 0x8B
 
 
 # Body frames of each command the broker sends: (fewest, most). Only RESULT has an
@@ -45,7 +46,7 @@ class cmd(enum.IntEnum):
 FROM_BROKER = {
     cmd.HEARTBEAT: (0, 0), cmd.WELCOME: (1, 1), cmd.DELIVER: (5, 5), cmd.ERROR: (2, 2),
     cmd.STOP: (0, 0), cmd.HELLO_AGAIN: (0, 0), cmd.REQUEST: (2, 2), cmd.RESULT: (2, 3),
-    cmd.INVOKED: (5, 5), cmd.RELEASED: (2, 2), cmd.LOST: (1, 1),
+    cmd.INVOKED: (5, 5), cmd.RELEASED: (2, 2), cmd.LOST: (1, 1), cmd.HOLDER_GONE: (1, 1),
 }
 
 FLAG_IDEMPOTENT = 0x01

@@ -344,7 +344,8 @@ class Worker:
             seq = body[1] if len(body[1]) == 8 else p.u64(0)
             self._link.send(p.message(p.cmd.REJECT, body[0], seq, p.error_body(
                 errc.callback_used, f"{self.id} has no callback {p.parse_u64(body[2])}")))
-        # HEARTBEAT and RELEASED: heard, nothing to do.
+        # HEARTBEAT, RELEASED and HOLDER_GONE (this worker gives out no callbacks):
+        # heard, nothing to do.
 
     def _on_welcome(self, frame):
         try:

@@ -244,6 +244,14 @@ std::optional<std::uint64_t> parse_lost(std::span<const zmq::message_t> msg) {
     return parse_seq(view(msg[body_at]));
 }
 
+frames make_holder_gone(std::string_view holder) {
+    return build(command::holder_gone, text_frame(holder));
+}
+
+std::string_view parse_holder_gone(std::span<const zmq::message_t> msg) {
+    return view(msg[body_at]);
+}
+
 frames make_scale(std::uint64_t call_id, std::string_view role, std::int32_t delta) {
     return build(command::scale, seq_frame(call_id), text_frame(role),
                  text_frame(encode_delta(delta)));

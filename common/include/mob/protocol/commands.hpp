@@ -37,6 +37,7 @@ enum class command : std::uint8_t {
     invoked = 0x88,
     released = 0x89,
     lost = 0x8a,
+    holder_gone = 0x8b,
 };
 
 /// Who may send a command.
@@ -58,7 +59,7 @@ struct command_info {
 };
 
 /// Every v1 command, once (docs/protocol.md "Commands").
-inline constexpr std::array<command_info, 22> commands{{
+inline constexpr std::array<command_info, 23> commands{{
     {command::hello, "HELLO", 1, direction::to_broker},
     {command::ready, "READY", 1, direction::to_broker},
     {command::heartbeat, "HEARTBEAT", 0, direction::both},
@@ -81,6 +82,7 @@ inline constexpr std::array<command_info, 22> commands{{
     {command::invoked, "INVOKED", 5, direction::to_worker},
     {command::released, "RELEASED", 2, direction::to_worker},
     {command::lost, "LOST", 1, direction::to_worker},
+    {command::holder_gone, "HOLDER_GONE", 1, direction::to_worker},
 }};
 
 /// The table's entry for a command byte, or null for a byte that is no v1 command.

@@ -22,6 +22,8 @@ enum call_flags : std::uint8_t {
     call_oneway = 0x02,      ///< the caller wants no result (errors still come back)
     /// The caller wants to know which worker served the call: the RESULT made of the
     /// worker's REPLY carries a third frame, that worker's routing id.
+    /// Also: when the worker that took the call goes, the broker tells the caller
+    /// (HOLDER_GONE), so callbacks that worker held can be freed.
     call_report_server = 0x04,
 };
 

@@ -242,6 +242,12 @@ frames make_lost(std::uint64_t count);
 /// The count of a LOST, if its frame is 8 bytes.
 std::optional<std::uint64_t> parse_lost(std::span<const zmq::message_t> msg);
 
+/// HOLDER_GONE [holder]: a worker that took calls of this worker's made with
+/// call_report_server is gone; callbacks it held will never be called.
+frames make_holder_gone(std::string_view holder);
+/// The holder's routing id (empty if the frame is).
+std::string_view parse_holder_gone(std::span<const zmq::message_t> msg);
+
 // ---- supervision: SCALE ----
 
 frames make_scale(std::uint64_t call_id, std::string_view role, std::int32_t delta);
