@@ -981,7 +981,7 @@ TEST(protocol, check_envelope_counts_body_frames_after_the_header_frame) {
 }
 
 TEST(protocol, check_envelope_names_the_unknown_command_byte) {
-    for (unsigned v : {0x00u, 0x0du, 0x7fu, 0x80u, 0x8bu, 0xffu}) {
+    for (unsigned v : {0x00u, 0x0du, 0x7fu, 0x80u, 0x8cu, 0xffu}) {
         auto f = of_texts({std::string{proto::header} + static_cast<char>(v)});
         for (bool from_broker : {false, true}) {
             auto env = proto::check_envelope(f, from_broker);
