@@ -219,9 +219,9 @@ void export_functions(mob::worker& w) {
                 throw std::runtime_error("record: cannot write to TEST_RECORD_DIR");
         }
         static const int work_us = env_int("TEST_RECORD_WORK_US", 0);
+        const std::chrono::microseconds work{work_us};
         if (work_us > 0)
-            std::this_thread::sleep_for(
-                std::chrono::microseconds{work_us});  // allowed-sleep: simulated work
+            std::this_thread::sleep_for(work);  // allowed-sleep: simulated work
         return 3 * v + 1;
     });
     // Typed exports (typed_methods.hpp): each function takes what the declared types

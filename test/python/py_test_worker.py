@@ -2,7 +2,7 @@
 binding (bindings/python) and pyzmq. It is started by hand (MOB_ENDPOINT, MOB_ROLE) or
 by a kingpin through mob::exec, and prints "EVENT ..." lines the tests wait for.
 
-Exports: add(int, int), whoami(), boom() (raises ValueError), sleep(int ms), mirror(...)
+Exports: add(int, int), whoami(), boom() (raises ValueError), work(int ms) (busy for ms, a long computation), mirror(...)
 (every common payload type, changed in a known way) and bad_result() (returns what is
 not its declared type). Messages: "ping" (std::string) is answered with "pong" to its
 sender; "explode" raises in its handler.
@@ -79,8 +79,8 @@ def main(w):
     w.export("mirror", MIRROR, mirror)
     w.export("bad_result", "int()", lambda: "not an int")
 
-    @w.export("sleep", "int(int)")
-    def sleep(ms):
+    @w.export("work", "int(int)")
+    def work(ms):
         say(f"EVENT sleeping {ms}")
         time.sleep(ms / 1000.0)  # allowed-sleep: stands for a long computation
         return ms

@@ -292,7 +292,7 @@ TEST(python_worker, keeps_heartbeating_through_a_long_call) {
     auto py = b.python();
     ASSERT_TRUE(b.ready(py->pid())) << b.log().output() << py->output();
     cpp_side cpp{b.tcp()};
-    auto r = cpp.w().require("py").call<int>("sleep", 1500).get(10s);
+    auto r = cpp.w().require("py").call<int>("work", 1500).get(10s);
     ASSERT_TRUE(r) << mob::to_string(r.error().code) << " " << r.error().message
                    << b.log().output();
     EXPECT_EQ(*r, 1500);
@@ -304,8 +304,8 @@ TEST(python_worker, killed_with_calls_in_flight_fails_them_with_worker_died) {
     auto py = b.python({{"MOB_CREDIT", "2"}});
     ASSERT_TRUE(b.ready(py->pid())) << b.log().output() << py->output();
     cpp_side cpp{b.tcp()};
-    auto first = cpp.w().require("py").call<int>("sleep", 20000);
-    auto second = cpp.w().require("py").call<int>("sleep", 20001);
+    auto first = cpp.w().require("py").call<int>("work", 20000);
+    auto second = cpp.w().require("py").call<int>("work", 20001);
     ASSERT_TRUE(py->wait_for(std::regex{"EVENT sleeping 20000"}, 10s)) << py->output();
     ASSERT_TRUE(py->wait_for(std::regex{"EVENT sleeping 20001"}, 10s)) << py->output();
     auto killed = std::chrono::steady_clock::now();
@@ -351,7 +351,7 @@ TEST(python_worker, runs_as_an_exec_role_that_the_kingpin_spawns_and_revives) {
 
     // Killed with a call in flight: the kingpin sees the exit at once, the caller gets
     // worker_died, and a new Python worker takes the role's calls.
-    auto pending = py.call<int>("sleep", 20000);
+    auto pending = py.call<int>("work", 20000);
     ASSERT_TRUE(c.kingpin().wait_for(std::regex{"EVENT sleeping 20000"}, 10s));
     ::kill(static_cast<pid_t>(first_pid), SIGKILL);
     auto r = pending.get(5s);
