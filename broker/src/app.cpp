@@ -49,20 +49,9 @@ void clear_mob_environment() {
         ::unsetenv(name);
     }
 }
-const char* policy_name(restart_policy p) {
-    switch (p) {
-        case restart_policy::permanent:
-            return "permanent";
-        case restart_policy::transient:
-            return "transient";
-        case restart_policy::temporary:
-            return "temporary";
-    }
-    return nullptr;
-}
 
 void check_restart_options(const std::string& role, const role_options& o) {
-    if (policy_name(o.restart) == nullptr) {
+    if (detail::restart_policy_name(o.restart) == nullptr) {
         throw error(
             fmt::format("role '{}': restart policy {} is not one of permanent, "
                         "transient, temporary",
@@ -392,5 +381,19 @@ int app::run_kingpin(int argc, char** argv) {
         return 2;
     }
 }
+
+namespace detail {
+const char* restart_policy_name(restart_policy p) {
+    switch (p) {
+        case restart_policy::permanent:
+            return "permanent";
+        case restart_policy::transient:
+            return "transient";
+        case restart_policy::temporary:
+            return "temporary";
+    }
+    return nullptr;
+}
+}  // namespace detail
 
 }  // namespace mob

@@ -11,6 +11,9 @@
 
 namespace mob::detail {
 
+/// "permanent", "transient", "temporary"; null for a value that is none of them.
+const char* restart_policy_name(restart_policy p);
+
 struct kingpin_config {
     std::string app;
     std::vector<role_spec> roles;

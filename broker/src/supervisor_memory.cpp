@@ -21,18 +21,6 @@ double seconds(std::chrono::milliseconds ms) {
     return std::chrono::duration<double>(ms).count();
 }
 
-std::string policy_name(restart_policy p) {
-    switch (p) {
-        case restart_policy::permanent:
-            return "permanent";
-        case restart_policy::transient:
-            return "transient";
-        case restart_policy::temporary:
-            return "temporary";
-    }
-    return "?";
-}
-
 }  // namespace
 
 bool supervisor::replace_over_memory(pid_t pid) {
@@ -95,7 +83,8 @@ control::role_description supervisor::describe_role(const role_spec& r) const {
     d.max = r.max;
     d.target = target(r.name);
     d.credit = o.credit;
-    d.restart = policy_name(o.restart);
+    const char* policy = restart_policy_name(o.restart);  // checked valid at start
+    d.restart = policy != nullptr ? policy : "?";
     d.no_restart_codes = o.no_restart_codes;
     d.min_uptime_s = seconds(o.min_uptime);
     d.backoff_initial_s = seconds(o.backoff_initial);
