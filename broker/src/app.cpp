@@ -40,12 +40,26 @@ std::string title_with_command(std::string title, int argc, char** argv) {
 }
 
 void clear_mob_environment() {
-    for (const char* name :
-         {"MOB_APP", "MOB_ROLE", "MOB_ENDPOINT", "MOB_SPAWNED", "MOB_HEARTBEAT_MS", "MOB_LIVENESS",
-          "MOB_KINGPIN_PID", "MOB_CREDIT", "MOB_CALL_TIMEOUT_MS", "MOB_CRASH_FD",
-          "MOB_TCP_ENDPOINT", "MOB_RECONNECT_MS", "MOB_RECONNECT_MAX_MS", "MOB_LOG_CAPTURED",
-          "MOB_TCP_INSECURE", "MOB_CURVE_SECRET_FILE", "MOB_CURVE_ALLOW_DIR",
-          "MOB_CURVE_SERVER_KEY", "MOB_CURVE_SERVER_KEY_FILE"}) {
+    for (const char* name : {"MOB_APP",
+                             "MOB_ROLE",
+                             "MOB_ENDPOINT",
+                             "MOB_SPAWNED",
+                             "MOB_HEARTBEAT_MS",
+                             "MOB_LIVENESS",
+                             "MOB_KINGPIN_PID",
+                             "MOB_CREDIT",
+                             "MOB_CALL_TIMEOUT_MS",
+                             "MOB_CRASH_FD",
+                             "MOB_TCP_ENDPOINT",
+                             "MOB_RECONNECT_MS",
+                             "MOB_RECONNECT_MAX_MS",
+                             "MOB_LOG_CAPTURED",
+                             "MOB_TCP_INSECURE",
+                             "MOB_CURVE_SECRET_FILE",
+                             "MOB_CURVE_ALLOW_DIR",
+                             "MOB_CURVE_SERVER_KEY",
+                             "MOB_CURVE_SERVER_KEY_FILE",
+                             "MOB_MAX_MESSAGE_SIZE"}) {
         ::unsetenv(name);
     }
 }
@@ -89,80 +103,6 @@ void check_restart_options(const std::string& role, const role_options& o) {
 
 app::app(std::string name)
     : name_(std::move(name)), base_(program_dir()), runtime_root_(mob::runtime_root()) {}
-
-app& app::base(fs::path dir) {
-    base_ = std::move(dir);
-    return *this;
-}
-app& app::role(std::string name, role_main entry, role_options options) {
-    pending_.push_back({std::move(name), std::move(entry), options});
-    return *this;
-}
-app& app::role(std::string name, program entry, role_options options) {
-    pending_.push_back({std::move(name), std::move(entry), options});
-    return *this;
-}
-app& app::external_role(std::string name, role_options options) {
-    options.external = true;
-    pending_.push_back({std::move(name), role_main{}, options});
-    return *this;
-}
-app& app::listen_tcp(std::string endpoint) {
-    tcp_endpoint_ = std::move(endpoint);
-    tcp_insecure_ = false;
-    return *this;
-}
-app& app::listen_tcp(std::string endpoint, insecure_t) {
-    tcp_endpoint_ = std::move(endpoint);
-    tcp_insecure_ = true;
-    return *this;
-}
-app& app::curve(curve_server keys) {
-    curve_ = std::move(keys);
-    return *this;
-}
-app& app::runtime_root(fs::path root) {
-    runtime_root_ = std::move(root);
-    return *this;
-}
-app& app::heartbeat(std::chrono::milliseconds interval) {
-    heartbeat_ = interval;
-    return *this;
-}
-app& app::kill_timeout(std::chrono::milliseconds timeout) {
-    kill_timeout_ = timeout;
-    return *this;
-}
-app& app::max_owed_per_worker(std::size_t max) {
-    max_owed_ = max;
-    return *this;
-}
-app& app::queue_limits(std::size_t max_per_role, std::chrono::milliseconds timeout) {
-    max_queued_ = max_per_role;
-    queue_timeout_ = timeout;
-    return *this;
-}
-
-app& app::env_file(fs::path path) {
-    env_file_ = std::move(path);
-    return *this;
-}
-app& app::logs(log_options options) {
-    logs_ = std::move(options);
-    return *this;
-}
-app& app::reload_same_binary(bool same) {
-    reload_same_binary_ = same;
-    return *this;
-}
-app& app::on_full(std::function<void()> observer) {
-    on_full_ = std::move(observer);
-    return *this;
-}
-app& app::on_death(std::function<void(const death_info&)> observer) {
-    on_death_ = std::move(observer);
-    return *this;
-}
 
 role_spec app::check(const pending_role& r) const {
     if (!valid_role_name(r.name)) {
@@ -296,6 +236,13 @@ void app::validate() const {
         }
     }
     check_tcp();
+    // Below a few KiB no HELLO or crash report fits; over 2 GiB libzmq's int64 limit
+    // is fine but a peer could make the kingpin hold that much per message.
+    if (limits_.max_message_size < (64u << 10) || limits_.max_message_size > (2ull << 30))
+        throw error(fmt::format("max_message_size {} is out of range: 64 KiB to 2 GiB",
+                                limits_.max_message_size));
+    if (limits_.max_credit == 0)
+        throw error("max_credit must be at least 1");
 }
 
 int app::run(int argc, char** argv) {
@@ -363,6 +310,7 @@ int app::run_kingpin(int argc, char** argv) {
         config.max_queued_per_role = max_queued_;
         config.max_owed_per_worker = max_owed_;
         config.queue_timeout = queue_timeout_;
+        config.limits = limits_;
         if (!env_file_.empty())
             config.env_file = fs::absolute(env_file_);
         config.on_full = on_full_;

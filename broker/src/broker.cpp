@@ -67,6 +67,8 @@ void broker::handle(frames& f, clock::time_point now) {
         out_.send_error(from_id, env.seq, env.code, env.reason);
         return;
     }
+    if (oversized(from_id, env.cmd, msg))
+        return;
     if (env.cmd == proto::command::hello) {
         on_hello(from_frame, msg, now);
         return;
@@ -77,6 +79,7 @@ void broker::handle(frames& f, clock::time_point now) {
         return;
     }
     w->last_heard = now;
+    ++w->received;
     switch (env.cmd) {
         case proto::command::ready:
             on_ready(*w, msg);
@@ -128,6 +131,25 @@ void broker::on_unknown(std::string_view from, proto::command c,
         auto again = proto::make_signal(proto::command::hello_again);
         out_.send(from, again);
     }
+}
+
+bool broker::oversized(std::string_view from, proto::command c,
+                       std::span<const zmq::message_t> msg) {
+    std::size_t total = 0;
+    for (const auto& f : msg)
+        total += f.size();
+    if (total <= config_.limits.max_message_size)
+        return false;
+    auto text = fmt::format("a {} of {} bytes; this broker takes at most {} (max_message_size)",
+                            proto::to_string(c), total, config_.limits.max_message_size);
+    out_.drop(from, "oversized", text);
+    const auto id = proto::leading_body_id(msg);
+    if (c == proto::command::call || c == proto::command::scale || c == proto::command::stop_app)
+        out_.send_failed_result(from, id, errc::too_large, text);
+    else
+        out_.send_error(from, c == proto::command::send || c == proto::command::invoke ? id : 0,
+                        errc::too_large, text);
+    return true;
 }
 
 bool broker::key_admitted(const std::vector<std::string>& allowed, const std::string& key,
@@ -213,7 +235,8 @@ void broker::on_ready(worker_entry& w, std::span<const zmq::message_t> msg) {
         workers_.refuse(w, r.failure(), worker_registry::answer::error);
         return;
     }
-    w.credit = std::max<std::uint32_t>(r->credit, 1);
+    // At least 1; at most the broker's bound, whatever a peer asks for.
+    w.credit = std::clamp<std::uint32_t>(r->credit, 1, config_.limits.max_credit);
     w.exports = std::move(r->exports);
     if (w.state != worker_state::connected && w.state != worker_state::ready)
         return;  // told to stop: a READY does not bring it back

@@ -94,6 +94,8 @@ class broker {
 
   private:
     void handle(frames& f, clock::time_point now);
+    /// A message over max_message_size: dropped, counted and answered (true), or not.
+    bool oversized(std::string_view from, protocol::command c, std::span<const zmq::message_t> msg);
     void on_hello(const zmq::message_t& from_frame, std::span<zmq::message_t> msg,
                   clock::time_point now);
     void on_ready(worker_entry& w, std::span<const zmq::message_t> msg);

@@ -90,6 +90,9 @@ class kingpin {
         socket_.set(zmq::sockopt::linger, 0);
         socket_.set(zmq::sockopt::sndhwm, 100000);
         socket_.set(zmq::sockopt::rcvhwm, 100000);
+        // A frame over the bound never reaches memory: libzmq closes its connection.
+        socket_.set(zmq::sockopt::maxmsgsize,
+                    static_cast<std::int64_t>(config.limits.max_message_size));
         try {
             socket_.bind(endpoint_);
         } catch (const zmq::error_t& e) {

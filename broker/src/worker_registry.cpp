@@ -248,6 +248,7 @@ void worker_registry::describe(control::app_status& s, clock::time_point now) co
         ws.key = w.key;
         ws.uptime_s = seconds_since(w.joined);
         ws.credit = w.credit;
+        ws.received = w.received;
         ws.in_flight = w.in_flight;
         ws.served = w.served;
         ws.delivered = w.delivered;

@@ -50,6 +50,7 @@ struct worker_entry {
     std::uint32_t in_flight = 0;      ///< calls at it now (the call dispatcher holds them)
     std::uint64_t served = 0;
     std::uint64_t delivered = 0;
+    std::uint64_t received = 0;  ///< messages it sent the broker, any command (a flood shows)
     std::vector<std::string> exports;
     /// ERRORs and RESULTs it is owed that its full pipe did not take yet, oldest first.
     std::deque<frames> owed;

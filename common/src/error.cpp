@@ -58,6 +58,8 @@ std::string_view to_string(errc code) noexcept {
             return "fates_lost";
         case errc::key_not_allowed:
             return "key_not_allowed";
+        case errc::too_large:
+            return "too_large";
     }
     return "unknown_error";
 }

@@ -23,6 +23,7 @@
 // TEST_EXEC_LISTEN gives the "ext" role (TEST_EXEC) listeners the same way.
 // TEST_PY_EXEC=PYTHON with TEST_PY_SCRIPT=FILE adds role "py", that Python program
 // (test/python/py_test_worker.py) started through mob::exec.
+// TEST_MAX_MESSAGE_KIB (and TEST_MAX_CREDIT) set app::limits; "big"(kib) returns that much.
 // Supervision: TEST_KILL_TIMEOUT_MS sets app::kill_timeout, TEST_ENV_FILE app::env_file;
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
@@ -145,6 +146,8 @@ void hold(mob::reply<int> r, int ms) {
 
 void export_functions(mob::worker& w) {
     w.export_fn("add", [](int a, int b) { return a + b; });
+    w.export_fn("big",
+                [](int kib) { return std::string(static_cast<std::size_t>(kib) << 10, 'b'); });
     w.export_fn("whoami", [&w] { return w.pid(); });
     w.export_fn("work", [&w](int ms) {
         work_for(ms + extra_delay_ms.load());
@@ -476,6 +479,10 @@ int main(int argc, char** argv) {
     if (auto ms = env_int("TEST_QUEUE_TIMEOUT_MS", 0); ms > 0) {
         app.queue_limits(static_cast<std::size_t>(env_int("TEST_QUEUE_MAX", 10000)),
                          std::chrono::milliseconds{ms});
+    }
+    if (auto kib = env_int("TEST_MAX_MESSAGE_KIB", 0); kib > 0) {
+        app.limits({.max_message_size = static_cast<std::size_t>(kib) << 10,
+                    .max_credit = static_cast<std::uint32_t>(env_int("TEST_MAX_CREDIT", 1024))});
     }
     if (const char* tcp = std::getenv("TEST_TCP"); tcp != nullptr)
         app.listen_tcp(tcp);

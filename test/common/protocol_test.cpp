@@ -436,6 +436,7 @@ TEST(protocol, error_codes_keep_their_wire_numbers) {
     EXPECT_EQ(number(mob::errc::broker_lost), 24u);
     EXPECT_EQ(number(mob::errc::fates_lost), 25u);
     EXPECT_EQ(number(mob::errc::key_not_allowed), 26u);
+    EXPECT_EQ(number(mob::errc::too_large), 27u);
     EXPECT_EQ(mob::to_string(mob::errc::unknown_method), "unknown_method");
     EXPECT_EQ(mob::to_string(mob::errc::callback_expired), "callback_expired");
 }

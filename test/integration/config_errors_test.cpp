@@ -10,6 +10,8 @@
 
 #include <fstream>
 
+#include <mob/worker.hpp>
+
 #include "curve_support.hpp"
 
 namespace {
@@ -212,4 +214,46 @@ TEST(runtime_dir, is_made_0700_and_one_of_another_owner_or_a_looser_mode_is_refu
                        {{"MOB_RUNTIME_DIR", root}, {"TEST_BACK", "1"}});
         ::chown((root + "/testapp").c_str(), 0, 0);
     }
+}
+
+TEST(bounds_options, out_of_range_bounds_are_refused_and_good_ones_are_in_effect) {
+    temp_dir dir;
+    const std::vector<std::string> base{MOB_BROKER, "--app",  "testapp", "--runtime-dir",
+                                        dir.path(), "--role", "back=1"};
+    auto with = [&](std::vector<std::string> extra) {
+        auto argv = base;
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return argv;
+    };
+    expect_refused(with({"--max-message-bytes", "1000"}),
+                   "mob-broker: max_message_size 1000 is out of range: 64 KiB to 2 GiB");
+    expect_refused(with({"--max-credit", "0"}), "--max-credit wants a whole number of at least 1");
+    expect_refused(with({"--max-queued", "many"}), "--max-queued wants a whole number");
+    expect_refused(with({"--queue-timeout-ms", "-5"}), "--queue-timeout-ms wants a whole number");
+    expect_refused(with({"--max-owed", ""}), "--max-owed wants a whole number");
+    // The same names in a config file.
+    const auto conf = dir.path() + "/broker.conf";
+    write(conf, "app testapp\nrole back=1\nmax-message-bytes 100\n");
+    expect_refused({MOB_BROKER, "--runtime-dir", dir.path(), "--config", conf},
+                   "max_message_size 100 is out of range");
+    // In range, the broker runs with them.
+    child_process ok{with({"--max-message-bytes", "65536", "--max-credit", "4", "--max-queued", "5",
+                           "--queue-timeout-ms", "1000", "--max-owed", "7"})};
+    ASSERT_TRUE(ok.wait_for(std::regex{"kingpin of 'testapp'"}, 10s)) << ok.output();
+    // A worker asking for credit 64 is sent at most 4 calls at once.
+    mob::worker w{mob::worker_options{.endpoint = "ipc://" + dir.path() + "/testapp/broker.sock",
+                                      .app = "testapp",
+                                      .role = "back",
+                                      .credit = 64}};
+    w.export_fn("add", [](int a, int b) { return a + b; });
+    w.ready();
+    std::uint32_t credit = 0;
+    EXPECT_TRUE(eventually(
+        [&] {
+            auto st = status_of(dir.path());
+            credit = st && st->workers.size() == 1 ? st->workers[0].credit : 0;
+            return credit != 0;
+        },
+        10s));
+    EXPECT_EQ(credit, 4u);
 }

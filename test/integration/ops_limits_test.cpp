@@ -146,11 +146,11 @@ TEST(ops_limits, status_top_and_metrics_show_each_workers_cpu_and_rss) {
     auto top = mobctl(c, {"top", "testapp", "--interval", "200", "--iterations", "1"});
     EXPECT_EQ(top.code, 0) << top.out;
     EXPECT_TRUE(std::regex_search(
-        top.out, std::regex{"WORKER +STATE +CPU% +RSS +CALLS/S +IN FLIGHT +SERVED"}))
+        top.out, std::regex{"WORKER +STATE +CPU% +RSS +CALLS/S +IN/S +IN FLIGHT +SERVED"}))
         << top.out;
     EXPECT_TRUE(std::regex_search(
         top.out,
-        std::regex{"\nback/\\d+ +ready +\\d+\\.\\d +\\d+(\\.\\d+)?[KMG] +\\d+\\.\\d +\\d"}))
+        std::regex{"\nback/\\d+ +ready +\\d+\\.\\d +\\d+(\\.\\d+)?[KMG] +\\d+\\.\\d +\\d+\\.\\d +\\d"}))
         << top.out;
 
     auto metrics = mobctl(c, {"metrics", "testapp"});

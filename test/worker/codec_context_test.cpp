@@ -20,7 +20,8 @@ using mob::detail::codec_context;
 using mob::detail::core_link;
 
 std::shared_ptr<core_link> a_worker() {
-    return std::make_shared<core_link>("front/1@host#1", "front", 30s, 100);
+    return std::make_shared<core_link>("front/1@host#1", "front", 30s,
+                                       core_link::bounds{100, 100, 100, 1u << 20});
 }
 
 TEST(codec_context, a_callback_encoded_without_a_worker_context_is_a_clear_error) {

@@ -50,6 +50,14 @@ options:
   --role-keys NAME=KEY,KEY  only workers with these CURVE keys (the NAMEs of
                        their NAME.pub) may serve role NAME
   --heartbeat-ms N     broker-worker heartbeat interval (default 1000)
+  --max-message-bytes N  the largest message a worker may send (default 16777216;
+                       65536 to 2147483647); bigger ones get too_large
+  --max-credit N       the most calls one worker is sent at once (default 1024)
+  --max-queued N       calls, and any() messages, waiting for a role (default 10000);
+                       past it the sender gets queue_full
+  --queue-timeout-ms N how long they may wait (default 30000): then timeout/expired
+  --max-owed N         errors and results kept for a worker whose pipe is full
+                       (default 10000); past it they are counted as lost (fates_lost)
   --runtime-dir DIR    where the runtime directory goes (default $MOB_RUNTIME_DIR,
                        else $XDG_RUNTIME_DIR/mob, else /tmp/mob-UID); mobctl finds
                        the app there
@@ -114,6 +122,19 @@ int main(int argc, char** argv) {
         app.runtime_root(s.runtime_dir);
     if (s.heartbeat_ms > 0)
         app.heartbeat(std::chrono::milliseconds{s.heartbeat_ms});
+    mob::broker_limits limits;
+    if (s.max_message_bytes > 0)
+        limits.max_message_size = s.max_message_bytes;
+    if (s.max_credit > 0)
+        limits.max_credit = s.max_credit;
+    app.limits(limits);
+    if (s.max_queued > 0 || s.queue_timeout_ms > 0) {
+        app.queue_limits(
+            s.max_queued > 0 ? s.max_queued : 10000,
+            std::chrono::milliseconds{s.queue_timeout_ms > 0 ? s.queue_timeout_ms : 30000});
+    }
+    if (s.max_owed > 0)
+        app.max_owed_per_worker(s.max_owed);
     for (const auto& r : s.roles)
         app.external_role(r.name, {.workers = r.count, .keys = r.keys});
     try {

@@ -81,6 +81,16 @@ void apply(settings& s, const std::string& name, const std::string& value, int d
         s.runtime_dir = value;
     } else if (name == "heartbeat-ms") {
         s.heartbeat_ms = parse_number("--heartbeat-ms", value);
+    } else if (name == "max-message-bytes") {
+        s.max_message_bytes = parse_number("--max-message-bytes", value);
+    } else if (name == "max-credit") {
+        s.max_credit = parse_number("--max-credit", value);
+    } else if (name == "max-queued") {
+        s.max_queued = parse_number("--max-queued", value);
+    } else if (name == "queue-timeout-ms") {
+        s.queue_timeout_ms = parse_number("--queue-timeout-ms", value);
+    } else if (name == "max-owed") {
+        s.max_owed = parse_number("--max-owed", value);
     } else if (name == "role") {
         auto eq = value.find('=');
         auto role = checked_role("--role", value, eq);

@@ -30,6 +30,12 @@ struct settings {
     std::uint32_t handshake_ms = 0;
     std::string runtime_dir;
     std::uint32_t heartbeat_ms = 0;
+    /// Bounds (docs/limits.md); 0: the default.
+    std::uint32_t max_message_bytes = 0;
+    std::uint32_t max_credit = 0;
+    std::uint32_t max_queued = 0;
+    std::uint32_t queue_timeout_ms = 0;
+    std::uint32_t max_owed = 0;
     std::vector<role_setting> roles;
     bool help = false;
     bool version = false;

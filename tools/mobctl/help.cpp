@@ -128,7 +128,9 @@ const std::vector<command_spec>& commands() {
          "a live view of an app's traffic",
          "Refreshes a view of each role: ready/target workers, queued calls and messages,\n"
          "calls and messages per second (from two status queries an interval apart);\n"
-         "then of each worker: state, CPU%, RSS, calls per second, in flight, served.\n"
+         "then of each worker: state, CPU%, RSS, calls per second, messages it sent\n"
+         "the broker per second (IN/S: a peer flooding the broker stands out), in\n"
+         "flight, served.\n"
          "It clears the screen only when the output is a terminal. Ctrl-C ends it, and\n"
          "q too when the input is a terminal.\n"
          "\n"

@@ -207,10 +207,14 @@ std::string top_view(const control::app_status& before, const control::app_statu
                  rows);
     if (now.workers.empty())
         return out;
-    // One row per worker: what it costs (CPU, RSS) beside what it does (calls/s).
+    // One row per worker: what it costs (CPU, RSS) beside what it does (calls/s), and
+    // what it sends the broker (IN/S: a peer flooding the broker stands out).
     std::map<std::string, std::uint64_t> served_before;
-    for (const auto& w : before.workers)
+    std::map<std::string, std::uint64_t> received_before;
+    for (const auto& w : before.workers) {
         served_before[w.id] = w.served;
+        received_before[w.id] = w.received;
+    }
     std::vector<const control::worker_status*> sorted;
     for (const auto& w : now.workers)
         sorted.push_back(&w);
@@ -221,10 +225,12 @@ std::string top_view(const control::app_status& before, const control::app_statu
     std::vector<std::vector<std::string>> workers;
     for (const auto* w : sorted) {
         auto b = served_before.find(w->id);
+        auto in = received_before.find(w->id);
         workers.push_back(
             {names[w->id], or_dash(w->state), cpu(w->cpu_percent),
              w->rss_bytes > 0 ? bytes(w->rss_bytes) : "-",
              rate(b != served_before.end() ? b->second : w->served, w->served, seconds),
+             rate(in != received_before.end() ? in->second : w->received, w->received, seconds),
              fmt::format("{}", w->in_flight), fmt::format("{}", w->served)});
     }
     out += "\n";
@@ -233,6 +239,7 @@ std::string top_view(const control::app_status& before, const control::app_statu
                   {"CPU%", true},
                   {"RSS", true},
                   {"CALLS/S", true},
+                  {"IN/S", true},
                   {"IN FLIGHT", true},
                   {"SERVED", true}},
                  workers);

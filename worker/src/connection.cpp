@@ -232,6 +232,16 @@ bool connection::broker_lost(time_point now) {
     if (lost_logged_)
         return false;
     lost_logged_ = true;
+    if (!welcomed_) {
+        // libzmq never hands the broker a second connection with a routing id in use
+        // (the first keeps its place), so no refusal can come back: say it here.
+        log::warn(
+            "broker at {} has not answered this worker's HELLO for {} heartbeats; "
+            "still trying. If it is up, another peer may be connected with this "
+            "worker's routing id '{}'",
+            options_.endpoint, liveness_, socket_.get(zmq::sockopt::routing_id));
+        return true;
+    }
     log::warn("broker at {} silent for {} heartbeats; still trying", options_.endpoint, liveness_);
     return true;
 }

@@ -18,16 +18,29 @@
 namespace mob::detail {
 
 struct core_link {
-    core_link(std::string id, std::string worker_role, std::chrono::milliseconds timeout,
-              std::size_t max_outgoing)
+    /// worker_options' bounds on what may wait here.
+    struct bounds {
+        std::size_t outgoing;
+        std::size_t pending_calls;
+        std::size_t callbacks;
+        std::size_t message_size;
+    };
+
+    core_link(std::string id, std::string worker_role, std::chrono::milliseconds timeout, bounds b)
         : worker_id(std::move(id)),
           role(std::move(worker_role)),
           call_timeout(timeout),
-          box(max_outgoing) {}
+          max_pending_calls(b.pending_calls),
+          max_callbacks(b.callbacks),
+          max_message_size(b.message_size),
+          box(b.outgoing) {}
 
     const std::string worker_id;  ///< the origin of the callbacks made here
     const std::string role;
     const std::chrono::milliseconds call_timeout;  ///< of calls that set none
+    const std::size_t max_pending_calls;
+    const std::size_t max_callbacks;
+    const std::size_t max_message_size;
 
     std::atomic<std::uint64_t> next_seq{1};          ///< seqs and call ids
     std::atomic<std::uint64_t> next_callback_id{1};  ///< ids of callbacks made here

@@ -36,13 +36,39 @@ void push_or_throw(core_link& link, std::unique_ptr<work>& w, std::string_view g
     }
 }
 
+namespace {
+std::size_t size_of(const proto::frames& f) noexcept {
+    std::size_t n = 0;
+    for (const auto& m : f)
+        n += m.size();
+    return n;
+}
+
+/// The broker would refuse it (or libzmq close the connection): refuse it here, at once.
+void check_size(const core_link& link, const proto::frames& f, std::string_view what) {
+    if (auto n = size_of(f); n > link.max_message_size) {
+        throw error(fmt::format("worker: {} of {} bytes is over max_message_size ({})", what, n,
+                                link.max_message_size),
+                    errc::too_large);
+    }
+}
+}  // namespace
+
 void push_message(core_link& link, proto::frames f, std::string_view gone) {
+    check_size(link, f, "a message");
     auto w = std::make_unique<work>(outgoing_message{std::move(f)});
     push_or_throw(link, w, gone);
 }
 
 void push_call(core_link& link, outgoing_call call) {
-    link.pending_calls.fetch_add(1);  // counted before the I/O thread can drop it
+    // Counted before the I/O thread can drop it; over the bound, taken back at once.
+    if (link.pending_calls.fetch_add(1) >= link.max_pending_calls) {
+        link.pending_calls.fetch_sub(1);
+        throw error(fmt::format("worker: {} calls already wait for their results "
+                                "(worker_options::max_pending_calls): no more until some end",
+                                link.max_pending_calls),
+                    errc::queue_full);
+    }
     auto w = std::make_unique<work>(std::move(call));
     try {
         push_or_throw(link, w, "the worker is gone: no call can be made");
@@ -114,6 +140,7 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
         (settings.report_server || !callbacks.empty() ? proto::call_report_server : 0));
     opts.timeout_ms = static_cast<std::uint32_t>(timeout.count());
     auto f = proto::make_call(proto::call_head{id, opts, role, method, types}, std::move(args));
+    check_size(l, f, "a call");
     if (oneway) {
         push_message(l, std::move(f), gone);
     } else {
@@ -127,9 +154,16 @@ callback_ref register_callback(const std::shared_ptr<core_link>& link,
                                std::shared_ptr<callback_local> cb) {
     constexpr std::string_view gone = "the worker is gone: a callback cannot be made";
     auto& l = live(link, gone);
+    if (l.pending_callbacks.fetch_add(1) >= l.max_callbacks) {  // as for calls
+        l.pending_callbacks.fetch_sub(1);
+        throw error(fmt::format("worker: {} callbacks made here may still be called "
+                                "(worker_options::max_callbacks): release some, or give them "
+                                "a timeout",
+                                l.max_callbacks),
+                    errc::queue_full);
+    }
     auto id = l.next_callback_id.fetch_add(1);
     auto deadline = cb->timeout.count() > 0 ? clock::now() + cb->timeout : clock::time_point::max();
-    l.pending_callbacks.fetch_add(1);  // counted before the I/O thread can drop it
     auto w = std::make_unique<work>(new_callback{id, std::move(cb), deadline});
     try {
         push_or_throw(l, w, gone);
@@ -170,6 +204,19 @@ void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, e
         if (!link) {
             log::warn("reply to request {} lost: the worker is gone", call_id);
             return;
+        }
+        if (body.size() + 64 > link->max_message_size) {  // 64: the outcome frame, at most
+            log::error(
+                "result of request {} is {} bytes, over max_message_size ({}): sent "
+                "as a too_large error",
+                call_id, body.size(), link->max_message_size);
+            auto text = fmt::format(
+                "the result is {} bytes; this worker sends at most {} "
+                "(max_message_size)",
+                body.size(), link->max_message_size);
+            body = zmq::message_t{text.data(), text.size()};
+            code = errc::too_large;
+            type = "";
         }
         auto w = std::make_unique<work>(outgoing_message{
             proto::make_reply(proto::outcome{call_id, code, type}, std::move(body))});

@@ -67,6 +67,8 @@ worker_options worker::options_from_env() {
     o.credit = env_number("MOB_CREDIT", 1);
     o.call_timeout = std::chrono::milliseconds{env_number("MOB_CALL_TIMEOUT_MS", 30000)};
     o.reconnect = std::chrono::milliseconds{env_number("MOB_RECONNECT_MS", 1000)};
+    o.max_message_size =
+        env_number("MOB_MAX_MESSAGE_SIZE", static_cast<std::uint32_t>(o.max_message_size));
     o.reconnect_max = std::chrono::milliseconds{env_number("MOB_RECONNECT_MAX_MS", 32000)};
     if (const char* f = std::getenv("MOB_CURVE_SECRET_FILE"); f != nullptr && *f != '\0')
         o.curve.secret_file = f;

@@ -32,6 +32,10 @@ worker_options checked(worker_options o) {
         throw error("worker: no broker endpoint given");
     if (!valid_role_name(o.role))
         throw error("worker: role name '" + o.role + "' is not [A-Za-z0-9_.-]+");
+    if (o.max_outgoing == 0 || o.max_pending_calls == 0 || o.max_callbacks == 0)
+        throw error("worker: max_outgoing, max_pending_calls and max_callbacks must be at least 1");
+    if (o.max_message_size < (64u << 10))
+        throw error("worker: max_message_size must be at least 64 KiB");
     if (o.endpoint.starts_with("tcp://"))
         check_tcp_endpoint(o.endpoint, endpoint_use::connect, "worker: broker endpoint");
     return o;
@@ -58,8 +62,10 @@ worker_core::worker_core(worker_options options)
       nonce_(random_nonce()),
       id_(make_routing_id(options_.role, pid_, host_, nonce_)),
       parent_pid_(::getppid()),
-      link_(std::make_shared<core_link>(id_, options_.role, options_.call_timeout,
-                                        options_.max_outgoing)),
+      link_(std::make_shared<core_link>(
+          id_, options_.role, options_.call_timeout,
+          core_link::bounds{options_.max_outgoing, options_.max_pending_calls,
+                            options_.max_callbacks, options_.max_message_size})),
       context_(1),
       conn_(context_, options_, id_, hello_of(options_, pid_, host_, nonce_)),
       calls_(

@@ -35,6 +35,7 @@ class errc(enum.IntEnum):
     broker_lost = 24
     fates_lost = 25
     key_not_allowed = 26
+    too_large = 27
 
 
 def code_name(code):

@@ -152,6 +152,20 @@ struct log_options {
 };
 
 /// A role as the app knows it, after checking: its counts resolved from the options.
+/// Bounds on what one peer may make the broker hold (docs/limits.md). Past one, the
+/// peer gets a clear error, and the event is counted (mobctl status: dropped).
+struct broker_limits {
+    /// The largest message a peer may send, all its frames together (default 16 MiB).
+    /// ZMQ_MAXMSGSIZE is set to it, so libzmq closes the connection of a peer that
+    /// sends one larger frame before it is in memory; a message of several frames
+    /// over it is answered `too_large`. Workers check their own messages against
+    /// worker_options::max_message_size before sending.
+    std::size_t max_message_size = 16u << 20;
+    /// The most calls one worker is sent at once, whatever credit its READY asks for
+    /// (default 1024): a worker cannot make the broker hold an unbounded in-flight table.
+    std::uint32_t max_credit = 1024;
+};
+
 struct role_spec {
     std::string name;
     std::variant<role_main, program> entry;
@@ -205,6 +219,8 @@ class app {
     /// counted (status: the worker's `fates_lost`) and the worker is told how many with
     /// a LOST (its on_error gets errc::fates_lost).
     app& max_owed_per_worker(std::size_t max);
+    /// Bounds on message size and per-worker credit (broker_limits).
+    app& limits(broker_limits l);
     /// A file of KEY=VALUE lines (blank lines and # comments skipped) added to every
     /// worker's environment; read at start (a bad file is a set-up error) and again at
     /// each reload (a bad file stops the reload; the workers keep what they had).
@@ -271,6 +287,7 @@ class app {
     std::chrono::milliseconds kill_timeout_{5000};
     std::size_t max_queued_ = 10000;
     std::size_t max_owed_ = 10000;
+    broker_limits limits_{};
     std::chrono::milliseconds queue_timeout_{30000};
     std::filesystem::path env_file_;
     log_options logs_;

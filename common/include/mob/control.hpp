@@ -77,6 +77,9 @@ struct worker_status {
     /// -1: not sampled (an external worker, or one just started).
     double cpu_percent = -1;
     std::uint64_t rss_bytes = 0;  ///< resident memory, from /proc; 0: not sampled
+    /// Messages the broker had from it, any command: mobctl top shows the rate, so a
+    /// peer that floods the broker stands out.
+    std::uint64_t received = 0;
 
     template <class A>
     void serialize(A& ar) {
@@ -88,6 +91,7 @@ struct worker_status {
            CEREAL_NVP(output_blocked), CEREAL_NVP(key));
         optional_nvp(ar, "cpu_percent", cpu_percent);
         optional_nvp(ar, "rss_bytes", rss_bytes);
+        optional_nvp(ar, "received", received);
     }
 };
 

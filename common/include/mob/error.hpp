@@ -39,6 +39,7 @@ enum class errc : std::uint16_t {
     broker_lost = 24,  ///< the caller lost its broker with the call in flight (never on the wire)
     fates_lost = 25,   ///< the broker could not keep the ERRORs/RESULTs it owed (LOST)
     key_not_allowed = 26,  ///< the worker's CURVE key may not serve that role
+    too_large = 27,        ///< a message over max_message_size (the broker's or the worker's)
 };
 
 /// A readable name for an error code, e.g. "unknown_role".

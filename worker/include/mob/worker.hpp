@@ -69,8 +69,19 @@ struct worker_options {
     std::chrono::milliseconds call_timeout{30000};  ///< default timeout of its own calls
     std::uint32_t liveness = 3;
     std::size_t max_outgoing = 100000;  ///< messages queued locally before send() throws
-    bool monitor = false;               ///< watch the DEALER with a ZeroMQ monitor (MOB_MONITOR=1)
-    int crash_fd = -1;  ///< the kingpin's crash pipe (MOB_CRASH_FD), for serve()'s crash reports
+    /// Calls of this worker waiting for their results at once; one more throws
+    /// mob::error(queue_full) from call() (docs/limits.md).
+    std::size_t max_pending_calls = 100000;
+    /// Callbacks made here (mob::callback arguments) that may still be called; one more
+    /// throws mob::error(queue_full) from the call that passes it.
+    std::size_t max_callbacks = 100000;
+    /// The largest message this worker sends (all frames); a bigger one throws
+    /// mob::error(too_large) from send() or call(), and a result that big is sent as a
+    /// too_large error instead. Keep it at or under the broker's
+    /// broker_limits::max_message_size (both 16 MiB by default; MOB_MAX_MESSAGE_SIZE).
+    std::size_t max_message_size = 16u << 20;
+    bool monitor = false;  ///< watch the DEALER with a ZeroMQ monitor (MOB_MONITOR=1)
+    int crash_fd = -1;     ///< the kingpin's crash pipe (MOB_CRASH_FD), for serve()'s crash reports
     /// After losing its broker, the worker reconnects after `reconnect`, doubling up to
     /// `reconnect_max` while the broker is away (MOB_RECONNECT_MS, MOB_RECONNECT_MAX_MS),
     /// then says HELLO again when the new broker asks (docs/external-workers.md).
