@@ -113,11 +113,13 @@ nats_rig::nats_rig(const std::string& server, const std::string& client, std::si
     const std::string listening = "Listening for client connections on ";
     auto line = server_.wait_for_line(listening, start_timeout);
     if (!line) {
-        throw std::runtime_error("NATS: nats-server did not say it listens within 30 s");
+        throw std::runtime_error(
+            "NATS: nats-server did not say it listens (it ended, or took over 30 s)");
     }
     auto url = "nats://" + line->substr(line->find(listening) + listening.size());
     if (!server_.wait_for_line("Server is ready", start_timeout)) {
-        throw std::runtime_error("NATS: nats-server did not get ready within 30 s");
+        throw std::runtime_error(
+            "NATS: nats-server did not say it is ready (it ended, or took over 30 s)");
     }
     for (std::size_t i = 0; i < workers; ++i) {
         // Each says "ready" once its queue subscription reached the server.
@@ -126,7 +128,8 @@ nats_rig::nats_rig(const std::string& server, const std::string& client, std::si
                                     run_program(client, false, /*pipe_stdio=*/true)));
         auto ready = responders_.back()->read_line(start_timeout);
         if (!ready || *ready != "ready") {
-            throw std::runtime_error("NATS: a responder did not say ready");
+            throw std::runtime_error(
+                "NATS: a responder did not say ready (it ended, or took over 30 s)");
         }
     }
     requester_.emplace("NATS",

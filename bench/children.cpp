@@ -53,6 +53,10 @@ std::string resolve(const std::string& program) {
         return "/proc/self/exe";
     }
     if (program.find('/') != std::string::npos) {
+        // Checked here, where it can be said, not by an exit code 127 from the fork.
+        if (::access(program.c_str(), X_OK) != 0) {
+            throw std::runtime_error("'" + program + "' is not an executable file");
+        }
         return program;
     }
     const char* path = std::getenv("PATH");

@@ -236,13 +236,21 @@ int run(int argc, char** argv) {
         "  throughput: %zu calls after %zu warm-up per round and window, credit %u per "
         "worker for mob and the floor (median round)\n",
         p.throughput_calls, p.throughput_warmup, o.credit);
-    std::printf(
-        "  floor, mob: over ipc. mob plain API: echo exported plainly (run on the worker's "
-        "dispatcher thread), clients wait for futures (the throughput client for the oldest "
-        "call's, then start the next).\n"
-        "  mob inline: echo exported with {.inline_call = true}, clients call with "
-        "{.inline_result = true} (each result's handler, on the client's I/O thread, starts "
-        "the next call)\n");
+    if (o.on(path::floor) || o.on(path::mob_plain) || o.on(path::mob_inline)) {
+        std::printf("  floor, mob: over ipc\n");
+    }
+    if (o.on(path::mob_plain)) {
+        std::printf(
+            "  mob plain API: echo exported plainly (run on the worker's dispatcher thread), "
+            "clients wait for futures (the throughput client for the oldest call's, then start "
+            "the next)\n");
+    }
+    if (o.on(path::mob_inline)) {
+        std::printf(
+            "  mob inline: echo exported with {.inline_call = true}, clients call with "
+            "{.inline_result = true} (each result's handler, on the client's I/O thread, "
+            "starts the next call)\n");
+    }
     if (o.on(path::node_mob)) {
         std::printf(
             "  node mob 0.0.9: %s/main.js under %s: a front worker calls back.echo(x, cb) "

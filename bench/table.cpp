@@ -112,6 +112,13 @@ void print_table(const std::vector<results>& all, const options& o) {
                           {path::mob_plain, path::node_mob, "mob plain / node mob"},
                           {path::mob_plain, path::nats, "mob plain / NATS"},
                           {path::mob_inline, path::floor, "mob inline / floor"}};
+    bool any_pair = false;
+    for (const auto& pr : pairs) {
+        any_pair = any_pair || (o.on(pr.a) && o.on(pr.b));
+    }
+    if (!any_pair) {
+        return;
+    }
     std::printf(
         "\nratios within this run (p50: mob's over the other's, below 1 is faster; calls/s: "
         "mob's over the other's, above 1 is more)\n");
