@@ -54,9 +54,9 @@ line_driver::line_driver(std::string what, std::vector<std::string> args, spawn_
       }()) {
     auto line = child_.read_line(ready_timeout);
     if (!line || *line != "ready") {
-        throw std::runtime_error(fmt::format("{}: {} instead of 'ready' within {} ms", what_,
-                                             line ? "'" + *line + "'" : "no line",
-                                             ready_timeout.count()));
+        throw std::runtime_error(
+            fmt::format("{}: {} instead of 'ready' (it ended, or took over {} ms)", what_,
+                        line ? "'" + *line + "'" : "no line", ready_timeout.count()));
     }
 }
 
