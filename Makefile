@@ -8,6 +8,8 @@
 #   make fuzz        build the broker's libFuzzer target with clang (build-fuzz/) and run it
 #                    for FUZZ_SECONDS (60) from test/fuzz/corpus; fuzz-keep adds what it
 #                    found that reaches new code to that corpus (minimised)
+#   make bench       bench/run.sh: install the baselines (node's mob, NATS), build build-bench/
+#                    (Release) and run mob-rpc-bench against them; BENCH_ARGS=--quick for a short run
 #   make soak        the chaos test for CHAOS_SECONDS (20) instead of its short variant
 #   make format      clang-format the sources in place; format-check only checks them
 #   make clean       remove the build directories
@@ -56,7 +58,7 @@ FUZZ_ARGS ?= -entropic=0 -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_fin
 CHAOS_SECONDS ?= 20
 
 .DEFAULT_GOAL := build
-.PHONY: deps deps-containers build demo test test-containers soak sanitize sanitize-asan \
+.PHONY: deps deps-containers build demo test test-containers bench soak sanitize sanitize-asan \
         sanitize-tsan fuzz fuzz-build fuzz-keep format format-check clean
 
 deps:
@@ -81,6 +83,10 @@ test: build
 # Builds the image and runs it: minutes, and podman; so not part of `make test`.
 test-containers: deps-containers build
 	$(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L containers
+
+# A program, not a test: its own build directory (build-bench/) and its own installs.
+bench:
+	@bash bench/run.sh $(BENCH_ARGS)
 
 # The chaos test's own ctest TIMEOUT (300 s) bounds CHAOS_SECONDS to about 250.
 soak: build

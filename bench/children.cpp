@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -46,6 +47,45 @@ void write_stderr(std::string_view text) {
     }
 }
 
+/// `program` as execve wants it: this program, a path, or the first match on PATH.
+std::string resolve(const std::string& program) {
+    if (program.empty()) {
+        return "/proc/self/exe";
+    }
+    if (program.find('/') != std::string::npos) {
+        // Checked here, where it can be said, not by an exit code 127 from the fork.
+        if (::access(program.c_str(), X_OK) != 0) {
+            throw std::runtime_error("'" + program + "' is not an executable file");
+        }
+        return program;
+    }
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    while (!dirs.empty()) {
+        auto colon = dirs.find(':');
+        auto dir = dirs.substr(0, colon);
+        dirs.remove_prefix(colon == std::string_view::npos ? dirs.size() : colon + 1);
+        auto candidate = std::string{dir.empty() ? "." : dir} + "/" + program;
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
+    }
+    throw std::runtime_error("'" + program + "' is not on PATH");
+}
+
+void make_pipe(int fds[2]) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        throw std::runtime_error(std::string{"pipe2: "} + std::strerror(errno));
+    }
+}
+
+void close_fd(int& fd) {
+    if (fd >= 0) {
+        ::close(fd);
+        fd = -1;
+    }
+}
+
 }  // namespace
 
 void install_signal_cleanup() {
@@ -55,6 +95,9 @@ void install_signal_cleanup() {
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    // A baseline driver that died is reported by send_line as an error, not by SIGPIPE
+    // ending the run before its children are stopped (children get SIGPIPE back).
+    ::signal(SIGPIPE, SIG_IGN);
     // Workers of a kingpin that dies before them become ours to reap, not init's.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     std::thread([set] {
@@ -108,14 +151,15 @@ void reap_orphans(std::chrono::milliseconds wait) {
     }
 }
 
-child::child(std::vector<std::string> args, std::vector<std::string> env, bool capture_stderr) {
+child::child(std::vector<std::string> args, spawn_options how) {
+    const auto program = resolve(how.program);
     std::vector<std::string> env_strings;
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
         if (std::strncmp(*e, "MOB_", 4) != 0) {
             env_strings.emplace_back(*e);
         }
     }
-    env_strings.insert(env_strings.end(), env.begin(), env.end());
+    env_strings.insert(env_strings.end(), how.env.begin(), how.env.end());
     // Laid out before fork: after it, the child makes only async-signal-safe calls.
     std::vector<char*> argv;
     for (auto& a : args) {
@@ -127,40 +171,63 @@ child::child(std::vector<std::string> args, std::vector<std::string> env, bool c
         envp.push_back(e.data());
     }
     envp.push_back(nullptr);
-    int fds[2] = {-1, -1};
-    if (capture_stderr && ::pipe2(fds, O_CLOEXEC) != 0) {
-        throw std::runtime_error(std::string{"pipe2: "} + std::strerror(errno));
+    // [0] read end, [1] write end; the child's ends are moved onto 0, 1 or 2.
+    int err[2] = {-1, -1};
+    int in[2] = {-1, -1};
+    int out[2] = {-1, -1};
+    auto close_all = [&] {
+        for (int* fd : {&err[0], &err[1], &in[0], &in[1], &out[0], &out[1]}) {
+            close_fd(*fd);
+        }
+    };
+    try {
+        if (how.capture_stderr) {
+            make_pipe(err);
+        }
+        if (how.pipe_stdio) {
+            make_pipe(in);
+            make_pipe(out);
+        }
+    } catch (...) {
+        close_all();
+        throw;
     }
     const pid_t parent = ::getpid();
 
     std::lock_guard lock{reg().mutex};  // the signal thread sees every child we start
     pid_ = ::fork();
     if (pid_ < 0) {
-        if (capture_stderr) {
-            ::close(fds[0]);
-            ::close(fds[1]);
-        }
+        close_all();
         throw std::runtime_error(std::string{"fork: "} + std::strerror(errno));
     }
     if (pid_ == 0) {
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::signal(SIGPIPE, SIG_DFL);  // ignored here; a child gets the default back
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) {
             ::_exit(126);  // we died before prctl
         }
-        if (capture_stderr) {
-            ::dup2(fds[1], STDERR_FILENO);
+        if (how.capture_stderr) {
+            ::dup2(err[1], STDERR_FILENO);
+        }
+        if (how.pipe_stdio) {
+            ::dup2(in[0], STDIN_FILENO);
+            ::dup2(out[1], STDOUT_FILENO);
         }
         ::close_range(3, UINT_MAX, 0);
-        ::execve("/proc/self/exe", argv.data(), envp.data());
+        ::execve(program.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }
     reg().pids.insert(pid_);
-    if (capture_stderr) {
-        ::close(fds[1]);
-        reader_ = std::thread([this, fd = fds[0]] { read_loop(fd); });
+    close_fd(err[1]);
+    close_fd(in[0]);
+    close_fd(out[1]);
+    stdin_fd_ = in[1];
+    stdout_fd_ = out[0];
+    if (how.capture_stderr) {
+        reader_ = std::thread([this, fd = err[0]] { read_loop(fd); });
     }
 }
 
@@ -218,18 +285,70 @@ void child::read_loop(int fd) {
     cv_.notify_all();
 }
 
-bool child::wait_for_line(std::string_view needle, std::chrono::milliseconds timeout) {
+std::optional<std::string> child::wait_for_line(std::string_view needle,
+                                                std::chrono::milliseconds timeout) {
     std::unique_lock lock{mutex_};
-    bool found = false;
+    std::optional<std::string> found;
     cv_.wait_for(lock, timeout, [&] {
         for (const auto& l : lines_) {
             if (l.find(needle) != std::string::npos) {
-                found = true;
+                found = l;
+                return true;
             }
         }
-        return found || eof_;
+        return eof_;
     });
     return found;
+}
+
+void child::send_line(std::string_view line) {
+    std::string text{line};
+    text += '\n';
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        auto n = stdin_fd_ >= 0 ? ::write(stdin_fd_, rest.data(), rest.size()) : -1;
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            throw std::runtime_error(std::string{"writing to a child: "} +
+                                     (stdin_fd_ >= 0 ? std::strerror(errno) : "no pipe"));
+        }
+        rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::optional<std::string> child::read_line(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[65536];
+    for (;;) {
+        if (auto nl = stdout_partial_.find('\n'); nl != std::string::npos) {
+            auto line = stdout_partial_.substr(0, nl);
+            stdout_partial_.erase(0, nl + 1);
+            return line;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (stdout_fd_ < 0 || left.count() <= 0) {
+            return std::nullopt;
+        }
+        pollfd p{stdout_fd_, POLLIN, 0};
+        int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), INT_MAX)));
+        if (r < 0 && errno != EINTR) {
+            return std::nullopt;
+        }
+        if (r <= 0) {
+            continue;
+        }
+        auto n = ::read(stdout_fd_, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return std::nullopt;  // EOF: it ended
+        }
+        stdout_partial_.append(buf, static_cast<std::size_t>(n));
+    }
 }
 
 void child::stop(std::chrono::milliseconds grace) {
@@ -263,6 +382,8 @@ void child::stop(std::chrono::milliseconds grace) {
         }
         reader_.join();
     }
+    close_fd(stdin_fd_);
+    close_fd(stdout_fd_);
 }
 
 temp_dir::temp_dir() {

@@ -1,0 +1,35 @@
+// mob-rpc-bench's command line: what to measure, how much, and where the baselines are.
+#pragma once
+
+#include "measure.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace bench {
+
+/// The paths a run can measure, in the order of the table's rows.
+enum class path : std::size_t { floor, node_mob, nats, mob_plain, mob_inline };
+inline constexpr std::size_t path_count = 5;
+
+struct options {
+    plan what;
+    /// Which paths are measured: mob's and the floor unless --only; a baseline when
+    /// its program is named.
+    std::array<bool, path_count> measured{true, false, false, true, true};
+    std::uint32_t credit = 64;  ///< per worker, for the windowed runs (mob and the floor)
+    std::string node_mob_dir;   ///< holds main.js and node_modules/mob
+    std::string node = "node";
+    std::string nats_client;  ///< bench/baselines/nats built
+    std::string nats_server = "nats-server";
+
+    bool on(path p) const { return measured[static_cast<std::size_t>(p)]; }
+};
+
+/// Throws std::invalid_argument on a bad command line; exits after --help.
+options parse_options(int argc, char** argv);
+void usage();
+
+}  // namespace bench
