@@ -1,6 +1,8 @@
 // Exchanging messages, the seed's way: send / all / any / pid, through a real kingpin.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "cluster.hpp"
 
 namespace mob::test {
@@ -161,6 +163,21 @@ TEST(messaging, beyond_the_queue_bound_the_sender_gets_queue_full) {
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].seq, seq);
     EXPECT_EQ(errors[0].code, errc::queue_full);
+}
+
+TEST(messaging, a_broadcast_made_right_after_ready_reaches_the_sender_too) {
+    // ready() then send() from one thread reach the broker in that order, even when
+    // the I/O thread takes both in one batch: the READY is not held back to its end.
+    cluster c;
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    for (int i = 0; i < 10; ++i) {
+        std::atomic<int> got{0};
+        worker w{worker_options{.endpoint = c.endpoint(), .app = "testapp", .role = "front"}};
+        w.on<int>("self", [&](const int&) { ++got; });
+        w.ready();
+        w.all("front").send("self", i);
+        EXPECT_TRUE(eventually([&] { return got == 1; }, 5s)) << "round " << i;
+    }
 }
 
 }  // namespace

@@ -118,7 +118,16 @@ void worker_core::apply(work& w) {
                    [&](new_callback& c) { callbacks_.add(c.id, std::move(c.cb), c.deadline); },
                    [&](dropped_callback& c) { callbacks_.release(c.id); },
                    [&](new_export& e) { exports_.add(std::move(e.name), std::move(e.entry)); },
-                   [&](ready_request&) { want_ready_ = true; },
+                   [&](ready_request&) {
+                       // At once, not after the batch: a send() made after ready() must
+                       // reach the broker after the READY (an all() would miss this worker).
+                       want_ready_ = true;
+                       if (!ready_sent_) {
+                           exports_.take_changed();
+                           send_ready();
+                           ready_sent_ = true;
+                       }
+                   },
                    [&](dispatcher_task& t) { dispatcher_.post(std::move(t.fn)); },
                },
                w.item);
