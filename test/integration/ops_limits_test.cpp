@@ -150,7 +150,8 @@ TEST(ops_limits, status_top_and_metrics_show_each_workers_cpu_and_rss) {
         << top.out;
     EXPECT_TRUE(std::regex_search(
         top.out,
-        std::regex{"\nback/\\d+ +ready +\\d+\\.\\d +\\d+(\\.\\d+)?[KMG] +\\d+\\.\\d +\\d+\\.\\d +\\d"}))
+        std::regex{
+            "\nback/\\d+ +ready +\\d+\\.\\d +\\d+(\\.\\d+)?[KMG] +\\d+\\.\\d +\\d+\\.\\d +\\d"}))
         << top.out;
 
     auto metrics = mobctl(c, {"metrics", "testapp"});
