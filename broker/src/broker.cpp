@@ -62,7 +62,7 @@ void broker::handle(frames& f, clock::time_point now) {
     const auto msg = std::span{f}.subspan(1);
     auto env = proto::check_envelope(msg, /*from_broker=*/false);
     if (!env.ok()) {
-        out_.drop(from_id, to_string(env.code), env.reason);
+        out_.drop(from_id, env.kind, env.reason);  // counted by what was wrong
         // Answer what can be answered, so the sender is not left guessing.
         out_.send_error(from_id, env.seq, env.code, env.reason);
         return;

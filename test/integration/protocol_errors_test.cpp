@@ -5,6 +5,7 @@
 
 #include "cluster.hpp"
 #include "raw_peer.hpp"
+#include "status_query.hpp"
 
 namespace mob::test {
 namespace {
@@ -50,6 +51,13 @@ TEST(protocol_errors, malformed_frames_are_answered_with_bad_frame_and_the_kingp
     p.w().any("back").send("probe", 11);
     EXPECT_EQ(acks_for(p.wait_acks(1), 11).size(), 1u);
     EXPECT_TRUE(c.kingpin().wait_for(std::regex{"dropped a message from 'raw/1@test"}, 1s));
+    // Counted by what was wrong, as mobctl status shows them.
+    auto s = status_of(c.runtime_dir());
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->dropped["malformed"], 1u);  // "garbage"
+    EXPECT_EQ(s->dropped["unknown_command"], 1u);
+    EXPECT_EQ(s->dropped["short"], 2u);  // the two SENDs of 2 body frames
+    EXPECT_EQ(s->dropped["bad_hello"], 1u);
 }
 
 TEST(protocol_errors,
@@ -103,7 +111,7 @@ TEST(protocol_errors,
     ASSERT_EQ(r->code, errc::ok) << r->body;
     EXPECT_EQ(decode<int>(r->body), 3);
     EXPECT_TRUE(c.kingpin().wait_for(
-        std::regex{"dropped a message from 'raw/1@test[^']*': bad_frame: no MOB1 header frame"},
+        std::regex{"dropped a message from 'raw/1@test[^']*': malformed: no MOB1 header frame"},
         5s))
         << c.kingpin().output();
 

@@ -35,13 +35,14 @@ std::optional<command> command_of(const zmq::message_t& frame) noexcept {
 
 envelope check_envelope(std::span<const zmq::message_t> msg, bool from_broker) {
     envelope env;
-    auto fail = [&](errc code, std::string why) {
+    auto fail = [&](errc code, std::string why, std::string_view kind) {
         env.code = code;
         env.reason = std::move(why);
+        env.kind = kind;
         return env;
     };
     if (msg.empty())
-        return fail(errc::bad_frame, "no frames");
+        return fail(errc::bad_frame, "no frames", "malformed");
     auto head = view(msg[0]);
     if (head.size() == header.size() + 1 && head.substr(0, 3) == header_family) {
         // A SEND of any version keeps its seq first, so the ERROR can name it.
@@ -54,16 +55,18 @@ envelope check_envelope(std::span<const zmq::message_t> msg, bool from_broker) {
         if (head.size() == header.size() + 1 && head.substr(0, 3) == header_family) {
             return fail(errc::bad_version,
                         fmt::format("protocol version '{}' (this side speaks {})",
-                                    head.substr(0, header.size()), header));
+                                    head.substr(0, header.size()), header),
+                        "bad_version");
         }
-        return fail(errc::bad_frame, "no MOB1 header frame");
+        return fail(errc::bad_frame, "no MOB1 header frame", "malformed");
     }
     const auto byte = static_cast<std::uint8_t>(head[header.size()]);
     const auto* info = find_command(byte);
     const auto way = from_broker ? direction::to_worker : direction::to_broker;
     if (info == nullptr ||
         (static_cast<std::uint8_t>(info->dir) & static_cast<std::uint8_t>(way)) == 0)
-        return fail(errc::bad_frame, fmt::format("unknown command 0x{:02x}", byte));
+        return fail(errc::bad_frame, fmt::format("unknown command 0x{:02x}", byte),
+                    "unknown_command");
     env.cmd = info->code;
     const auto body = msg.size() - 1;
     if (body < info->body_frames || body > info->body_frames + info->optional_frames) {
@@ -73,7 +76,8 @@ envelope check_envelope(std::span<const zmq::message_t> msg, bool from_broker) {
                         info->body_frames,
                         info->optional_frames > 0
                             ? fmt::format(" to {}", info->body_frames + info->optional_frames)
-                            : std::string{}));
+                            : std::string{}),
+            body < info->body_frames ? "short" : "long");
     }
     return env;
 }

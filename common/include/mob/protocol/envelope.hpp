@@ -28,6 +28,10 @@ struct envelope {
     command cmd{};
     errc code = errc::ok;  ///< ok, bad_frame or bad_version
     std::string reason;    ///< why, when code != ok
+    /// What was wrong, as a counter's name: "malformed" (no MOB1 header frame, or no
+    /// frames), "bad_version", "unknown_command", "short" (too few body frames) or
+    /// "long" (too many); "" when ok.
+    std::string_view kind;
     /// For a SEND refused here: its seq (frame 1, if 8 bytes), so the ERROR names it.
     std::uint64_t seq = 0;
     bool ok() const { return code == errc::ok; }
