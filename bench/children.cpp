@@ -286,19 +286,32 @@ void child::read_loop(int fd) {
 }
 
 std::optional<std::string> child::wait_for_line(std::string_view needle,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout,
+                                                std::size_t from) {
     std::unique_lock lock{mutex_};
     std::optional<std::string> found;
     cv_.wait_for(lock, timeout, [&] {
-        for (const auto& l : lines_) {
-            if (l.find(needle) != std::string::npos) {
-                found = l;
+        for (auto i = from; i < lines_.size(); ++i) {
+            if (lines_[i].find(needle) != std::string::npos) {
+                found = lines_[i];
                 return true;
             }
         }
         return eof_;
     });
     return found;
+}
+
+std::size_t child::line_count() {
+    std::lock_guard lock{mutex_};
+    return lines_.size();
+}
+
+std::size_t child::count_lines(std::string_view needle) {
+    std::lock_guard lock{mutex_};
+    return static_cast<std::size_t>(std::count_if(lines_.begin(), lines_.end(), [&](const auto& l) {
+        return l.find(needle) != std::string::npos;
+    }));
 }
 
 void child::send_line(std::string_view line) {

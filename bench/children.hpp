@@ -59,8 +59,13 @@ class child {
     pid_t pid() const { return pid_; }
     /// Waits until a captured stderr line contains `needle` and returns the first such
     /// line; nothing on timeout or EOF.
+    /// Only lines from the `from`-th on (0: all) are looked at.
     std::optional<std::string> wait_for_line(std::string_view needle,
-                                             std::chrono::milliseconds timeout);
+                                             std::chrono::milliseconds timeout,
+                                             std::size_t from = 0);
+    /// How many stderr lines came so far; how many of them contain `needle`.
+    std::size_t line_count();
+    std::size_t count_lines(std::string_view needle);
     /// Writes `line` and a newline to the child's stdin (pipe_stdio); throws if it is gone.
     void send_line(std::string_view line);
     /// The next line of the child's stdout (pipe_stdio); nothing on timeout or EOF.

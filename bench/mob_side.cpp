@@ -25,8 +25,8 @@ int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_
         .run(argc, argv);
 }
 
-mob_client::mob_client(const std::string& endpoint, std::size_t payload)
-    : worker_(mob::worker_options{.endpoint = endpoint, .app = mob_app_name, .role = "client"}),
+mob_client::mob_client(const std::string& endpoint, std::size_t payload, const std::string& app)
+    : worker_(mob::worker_options{.endpoint = endpoint, .app = app, .role = "client"}),
       echo_(worker_.require("echo")),
       echo_inline_(echo_.with({.inline_result = true})),
       payload_(payload, 'x') {

@@ -29,7 +29,9 @@ int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_
 /// The benchmark joined to a running kingpin as a worker of role "client".
 class mob_client {
   public:
-    mob_client(const std::string& endpoint, std::size_t payload);
+    /// `app` is the kingpin's app name (mob-scale-bench runs an app of its own).
+    mob_client(const std::string& endpoint, std::size_t payload,
+               const std::string& app = mob_app_name);
 
     /// Round trips of one call at a time, in microseconds, after `warmup` unmeasured ones:
     /// this thread makes each call and waits for its future.

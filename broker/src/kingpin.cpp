@@ -208,15 +208,31 @@ void kingpin::tick(clock::time_point now) {
         allowed_->refresh();  // a key added or removed counts from the next handshake
         next_allow_check_ = now + 1s;
     }
-    workers_.tick(now);
+    // The supervisor's scans walk every child: only when one may have work.
+    const bool scan = workers_.scan_due(now);
+    if (scan)
+        workers_.tick(now);
     if (now >= next_sample_) {
         sample_workers(now);
         next_sample_ = now + 1s;
     }
-    if (auto failed = workers_.check_reload(now))
-        retire(*failed, "not ready in time for the reload");
+    if (scan) {
+        if (auto failed = workers_.check_reload(now))
+            retire(*failed, "not ready in time for the reload");
+    }
     if (notified_reloading_)
         check_reload_done();
+    if (scan)
+        supervise_deadlines(now);
+    if (stopping_ && now >= stop_deadline_ && !workers_.empty()) {
+        log::warn("{} workers still running after {} ms: SIGKILL", workers_.size(),
+                  config_.kill_timeout.count());
+        workers_.signal_all(SIGKILL);
+        stop_deadline_ = now + 1s;
+    }
+}
+
+void kingpin::supervise_deadlines(clock::time_point now) {
     for (auto pid : workers_.take_unready(now)) {
         const auto& c = workers_.children().at(pid);
         auto timeout = workers_.spec(c.role)->options.ready_timeout.count();
@@ -231,12 +247,7 @@ void kingpin::tick(clock::time_point now) {
                   config_.kill_timeout.count());
         ::kill(pid, SIGKILL);
     }
-    if (stopping_ && now >= stop_deadline_ && !workers_.empty()) {
-        log::warn("{} workers still running after {} ms: SIGKILL", workers_.size(),
-                  config_.kill_timeout.count());
-        workers_.signal_all(SIGKILL);
-        stop_deadline_ = now + 1s;
-    }
+    workers_.scanned();
 }
 
 namespace {
@@ -262,7 +273,6 @@ int kingpin::run() {
     bool signals_ready = true;
     bool zap_ready = true;
     const int zap_fd = zap_ ? zap_->socket().get(zmq::sockopt::fd) : -1;
-    std::vector<pollfd> fds;
     while (!(stopping_ && workers_.empty() && !broker_.lingering())) {
         if (signals_ready) {
             while (int sig = signals_.next())
@@ -311,15 +321,15 @@ int kingpin::run() {
             wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next - now),
                               0ms, 1000ms);
         }
-        fds.assign({
+        pollfd fds[] = {
             {router_fd, POLLIN, 0},
             {signals_.fd(), POLLIN, 0},
             {control_fd, POLLIN, 0},
             {monitor_fd, POLLIN, 0},
-            {zap_fd, POLLIN, 0},  // -1 without CURVE: poll(2) skips it
-        });
-        logs_.capture().poll_fds(fds);
-        if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR)
+            {zap_fd, POLLIN, 0},                // -1 without CURVE: poll(2) skips it
+            {logs_.capture().fd(), POLLIN, 0},  // every worker's output pipes
+        };
+        if (::poll(fds, std::size(fds), static_cast<int>(wait.count())) < 0 && errno != EINTR)
             throw error(fmt::format("poll: {}", std::strerror(errno)));
         // ZMQ_FD is edge-triggered: what was known readable before the poll still is.
         router_ready = router_ready || (fds[0].revents & POLLIN) != 0;
@@ -327,7 +337,8 @@ int kingpin::run() {
         control_ready = control_ready || (fds[2].revents & POLLIN) != 0;
         monitor_ready = (fds[3].revents & POLLIN) != 0;
         zap_ready = (fds[4].revents & POLLIN) != 0;
-        logs_.capture().on_poll(std::span{fds}.subspan(5));
+        if ((fds[5].revents & POLLIN) != 0)
+            logs_.capture().on_readable();
         pipes_read_ = clock::now();
     }
     // Whatever is still held is failed to its caller, and given a moment to leave; the

@@ -142,6 +142,9 @@ class kingpin {
     /// Replaces the workers of `role` (all if empty) at once; throws mob::error.
     std::size_t restart(const std::string& role, bool same_binary);
     void tick(clock::time_point now);
+    /// Kills workers not ready in time and retired ones that overstay (tick(), when the
+    /// supervisor's scans are due).
+    void supervise_deadlines(clock::time_point now);
     /// Samples every local worker's CPU and RSS, and replaces one over its role's
     /// max_memory (kingpin_limits.cpp).
     void sample_workers(clock::time_point now);

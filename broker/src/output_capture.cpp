@@ -1,12 +1,17 @@
 #include "output_capture.hpp"
 
+#include "mob/error.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 
 namespace mob::detail {
 
@@ -25,6 +30,12 @@ bool pipe_full(int fd) {
     return size > 0 && ::ioctl(fd, FIONREAD, &queued) == 0 && queued > size - PIPE_BUF;
 }
 }  // namespace
+
+output_capture::output_capture(log_writer& writer, log_ring& ring)
+    : writer_(writer), ring_(ring), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (epoll_.get() < 0)
+        throw error(fmt::format("epoll_create1: {}", std::strerror(errno)));
+}
 
 std::optional<output_capture::pipes> output_capture::make_pipes() {
     int out[2];
@@ -49,6 +60,8 @@ void output_capture::attach(pid_t pid, const std::string& role, std::uint32_t sl
     w.slot = slot;
     by_fd_[out.get()] = pid;
     by_fd_[err.get()] = pid;
+    watch(out.get());
+    watch(err.get());
     w.out.fd = std::move(out);
     w.err.fd = std::move(err);
     w.err.err = true;
@@ -65,27 +78,34 @@ void output_capture::detach(pid_t pid) {
         if (s->fd.get() >= 0)
             read(pid, w, *s, 4 * read_budget);
         s->lines.flush([&](std::string line) { emit(pid, w, *s, std::move(line)); });
-        by_fd_.erase(s->fd.get());
-        s->fd = unique_fd{};
+        close(*s);
     }
     workers_.erase(it);
 }
 
-void output_capture::poll_fds(std::vector<pollfd>& fds) const {
-    for (const auto& [fd, pid] : by_fd_)
-        fds.push_back({fd, POLLIN, 0});
+void output_capture::watch(int fd) {
+    epoll_event e{};
+    e.events = EPOLLIN;  // level-triggered: a pipe read only in part is reported again
+    e.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &e) != 0)
+        log::warn("epoll_ctl: {}: a worker's output is not read", std::strerror(errno));
 }
 
-void output_capture::on_poll(std::span<const pollfd> fds) {
-    for (const auto& p : fds) {
-        if ((p.revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-            continue;
-        auto owner = by_fd_.find(p.fd);
+void output_capture::close(stream& s) {
+    by_fd_.erase(s.fd.get());
+    s.fd = unique_fd{};
+}
+
+void output_capture::on_readable() {
+    std::array<epoll_event, 256> events;
+    const int n = ::epoll_wait(epoll_.get(), events.data(), events.size(), 0);
+    for (int i = 0; i < n; ++i) {
+        auto owner = by_fd_.find(events[i].data.fd);
         if (owner == by_fd_.end())
-            continue;
+            continue;  // closed by an earlier event of this batch
         auto pid = owner->second;
         auto& w = workers_.at(pid);
-        read(pid, w, w.out.fd.get() == p.fd ? w.out : w.err, read_budget);
+        read(pid, w, w.out.fd.get() == events[i].data.fd ? w.out : w.err, read_budget);
     }
 }
 
@@ -101,8 +121,7 @@ void output_capture::read(pid_t pid, worker_output& w, stream& s, std::size_t bu
         if (n == 0) {
             // Closed: the worker (and every child of it) is done with this stream.
             s.lines.flush([&](std::string line) { emit(pid, w, s, std::move(line)); });
-            by_fd_.erase(s.fd.get());
-            s.fd = unique_fd{};
+            close(s);
             return;
         }
         taken += static_cast<std::size_t>(n);

@@ -25,9 +25,6 @@ namespace {
 constexpr std::chrono::minutes death_window{1};
 constexpr double jitter = 0.2;  // +-20%
 
-long long as_ms(supervisor::clock::duration d) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
 }  // namespace
 
 supervisor::supervisor(const kingpin_config& config, role_table& roles, std::string endpoint)
@@ -49,17 +46,23 @@ std::uint32_t supervisor::target(const std::string& role) const {
 }
 
 void supervisor::start_all() {
+    // Queued as restarts due at once, which tick() starts a few milliseconds' worth at a
+    // time: forking a thousand workers in one turn of the loop left their HELLOs
+    // unanswered for seconds, and each of them warned that the broker was silent.
+    const auto now = clock::now();
     for (const auto& role : config_.roles) {
         if (role.options.external)
             continue;  // its workers join from outside: none to start
         for (std::uint32_t i = 0; i < role.min; ++i)
-            start(role);
+            scheduled_.push_back({role.name, now, 0, 0, {}, {}, /*initial=*/true});
     }
+    changed_ = true;
 }
 
 pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t quick_deaths,
                         std::uint32_t restarts, std::string predecessor_exit,
                         std::optional<crash_report> predecessor_report) {
+    changed_ = true;
     spawn_request req;
     if (const auto* prog = std::get_if<program>(&role.entry)) {
         req.exe = prog->path.string();
@@ -206,6 +209,7 @@ supervisor::restart_plan supervisor::plan_restart(const child& c, int status,
 
 void supervisor::reap(
     const std::function<void(const child&, int status, const restart_plan&)>& on_exit) {
+    changed_ = true;
     for (;;) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
@@ -243,42 +247,14 @@ void supervisor::reap(
     }
 }
 
-void supervisor::tick(clock::time_point now) {
-    if (stopping_)
-        return;
-    for (auto& [pid, c] : children_) {
-        if (c.quick_deaths == 0 || c.retiring || !c.ready_at)
-            continue;
-        const auto* r = spec(c.role);
-        if (r != nullptr && now - *c.ready_at >= r->options.min_uptime) {
-            log::info(
-                "{} worker pid {} has stayed up {} ms after {} quick ends in a row: its "
-                "back-off starts again from {} ms",
-                c.role, pid, as_ms(now - c.started), c.quick_deaths,
-                r->options.backoff_initial.count());
-            c.quick_deaths = 0;
-        }
-    }
-    std::vector<scheduled_restart> due;
-    auto first_due = std::stable_partition(scheduled_.begin(), scheduled_.end(),
-                                           [&](const scheduled_restart& s) { return s.due > now; });
-    due.assign(first_due, scheduled_.end());
-    scheduled_.erase(first_due, scheduled_.end());
-    for (const auto& s : due) {
-        const auto* r = spec(s.role);
-        if (r == nullptr || planned(s.role) >= target(s.role))
-            continue;
-        start_or_schedule(*r, s.quick_deaths, now, s.restarts, s.predecessor_exit,
-                          s.predecessor_report);
-    }
-}
-
 void supervisor::stop_reviving() {
+    changed_ = true;
     stopping_ = true;
     scheduled_.clear();
 }
 
 void supervisor::mark_ready(pid_t pid, clock::time_point now) {
+    changed_ = true;
     auto it = children_.find(pid);
     if (it != children_.end() && !it->second.ready_at)
         it->second.ready_at = now;
@@ -290,6 +266,7 @@ void supervisor::signal_all(int sig) {
 }
 
 std::vector<pid_t> supervisor::scale(const std::string& role, std::uint32_t count) {
+    changed_ = true;
     const auto* r = spec(role);
     if (r == nullptr)
         throw error(fmt::format("app '{}' has no role '{}'", config_.app, role),
@@ -327,27 +304,12 @@ std::vector<pid_t> supervisor::scale(const std::string& role, std::uint32_t coun
 }
 
 void supervisor::retire(pid_t pid, clock::time_point deadline) {
+    changed_ = true;
     auto it = children_.find(pid);
     if (it == children_.end())
         return;
     it->second.retiring = true;
     it->second.retire_deadline = deadline;
-}
-
-std::vector<pid_t> supervisor::take_unready(clock::time_point now) {
-    std::vector<pid_t> out;
-    for (auto& [pid, c] : children_) {
-        if (c.ready_at || c.retiring || c.not_ready_killed || stopping_)
-            continue;
-        if (reload_.active && pid == reload_.replacement)
-            continue;  // check_reload() handles it: the reload stops, the old worker stays
-        const auto* r = spec(c.role);
-        if (r != nullptr && now - c.started >= r->options.ready_timeout) {
-            c.not_ready_killed = true;
-            out.push_back(pid);
-        }
-    }
-    return out;
 }
 
 void supervisor::note_kill(pid_t pid, std::string why) {
@@ -358,42 +320,6 @@ void supervisor::note_kill(pid_t pid, std::string why) {
 std::optional<crash_report> supervisor::predecessor_report(pid_t pid) const {
     auto it = children_.find(pid);
     return it == children_.end() ? std::nullopt : it->second.predecessor_report;
-}
-
-std::vector<pid_t> supervisor::overdue(clock::time_point now) const {
-    std::vector<pid_t> out;
-    for (const auto& [pid, c] : children_) {
-        if (c.retiring && c.retire_deadline <= now)
-            out.push_back(pid);
-    }
-    return out;
-}
-
-std::optional<supervisor::clock::time_point> supervisor::next_deadline() const {
-    std::optional<clock::time_point> next;
-    if (reload_.active && reload_.replacement != 0)
-        next = reload_.deadline;
-    auto earlier = [&](clock::time_point t) {
-        if (!next || t < *next)
-            next = t;
-    };
-    for (const auto& [pid, c] : children_) {
-        if (c.retiring)
-            earlier(c.retire_deadline);
-        if (!c.ready_at && !c.retiring && !c.not_ready_killed && !stopping_) {
-            if (const auto* r = spec(c.role))
-                earlier(c.started + r->options.ready_timeout);
-        }
-        if (c.quick_deaths > 0 && !c.retiring && c.ready_at) {
-            if (const auto* r = spec(c.role))
-                earlier(*c.ready_at + r->options.min_uptime);
-        }
-    }
-    if (!stopping_) {
-        for (const auto& s : scheduled_)
-            earlier(s.due);
-    }
-    return next;
 }
 
 }  // namespace mob::detail

@@ -97,9 +97,19 @@ class supervisor {
     /// the replacement or schedules it. A worker not restarted by its role's policy
     /// lowers the role's target by one.
     void reap(const std::function<void(const child&, int status, const restart_plan&)>& on_exit);
-    /// Starts the restarts that are due and resets the back-off of workers that have
-    /// stayed up; call it on every loop (next_deadline() says when it is next needed).
+    /// Starts the restarts (and initial starts) that are due, for at most start_budget
+    /// (the rest wait for the next call), and resets the back-off of workers that have
+    /// stayed up; call it when scan_due() (next_deadline() says when that is next).
     void tick(clock::time_point now);
+    /// How long one tick() may spend starting workers before the loop serves its sockets.
+    static constexpr std::chrono::milliseconds start_budget{5};
+    /// Whether tick(), take_unready(), overdue() and check_reload() may have work: a
+    /// deadline of next_deadline() has passed, or the supervisor changed since
+    /// scanned(). They walk every child, so the kingpin calls them only then: with a
+    /// thousand workers, walking them on every turn of a busy loop cost more than routing.
+    bool scan_due(clock::time_point now) const;
+    /// The scans are done: next_deadline() is kept until the next change.
+    void scanned();
     /// Stop reviving (drops the scheduled restarts); send `sig` to every child.
     void signal_all(int sig);
     void stop_reviving();
@@ -177,6 +187,7 @@ class supervisor {
         std::uint32_t restarts = 0;
         std::string predecessor_exit;
         std::optional<crash_report> predecessor_report;
+        bool initial = false;  ///< a first start (start_all), not a restart
     };
 
     pid_t start(const role_spec& role, pid_t replaces = 0, std::uint32_t quick_deaths = 0,
@@ -191,6 +202,7 @@ class supervisor {
     std::chrono::milliseconds backoff(const role_spec& role, std::uint32_t level);
     std::uint32_t planned(const std::string& role) const { return alive(role) + scheduled(role); }
     void next_reload_step(clock::time_point now);
+    std::optional<clock::time_point> compute_deadline() const;
     void abort_reload(const std::string& why);
     /// The worker `ready` replaces over max_memory, to retire now that it is ready.
     std::optional<pid_t> take_memory_replaced(pid_t ready);
@@ -206,6 +218,8 @@ class supervisor {
     const listener_set* listeners_ = nullptr;
     output_capture* capture_ = nullptr;
     bool stopping_ = false;
+    bool changed_ = true;                   ///< since scanned()
+    std::optional<clock::time_point> due_;  ///< compute_deadline() at scanned()
     std::unordered_map<pid_t, child> children_;
     std::map<std::string, role_stats> stats_;
     role_table& roles_;

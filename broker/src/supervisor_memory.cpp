@@ -24,6 +24,7 @@ double seconds(std::chrono::milliseconds ms) {
 }  // namespace
 
 bool supervisor::replace_over_memory(pid_t pid) {
+    changed_ = true;
     auto it = children_.find(pid);
     if (it == children_.end() || stopping_ || reload_.active)
         return false;

@@ -45,6 +45,7 @@ std::uint32_t supervisor::free_slot(const std::string& role) const {
 }
 
 bool supervisor::begin_reload(clock::time_point now, bool same_binary) {
+    changed_ = true;
     if (reload_.active)
         return false;
     check_programs();
@@ -81,6 +82,7 @@ bool supervisor::begin_reload(clock::time_point now, bool same_binary) {
 }
 
 void supervisor::next_reload_step(clock::time_point now) {
+    changed_ = true;
     while (!reload_.old.empty() && !is_child(reload_.old.front()))
         reload_.old.pop_front();
     if (reload_.old.empty()) {
@@ -97,6 +99,7 @@ void supervisor::next_reload_step(clock::time_point now) {
 }
 
 std::optional<pid_t> supervisor::on_ready(pid_t pid, clock::time_point now) {
+    changed_ = true;
     if (auto old = take_memory_replaced(pid))
         return old;
     if (!reload_.active || pid != reload_.replacement)
@@ -111,6 +114,7 @@ std::optional<pid_t> supervisor::on_ready(pid_t pid, clock::time_point now) {
 }
 
 std::optional<pid_t> supervisor::check_reload(clock::time_point now) {
+    changed_ = true;
     if (!reload_.active || reload_.replacement == 0 || now < reload_.deadline)
         return std::nullopt;
     auto failed = reload_.replacement;
@@ -122,6 +126,7 @@ std::optional<pid_t> supervisor::check_reload(clock::time_point now) {
 }
 
 std::vector<pid_t> supervisor::restart(const std::string& role, bool same_binary) {
+    changed_ = true;
     if (!role.empty() && spec(role) == nullptr)
         throw error(fmt::format("app '{}' has no role '{}'", config_.app, role),
                     errc::unknown_role);
@@ -145,6 +150,7 @@ std::vector<pid_t> supervisor::restart(const std::string& role, bool same_binary
 }
 
 void supervisor::abort_reload(const std::string& why) {
+    changed_ = true;
     log::error("reload stopped: {}; the old workers stay", why);
     reload_ = {};
 }

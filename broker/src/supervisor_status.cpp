@@ -74,7 +74,7 @@ std::optional<double> supervisor::next_restart_in_s(const std::string& role,
                                                     clock::time_point now) const {
     std::optional<clock::time_point> next;
     for (const auto& s : scheduled_) {
-        if (s.role == role && (!next || s.due < *next))
+        if (s.role == role && !s.initial && (!next || s.due < *next))
             next = s.due;
     }
     if (!next)
