@@ -84,6 +84,8 @@ class connection {
     /// the worker keeps trying). Hearing from it again rearms it.
     bool broker_lost(time_point now);
     time_point next_heartbeat() const noexcept { return last_sent_ + heartbeat_; }
+    /// When retry_if_refused() connects again (max: no retry planned).
+    time_point next_retry() const noexcept { return retry_at_; }
     std::chrono::milliseconds heartbeat() const noexcept { return heartbeat_; }
     std::uint32_t liveness() const noexcept { return liveness_; }
 

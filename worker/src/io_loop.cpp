@@ -65,8 +65,12 @@ void worker_core::io_loop() {
             box.set_sleeping(false);
             continue;
         }
-        auto wake_at = std::min({conn_.next_heartbeat(), calls_.next_deadline(),
-                                 callbacks_.next_deadline(), next_check});
+        // Not woken for check_broker(): an idle worker wakes for its heartbeats only
+        // (a thousand idle workers each waking ten times a second cost a core), and
+        // the check runs on those wakes. The kingpin's end kills a spawned worker
+        // anyway (PDEATHSIG); a broker's silence is seen a heartbeat late at most.
+        auto wake_at = std::min({conn_.next_heartbeat(), conn_.next_retry(), calls_.next_deadline(),
+                                 callbacks_.next_deadline()});
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - now);
         conn_.wait(std::max(wait, 0ms), box.wake_fd());
         box.set_sleeping(false);
