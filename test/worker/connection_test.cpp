@@ -147,6 +147,27 @@ TEST_F(a_connection, heartbeats_when_idle_and_only_then) {
     EXPECT_EQ(broker_hears(), proto::command::goodbye);
 }
 
+TEST_F(a_connection, answers_the_brokers_heartbeat_once_half_an_interval_has_passed) {
+    conn->say_hello();
+    ASSERT_EQ(broker_hears(), proto::command::hello);
+    conn->heartbeat_if_idle(now);
+    // Heard within half an interval of its last send: no answer (nothing is due).
+    now += 400ms;
+    broker_says(proto::make_signal(proto::command::heartbeat));
+    ASSERT_TRUE(worker_receives());
+    conn->heartbeat_if_idle(now);
+    zmq::pollitem_t item{broker.handle(), 0, ZMQ_POLLIN, 0};
+    EXPECT_EQ(zmq::poll(&item, 1, 100ms), 0) << "answered within half an interval";
+    // Heard later: answered at once, not at the worker's own time (1000 ms), so the
+    // answers of every worker the broker heartbeats in one batch come back together.
+    now += 200ms;
+    broker_says(proto::make_signal(proto::command::heartbeat));
+    ASSERT_TRUE(worker_receives());
+    conn->heartbeat_if_idle(now);
+    EXPECT_EQ(broker_hears(), proto::command::heartbeat);
+    EXPECT_EQ(conn->next_heartbeat(), connection::time_point{} + 1600ms);
+}
+
 TEST_F(a_connection, declares_the_broker_lost_after_heartbeat_times_liveness_of_silence) {
     conn->say_hello();
     ASSERT_EQ(broker_hears(), proto::command::hello);

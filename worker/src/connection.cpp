@@ -216,8 +216,13 @@ bool connection::on_error(const proto::error_view& e) {
 // ---- liveness -----------------------------------------------------------------------
 
 void connection::heartbeat_if_idle(time_point now) {
+    const bool heard_now = heard_;
     note_activity(now);
-    if (now - last_sent_ >= heartbeat_) {
+    // Also in answer to what the broker sent, once half an interval has passed since
+    // this worker's last send: the broker heartbeats every worker in one batch, so the
+    // answers of a thousand idle workers reach it together, read in a few wake-ups
+    // instead of a thousand spread over each second.
+    if (now - last_sent_ >= heartbeat_ || (heard_now && now - last_sent_ >= heartbeat_ / 2)) {
         send_signal(proto::command::heartbeat);
         note_activity(now);
     }
