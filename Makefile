@@ -58,7 +58,7 @@ FUZZ_ARGS ?= -entropic=0 -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_fin
 CHAOS_SECONDS ?= 20
 
 .DEFAULT_GOAL := build
-.PHONY: deps deps-containers build demo test test-containers bench soak sanitize sanitize-asan \
+.PHONY: deps deps-containers build demo test test-containers bench bench-scale soak sanitize sanitize-asan \
         sanitize-tsan fuzz fuzz-build fuzz-keep format format-check clean
 
 deps:
@@ -87,6 +87,10 @@ test-containers: deps-containers build
 # A program, not a test: its own build directory (build-bench/) and its own installs.
 bench:
 	@bash bench/run.sh $(BENCH_ARGS)
+
+# One kingpin with 4, 16 and 1000 workers: start-up, memory, idle CPU, dispatch, revive.
+bench-scale:
+	@bash bench/run.sh --scale $(BENCH_ARGS)
 
 # The chaos test's own ctest TIMEOUT (300 s) bounds CHAOS_SECONDS to about 250.
 soak: build

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh [mob-rpc-bench arguments, e.g. --quick]
+# bench/run.sh --scale [mob-scale-bench arguments, e.g. --workers 4,1000 --rounds 1]
 #
+# --scale builds and runs mob-scale-bench (one kingpin with 4, 16 and 1000 workers),
+# which needs none of the baselines below. Otherwise:
 # Installs what the benchmark's baselines need, builds mob-rpc-bench (Release, in
 # build-bench/) and the NATS client, and runs the bench with every baseline:
 #   - Debian's nats-server, golang-go and golang-github-nats-io-go-nats-dev (apt-get,
@@ -22,6 +25,21 @@ say() { printf 'bench/run.sh: %s\n' "$*" >&2; }
 
 # Everything before the bench's own output goes to stderr: stdout is the bench's table.
 exec 3>&1 1>&2
+
+configure() {
+    if [ ! -f "$build/CMakeCache.txt" ]; then
+        nice -n 10 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+            -DMOB_BUILD_TESTS=OFF -DMOB_BUILD_EXAMPLES=OFF
+    fi
+}
+
+if [ "${1:-}" = --scale ]; then
+    shift
+    configure
+    nice -n 10 cmake --build "$build" -j"$jobs" --target mob-scale-bench
+    exec 1>&3 3>&-
+    exec "$build/bench/mob-scale-bench" "$@"
+fi
 
 # --- Debian packages ----------------------------------------------------------------
 missing=()
@@ -64,10 +82,7 @@ version=$(node -p "require('$node_dir/node_modules/mob/package.json').version")
 [ "$version" = 0.0.9 ] || { say "node_modules/mob is $version, not 0.0.9"; exit 1; }
 
 # --- mob-rpc-bench --------------------------------------------------------------------
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    nice -n 10 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-        -DMOB_BUILD_TESTS=OFF -DMOB_BUILD_EXAMPLES=OFF
-fi
+configure
 nice -n 10 cmake --build "$build" -j"$jobs" --target mob-rpc-bench
 
 # --- the NATS client ------------------------------------------------------------------
