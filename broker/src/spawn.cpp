@@ -5,9 +5,12 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/close_range.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +22,9 @@ extern char** environ;
 namespace mob::detail {
 
 namespace {
-/// Writes `n` in decimal and a NUL at `out` (room for 20 digits): safe after fork.
-void write_decimal(char* out, long n) {
+/// Writes `n` in decimal and a NUL at `out` (room for 20 digits): safe in the child.
+__attribute__((no_sanitize("address", "thread", "undefined"))) void write_decimal(char* out,
+                                                                                  long n) {
     char digits[24];
     int len = 0;
     do {
@@ -44,9 +48,99 @@ bool is_systemd_variable(const char* e) {
 }
 }  // namespace
 
+namespace {
+/// What the child needs, laid out by the parent before clone(): the child reads it
+/// and writes only into `listen_pid` and `moved`, which the parent never reads again.
+struct child_plan {
+    char** argv = nullptr;
+    char** envp = nullptr;
+    const char* exe = nullptr;
+    int exe_fd = -1;
+    pid_t parent = 0;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    int crash_fd = -1;
+    int passed = 0;
+    const passed_fd* listen = nullptr;
+    int* moved = nullptr;
+    char* listen_pid_digits = nullptr;  ///< room for 20 digits and a NUL, or null
+};
+
+/// The kernel's struct sigaction, for rt_sigaction(2) called directly.
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    unsigned long mask;
+};
+
+__attribute__((no_sanitize("address", "thread", "undefined"))) void child_exit(int code) {
+    ::syscall(SYS_exit_group, code);
+}
+
+/// The child, between clone() and exec, in the parent's memory (CLONE_VM|CLONE_VFORK:
+/// the parent waits until exec). Raw system calls only: the C library's wrappers set
+/// errno and a sanitizer's interceptors keep state, which here would be the parent's.
+/// A failure exits with 126.
+__attribute__((no_sanitize("address", "thread", "undefined"))) int run_child(void* arg) {
+    const auto& p = *static_cast<const child_plan*>(arg);
+    // The parent's signal handlers would run on its memory: back to the defaults (as
+    // posix_spawn does), then every signal unblocked (the parent blocked them all).
+    for (int sig = 1; sig < 65; ++sig) {
+        kernel_sigaction old{};
+        if (::syscall(SYS_rt_sigaction, sig, nullptr, &old, 8) == 0 && old.handler != SIG_IGN &&
+            old.handler != SIG_DFL) {
+            kernel_sigaction dfl{};
+            ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, 8);
+        }
+    }
+    unsigned long none = 0;
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, 8);
+    ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (::syscall(SYS_getppid) != p.parent)
+        child_exit(126);  // the kingpin died before prctl
+    // Before the listeners move into 3, 4, ...: a pipe end may sit there.
+    if (p.stdout_fd >= 0 && ::syscall(SYS_dup3, p.stdout_fd, STDOUT_FILENO, 0) < 0)
+        child_exit(126);
+    if (p.stderr_fd >= 0 && ::syscall(SYS_dup3, p.stderr_fd, STDERR_FILENO, 0) < 0)
+        child_exit(126);
+    if (p.passed > 0) {
+        write_decimal(p.listen_pid_digits, ::syscall(SYS_getpid));
+        // Out of the way first (above 3..3+n-1), then into place: dup3 leaves the
+        // copies without CLOEXEC, so they (and only they) cross exec.
+        for (int i = 0; i < p.passed; ++i) {
+            p.moved[i] = static_cast<int>(
+                ::syscall(SYS_fcntl, p.listen[i].fd, F_DUPFD_CLOEXEC, 3 + p.passed));
+            if (p.moved[i] < 0)
+                child_exit(126);
+        }
+        for (int i = 0; i < p.passed; ++i) {
+            if (::syscall(SYS_dup3, p.moved[i], 3 + i, 0) < 0)
+                child_exit(126);
+        }
+    }
+    const int first_free = 3 + p.passed;
+    // Everything else is closed by exec, not now: the program's own descriptor
+    // (exe_fd) must stay open until it is run.
+    ::syscall(SYS_close_range, first_free, UINT_MAX, CLOSE_RANGE_CLOEXEC);
+    if (p.crash_fd >= first_free)
+        ::syscall(SYS_fcntl, p.crash_fd, F_SETFD, 0);
+    if (p.exe_fd >= 0)
+        ::syscall(SYS_execveat, p.exe_fd, "", p.argv, p.envp, AT_EMPTY_PATH);
+    else
+        ::syscall(SYS_execve, p.exe, p.argv, p.envp);
+    child_exit(127);
+    return 127;
+}
+
+/// The child's stack while it runs (the parent waits meanwhile, so one is enough for
+/// the kingpin's one spawning thread).
+constexpr std::size_t child_stack_size = 64 * 1024;
+alignas(64) char child_stack[child_stack_size];
+}  // namespace
+
 pid_t spawn(const spawn_request& request) {
-    // Everything the child needs is laid out before fork: after it, only
-    // async-signal-safe calls.
+    // Everything the child needs is laid out before clone().
     std::vector<char*> argv;
     for (const auto& a : request.argv)
         argv.push_back(const_cast<char*>(a.c_str()));
@@ -54,7 +148,7 @@ pid_t spawn(const spawn_request& request) {
     std::vector<char*> envp;
     for (const auto& e : request.env)
         envp.push_back(const_cast<char*>(e.c_str()));
-    // systemd's socket activation: the child's own pid is only known after fork, so
+    // systemd's socket activation: the child's own pid is only known in the child, so
     // LISTEN_PID gets room for it here and the child writes it in.
     const int passed = static_cast<int>(request.listen.size());
     std::string listen_fds;
@@ -71,51 +165,35 @@ pid_t spawn(const spawn_request& request) {
             envp.push_back(e->data());
     }
     envp.push_back(nullptr);
-    const pid_t parent = ::getpid();
+    child_plan plan;
+    plan.argv = argv.data();
+    plan.envp = envp.data();
+    plan.exe = request.exe.c_str();
+    plan.exe_fd = request.exe_fd;
+    plan.parent = ::getpid();
+    plan.stdout_fd = request.stdout_fd;
+    plan.stderr_fd = request.stderr_fd;
+    plan.crash_fd = request.crash_fd;
+    plan.passed = passed;
+    plan.listen = request.listen.data();
+    plan.moved = moved.data();
+    plan.listen_pid_digits = passed > 0 ? listen_pid.data() + 11 : nullptr;
 
-    pid_t pid = ::fork();
+    // clone(CLONE_VM | CLONE_VFORK), as posix_spawn does, not fork(): the child shares
+    // the kingpin's memory until it execs, so nothing is copied. With a thousand
+    // workers, fork() spent most of the kingpin's start-up copying its page tables
+    // and then taking copy-on-write faults on its own pages.
+    sigset_t all;
+    sigset_t old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    const pid_t pid =
+        ::clone(run_child, child_stack + child_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+    const int clone_errno = errno;
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0)
-        throw error(fmt::format("fork failed: {}", ::strerror(errno)));
-    if (pid > 0)
-        return pid;
-
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent)
-        ::_exit(126);  // the kingpin died before prctl
-    // Before the listeners move into 3, 4, ...: a pipe end may sit there.
-    if (request.stdout_fd >= 0 && ::dup2(request.stdout_fd, STDOUT_FILENO) < 0)
-        ::_exit(126);
-    if (request.stderr_fd >= 0 && ::dup2(request.stderr_fd, STDERR_FILENO) < 0)
-        ::_exit(126);
-    if (passed > 0) {
-        write_decimal(listen_pid.data() + 11, ::getpid());
-        // Out of the way first (above 3..3+n-1), then into place: dup2 leaves the
-        // copies without CLOEXEC, so they (and only they) cross exec.
-        for (int i = 0; i < passed; ++i) {
-            moved[static_cast<std::size_t>(i)] = ::fcntl(
-                request.listen[static_cast<std::size_t>(i)].fd, F_DUPFD_CLOEXEC, 3 + passed);
-            if (moved[static_cast<std::size_t>(i)] < 0)
-                ::_exit(126);
-        }
-        for (int i = 0; i < passed; ++i) {
-            if (::dup2(moved[static_cast<std::size_t>(i)], 3 + i) < 0)
-                ::_exit(126);
-        }
-    }
-    const int first_free = 3 + passed;
-    // Everything else is closed by exec, not now: the program's own descriptor
-    // (exe_fd) must stay open until fexecve.
-    ::close_range(static_cast<unsigned>(first_free), UINT_MAX, CLOSE_RANGE_CLOEXEC);
-    if (request.crash_fd >= first_free)
-        ::fcntl(request.crash_fd, F_SETFD, 0);
-    if (request.exe_fd >= 0)
-        ::fexecve(request.exe_fd, argv.data(), envp.data());
-    else
-        ::execve(request.exe.c_str(), argv.data(), envp.data());
-    ::_exit(127);
+        throw error(fmt::format("clone failed: {}", ::strerror(clone_errno)));
+    return pid;
 }
 
 std::vector<std::string> worker_environment(const std::vector<std::string>& extra) {

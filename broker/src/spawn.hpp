@@ -33,11 +33,12 @@ struct spawn_request {
     int stderr_fd = -1;
 };
 
-/// Forks and execs. In the child, before exec: signals unblocked, PR_SET_PDEATHSIG
+/// Starts a child (clone with CLONE_VM and CLONE_VFORK, as posix_spawn) and execs. In
+/// the child, before exec: signal handlers reset, signals unblocked, PR_SET_PDEATHSIG
 /// (SIGKILL) so it never outlives the kingpin, stdout and stderr replaced if asked, and
 /// every descriptor above 2 closed at exec but the `listen` ones, moved to 3, 4, ...,
 /// and `crash_fd`.
-/// Returns the child's pid; throws mob::error if fork fails.
+/// Returns the child's pid; throws mob::error if clone fails.
 pid_t spawn(const spawn_request& request);
 
 /// The current environment less every MOB_* variable and systemd's (LISTEN_*,
