@@ -108,6 +108,7 @@ options parse_options(int argc, char** argv) {
     set(o, path::nats, !o.nats_client.empty());
     set(o, path::mob_inline, inline_mode);
     set(o, path::mob_plain, dispatcher_mode);
+    set(o, path::mob_default, dispatcher_mode);
     if (only) {
         if (*only == "node-mob" && o.node_mob_dir.empty()) {
             throw std::invalid_argument("--only node-mob wants --node-mob DIR");
@@ -120,6 +121,7 @@ options parse_options(int argc, char** argv) {
         set(o, path::nats, *only == "nats");
         set(o, path::mob_inline, inline_mode && *only == "mob");
         set(o, path::mob_plain, dispatcher_mode && *only == "mob");
+        set(o, path::mob_default, dispatcher_mode && *only == "mob");
     }
     std::size_t n = calls.value_or(quick ? 1000 : 2000);
     o.what.latency_calls = n;

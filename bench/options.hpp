@@ -11,14 +11,16 @@
 namespace bench {
 
 /// The paths a run can measure, in the order of the table's rows.
-enum class path : std::size_t { floor, node_mob, nats, mob_plain, mob_inline };
-inline constexpr std::size_t path_count = 5;
+/// mob_default is the plain API with the role's default credit (the headline row:
+/// what a user gets without tuning), mob_plain the same with --credit.
+enum class path : std::size_t { floor, node_mob, nats, mob_default, mob_plain, mob_inline };
+inline constexpr std::size_t path_count = 6;
 
 struct options {
     plan what;
     /// Which paths are measured: mob's and the floor unless --only; a baseline when
     /// its program is named.
-    std::array<bool, path_count> measured{true, false, false, true, true};
+    std::array<bool, path_count> measured{true, false, false, true, true, true};
     std::uint32_t credit = 64;  ///< per worker, for the windowed runs (mob and the floor)
     std::string node_mob_dir;   ///< holds main.js and node_modules/mob
     std::string node = "node";

@@ -34,6 +34,7 @@
 
 #include <fmt/format.h>
 #include <unistd.h>
+#include <mob/app.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +52,8 @@ namespace {
 
 constexpr const char* program_name = "mob-rpc-bench";
 constexpr std::size_t worker_counts[] = {1, 4};
+/// What a role gets when its options say nothing about credit.
+const std::uint32_t default_credit = mob::role_options{}.credit;
 
 const char* mode_arg(serve_mode m) {
     return m == serve_mode::inline_call ? "inline" : "dispatcher";
@@ -117,7 +120,8 @@ class mob_rig {
 
 /// The progress lines' name of a path.
 const char* short_name(path p) {
-    constexpr const char* names[path_count] = {"floor", "node-mob", "nats", "mob-plain", "mob"};
+    constexpr const char* names[path_count] = {"floor",       "node-mob",  "nats",
+                                               "mob-default", "mob-plain", "mob"};
     return names[static_cast<std::size_t>(p)];
 }
 
@@ -186,6 +190,7 @@ results measure(std::size_t workers, const options& o) {
     auto phase = [&](std::uint32_t credit, bool latency) {
         std::optional<floor_rig> f;
         std::optional<mob_rig> plain;
+        std::optional<mob_rig> defaults;
         std::optional<mob_rig> inl;
         std::vector<contender> cs;
         if (o.on(path::floor)) {
@@ -196,6 +201,13 @@ results measure(std::size_t workers, const options& o) {
         }
         if (nats) {
             cs.push_back(of(path::nats, nats->client()));
+        }
+        // At one call in flight every rig has credit 1, the default: the plain rig's
+        // latency is the default's too (copied below), measured once.
+        if (o.on(path::mob_default) && !latency) {
+            cs.push_back(
+                of(path::mob_default,
+                   defaults.emplace(workers, default_credit, p, serve_mode::dispatcher).client()));
         }
         if (o.on(path::mob_plain)) {
             cs.push_back(of(path::mob_plain,
@@ -217,6 +229,7 @@ results measure(std::size_t workers, const options& o) {
         }
     };
     phase(1, true);
+    r[path::mob_default].latency_us = r[path::mob_plain].latency_us;
     phase(o.credit, false);
     return r;
 }
@@ -238,6 +251,12 @@ int run(int argc, char** argv) {
         p.throughput_calls, p.throughput_warmup, o.credit);
     if (o.on(path::floor) || o.on(path::mob_plain) || o.on(path::mob_inline)) {
         std::printf("  floor, mob: over ipc\n");
+    }
+    if (o.on(path::mob_default)) {
+        std::printf(
+            "  mob plain, default credit: the plain API below with the role's default credit "
+            "(%u) in the windows too: what a user gets without tuning\n",
+            default_credit);
     }
     if (o.on(path::mob_plain)) {
         std::printf(

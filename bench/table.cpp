@@ -57,6 +57,8 @@ const char* path_name(path p) {
             return "node mob 0.0.9 (cluster IPC)";
         case path::nats:
             return "NATS 2.9, queue group (tcp)";
+        case path::mob_default:
+            return "mob plain, default credit";
         case path::mob_plain:
             return "mob, plain API";
         case path::mob_inline:
@@ -108,7 +110,9 @@ void print_table(const std::vector<results>& all, const options& o) {
         path b;
         const char* label;
     };
-    const pair pairs[] = {{path::mob_plain, path::floor, "mob plain / floor"},
+    const pair pairs[] = {{path::mob_default, path::node_mob, "mob defaults / node mob"},
+                          {path::mob_default, path::floor, "mob defaults / floor"},
+                          {path::mob_plain, path::floor, "mob plain / floor"},
                           {path::mob_plain, path::node_mob, "mob plain / node mob"},
                           {path::mob_plain, path::nats, "mob plain / NATS"},
                           {path::mob_inline, path::floor, "mob inline / floor"}};
