@@ -53,7 +53,7 @@ namespace {
 constexpr const char* program_name = "mob-rpc-bench";
 constexpr std::size_t worker_counts[] = {1, 4};
 /// What a role gets when its options say nothing about credit.
-const std::uint32_t default_credit = mob::role_options{}.credit;
+const std::uint32_t default_credit = mob::worker_options{}.credit;
 
 const char* mode_arg(serve_mode m) {
     return m == serve_mode::inline_call ? "inline" : "dispatcher";

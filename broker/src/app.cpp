@@ -111,7 +111,7 @@ role_spec app::check(const pending_role& r) const {
     }
     const auto& o = r.options;
     role_spec spec{.name = r.name, .entry = r.entry, .min = 1, .max = 1, .options = o};
-    if (o.credit == 0)
+    if (o.credit && *o.credit == 0)
         throw error(fmt::format("role '{}': credit must be at least 1", r.name));
     check_restart_options(r.name, o);
     detail::check_listen_options(r.name, o.listen);

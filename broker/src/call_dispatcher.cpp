@@ -90,13 +90,26 @@ void call_dispatcher::on_call(worker_entry& from, std::span<zmq::message_t> msg,
     r.waiting.insert(next_back_++, std::move(c), now + timeout);
 }
 
+std::optional<worker_handle> call_dispatcher::next_free(role_calls& r) {
+    if (auto h = r.idle.use_front()) {
+        r.free.push_back(*h);
+        return h;
+    }
+    return r.free.use_front();
+}
+
+void call_dispatcher::drop_free(role_calls& r, worker_handle h) {
+    r.free.remove(h);
+    r.idle.remove(h);
+}
+
 bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_point deadline) {
     auto& r = by_role_[role];
     while (!r.free.empty()) {
-        const auto h = *r.free.use_front();
+        const auto h = *next_free(r);
         auto* w = workers_.find(h);
         if (w == nullptr || !w->routable()) {
-            r.free.remove(h);
+            drop_free(r, h);
             continue;
         }
         const auto ticket = next_ticket_;
@@ -112,7 +125,7 @@ bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_poi
         if (sent != send_result::sent && !keep)
             call.args = std::move(proto::parse_request(out)->args);  // not taken: still ours
         if (sent == send_result::unreachable) {
-            r.free.remove(h);  // forgotten once this message is done
+            drop_free(r, h);  // forgotten once this message is done
             continue;
         }
         if (sent == send_result::full)
@@ -124,6 +137,7 @@ bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_poi
         // worker callbacks, and hears HOLDER_GONE when the worker goes.
         if (call.has(proto::call_report_server))
             w->callback_origins.insert(call.caller);
+        r.idle.remove(h);
         if (++w->in_flight >= w->credit)
             r.free.remove(h);
         in_flight_.insert(ticket, in_flight_call{h, role, deadline, std::move(call)});
@@ -168,6 +182,8 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
     ++from.served;
     if (from.routable() && from.in_flight < from.credit)
         r.free.push_back(from.handle);
+    if (from.routable() && from.in_flight == 0)
+        r.idle.push_back(from.handle);
     errc code = errc::bad_frame;
     frames out;
     if (reply.result) {
@@ -199,10 +215,14 @@ void call_dispatcher::worker_ready(worker_entry& w) {
         r.free.push_back(w.handle);
     else
         r.free.remove(w.handle);
+    if (w.in_flight == 0 && w.credit > 0)
+        r.idle.push_back(w.handle);
+    else
+        r.idle.remove(w.handle);
 }
 
 void call_dispatcher::unroute(const worker_entry& w) {
-    by_role_[w.role].free.remove(w.handle);
+    drop_free(by_role_[w.role], w.handle);
 }
 
 void call_dispatcher::worker_gone(const worker_entry& w) {

@@ -78,6 +78,10 @@ class call_dispatcher {
     };
     struct role_calls {
         lru_queue<worker_handle> free;  ///< ready workers with credit to spare, LRU first
+        /// Those of `free` with no call at all, LRU first: a call goes to one of them
+        /// before it is pipelined behind another's (so credit above 1 costs a slow
+        /// call's neighbours nothing while a worker is idle).
+        lru_queue<worker_handle> idle;
         /// Calls waiting for a free worker, by a growing id (a FIFO); a call to run again
         /// takes an id below every other, so it goes first.
         pending_table<std::uint64_t, held_call> waiting;
@@ -87,6 +91,10 @@ class call_dispatcher {
     };
 
     bool dispatch(role_index role, held_call& call, clock::time_point deadline);
+    /// The next worker to try: the least recently used idle one, else the least
+    /// recently used with credit to spare (made the most recently used).
+    std::optional<worker_handle> next_free(role_calls& r);
+    static void drop_free(role_calls& r, worker_handle h);
     void fail(role_calls& r, const held_call& call, errc code, std::string_view text);
     void fail_waiting(std::string_view why);
 

@@ -76,19 +76,19 @@ pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t qui
         req.exe_fd = image.fd();
         req.argv = config_.argv;
     }
-    req.env = merge_environment(
-        worker_environment({
-            "MOB_APP=" + config_.app,
-            "MOB_ROLE=" + role.name,
-            "MOB_ENDPOINT=" + endpoint_,
-            "MOB_SPAWNED=1",
-            fmt::format("MOB_HEARTBEAT_MS={}", config_.heartbeat.count()),
-            fmt::format("MOB_LIVENESS={}", config_.liveness),
-            fmt::format("MOB_CREDIT={}", role.options.credit),
-            fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
-            fmt::format("MOB_MAX_MESSAGE_SIZE={}", config_.limits.max_message_size),
-        }),
-        env_overrides_);
+    std::vector<std::string> mob_env{
+        "MOB_APP=" + config_.app,
+        "MOB_ROLE=" + role.name,
+        "MOB_ENDPOINT=" + endpoint_,
+        "MOB_SPAWNED=1",
+        fmt::format("MOB_HEARTBEAT_MS={}", config_.heartbeat.count()),
+        fmt::format("MOB_LIVENESS={}", config_.liveness),
+        fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
+        fmt::format("MOB_MAX_MESSAGE_SIZE={}", config_.limits.max_message_size),
+    };
+    if (role.options.credit)  // else each worker's own default
+        mob_env.push_back(fmt::format("MOB_CREDIT={}", *role.options.credit));
+    req.env = merge_environment(worker_environment(mob_env), env_overrides_);
     if (listeners_ != nullptr)
         req.listen = listeners_->for_role(role.name);
     auto pipe = make_crash_pipe();

@@ -83,7 +83,7 @@ control::role_description supervisor::describe_role(const role_spec& r) const {
     d.min = r.min;
     d.max = r.max;
     d.target = target(r.name);
-    d.credit = o.credit;
+    d.credit = o.credit.value_or(0);
     const char* policy = restart_policy_name(o.restart);  // checked valid at start
     d.restart = policy != nullptr ? policy : "?";
     d.no_restart_codes = o.no_restart_codes;

@@ -25,6 +25,25 @@ TEST(call_dispatcher, gives_the_next_call_to_the_least_recently_used_free_worker
     EXPECT_TRUE(b.idle());
 }
 
+TEST(call_dispatcher, gives_a_call_to_an_idle_worker_before_pipelining_it_behind_a_busy_one) {
+    broker_harness h;
+    auto a = h.join("a", "back", /*credit=*/4);
+    auto b = h.join("b", "back", /*credit=*/4);
+    auto c = h.join("c", "front");
+    h.call(c, 1);
+    h.request_at(a);  // a: one in flight, and now the most recently used
+    h.call(c, 2);
+    h.reply(b, h.request_at(b));  // b: done, idle again, and more recently used than a
+    EXPECT_EQ(broker_harness::result_at(c).id, 2u);
+    // a has credit to spare and was used longest ago; b is idle: b gets it.
+    h.call(c, 3);
+    h.request_at(b);
+    EXPECT_TRUE(a.idle());
+    // Now both are busy: pipelined, least recently used first.
+    h.call(c, 4);
+    h.request_at(a);
+}
+
 TEST(call_dispatcher, holds_as_many_calls_at_a_worker_as_its_credit_and_queues_the_rest) {
     broker_harness h;
     auto a = h.join("a", "back", /*credit=*/2);

@@ -60,5 +60,24 @@ TEST(idle, an_idle_worker_and_kingpin_wake_for_heartbeats_only) {
     EXPECT_LT(kingpin_woke, 60) << "an idle kingpin's threads woke " << kingpin_woke << " times";
 }
 
+// Not idleness, but the same set-up: a role that says nothing about credit takes each
+// worker's own (16 for the C++ worker: the broker pipelines up to 16 calls to it when
+// none of the role is idle; with 1, a lone worker moved a tenth of node's mob's calls).
+TEST(idle, a_role_without_a_credit_option_takes_the_workers_own_default) {
+    cluster c{{{"TEST_BACK", "2"}, {"TEST_FRONT", "1"}}};
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    auto s = status_of(c.runtime_dir());
+    ASSERT_TRUE(s.has_value());
+    int backs = 0;
+    for (const auto& w : s->workers) {
+        if (w.role == "back") {
+            EXPECT_EQ(w.credit, worker_options{}.credit);
+            ++backs;
+        }
+    }
+    EXPECT_EQ(backs, 2);
+    EXPECT_EQ(worker_options{}.credit, 16u);
+}
+
 }  // namespace
 }  // namespace mob::test

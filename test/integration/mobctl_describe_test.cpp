@@ -56,7 +56,7 @@ TEST(mobctl_describe, tells_each_roles_settings_and_its_last_deaths_with_their_r
          {"^app testapp: kingpin pid \\d+\n",
           "\nenv file -; heartbeat 1\\.0s, liveness 3; kill timeout 5\\.0s\n", "\nrole back\n",
           "\n  program +/\\S+ \\(the app's own program\\)\n", "\n  workers +2\\.\\.2, target 2\n",
-          "\n  credit +1\n", "\n  restart +permanent\n",
+          "\n  credit +each worker's own\n", "\n  restart +permanent\n",
           "\n  back-off +0\\.1s doubling to 30s; up 0\\.0s resets it; crash loop after 3\n",
           "\n  ready timeout +10s\n", "\n  listeners +-\n",
           "\n  max_memory +64\\.0M \\(0 replaced\\)\n", "\n  deaths +last 1, oldest first:\n",

@@ -37,7 +37,7 @@ std::string role_block(const control::role_description& r) {
                            (args.empty() ? "" : " " + args));
     }
     row("workers", fmt::format("{}..{}, target {}", r.min, r.max, r.target));
-    row("credit", fmt::format("{}", r.credit));
+    row("credit", r.credit == 0 ? std::string{"each worker's own"} : fmt::format("{}", r.credit));
     std::string codes;
     for (int c : r.no_restart_codes)
         codes += fmt::format("{}{}", codes.empty() ? "" : ",", c);

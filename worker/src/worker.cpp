@@ -64,7 +64,7 @@ worker_options worker::options_from_env() {
     o.spawned = spawned != nullptr && std::string_view{spawned} == "1";
     o.heartbeat = std::chrono::milliseconds{env_number("MOB_HEARTBEAT_MS", 1000)};
     o.liveness = env_number("MOB_LIVENESS", 3);
-    o.credit = env_number("MOB_CREDIT", 1);
+    o.credit = env_number("MOB_CREDIT", worker_options{}.credit);
     o.call_timeout = std::chrono::milliseconds{env_number("MOB_CALL_TIMEOUT_MS", 30000)};
     o.reconnect = std::chrono::milliseconds{env_number("MOB_RECONNECT_MS", 1000)};
     o.max_message_size =

@@ -66,8 +66,12 @@ struct role_options {
     std::optional<std::uint32_t> workers{};
     std::optional<std::uint32_t> min{};
     std::optional<std::uint32_t> max{};
-    /// Calls each worker of the role takes at once (default 1).
-    std::uint32_t credit = 1;
+    /// Calls the broker sends each worker of the role at once. Unset, each worker says
+    /// (the C++ worker: worker_options::credit, 16; the Python worker: 1, as its
+    /// handlers run on a pool of that many threads). Calls go to an idle worker first
+    /// and are pipelined behind a busy one's only when none is idle; a C++ worker runs
+    /// them one at a time on its dispatcher thread all the same.
+    std::optional<std::uint32_t> credit{};
     restart_policy restart = restart_policy::permanent;
     /// Exit codes that mean "do not restart me", whatever the policy.
     std::vector<int> no_restart_codes{};

@@ -276,8 +276,8 @@ struct role_description {
     std::uint32_t min = 0;
     std::uint32_t max = 0;
     std::uint32_t target = 0;
-    std::uint32_t credit = 1;
-    std::string restart;  ///< "permanent", "transient", "temporary"
+    std::uint32_t credit = 0;  ///< 0: each worker's own (the C++ worker's is 16)
+    std::string restart;       ///< "permanent", "transient", "temporary"
     std::vector<int> no_restart_codes;
     double min_uptime_s = 0;
     double backoff_initial_s = 0;
