@@ -92,7 +92,7 @@ pid_t settled_echo_worker(const std::string& runtime_dir, std::chrono::milliseco
                     return static_cast<pid_t>(w.pid);
             }
         }
-        std::this_thread::sleep_for(50ms);  // a benchmark, not a test: polls status
+        std::this_thread::sleep_for(50ms);  // allowed-sleep: a benchmark polling status
     }
     throw std::runtime_error("no echo worker up past min_uptime within 10 s");
 }
@@ -117,7 +117,7 @@ scale_figures measure_scale(const std::string& program, std::uint32_t workers, s
     // An idle second: only heartbeats, and the kingpin's own once-a-second sampling.
     const auto cpu0 = cpu_time(kingpin.pid());
     const auto idle0 = clock::now();
-    std::this_thread::sleep_for(1s);  // what is measured is the kingpin's CPU over it
+    std::this_thread::sleep_for(1s);  // allowed-sleep: the kingpin's CPU over it is measured
     f.idle_cpu_percent = 100.0 * std::chrono::duration<double>(cpu_time(kingpin.pid()) - cpu0) /
                          std::chrono::duration<double>(clock::now() - idle0);
     {
@@ -186,7 +186,7 @@ double measure_queued_call_bytes(const std::string& program, std::size_t calls) 
     while (queued() < calls) {
         if (clock::now() > deadline)
             throw std::runtime_error("queued calls: not all queued in the broker in 20 s");
-        std::this_thread::sleep_for(20ms);  // a benchmark, not a test: polls status
+        std::this_thread::sleep_for(20ms);  // allowed-sleep: a benchmark polling status
     }
     return (rss_bytes(kingpin.pid()) - before) / static_cast<double>(calls);
 }
