@@ -251,8 +251,10 @@ TEST(bounds_options, out_of_range_bounds_are_refused_and_good_ones_are_in_effect
     EXPECT_TRUE(eventually(
         [&] {
             auto st = status_of(dir.path());
-            credit = st && st->workers.size() == 1 ? st->workers[0].credit : 0;
-            return credit != 0;
+            // Its credit counts once its READY is in (before, it shows the default 1).
+            const bool ready = st && st->workers.size() == 1 && st->workers[0].state == "ready";
+            credit = ready ? st->workers[0].credit : 0;
+            return ready;
         },
         10s));
     EXPECT_EQ(credit, 4u);
