@@ -10,6 +10,8 @@
 #                    found that reaches new code to that corpus (minimised)
 #   make bench       bench/run.sh: install the baselines (node's mob, NATS), build build-bench/
 #                    (Release) and run mob-rpc-bench against them; BENCH_ARGS=--quick for a short run
+#   make plots       bench/plots.sh: the benchmarks with --data, drawn by gnuplot into
+#                    docs/images/bench-*.svg (BENCH_ARGS=--quick for a short run)
 #   make soak        the chaos test for CHAOS_SECONDS (20) instead of its short variant
 #   make format      clang-format the sources in place; format-check only checks them
 #   make clean       remove the build directories
@@ -58,7 +60,7 @@ FUZZ_ARGS ?= -entropic=0 -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_fin
 CHAOS_SECONDS ?= 20
 
 .DEFAULT_GOAL := build
-.PHONY: deps deps-containers build demo test test-containers bench bench-scale soak sanitize sanitize-asan \
+.PHONY: deps deps-containers build demo test test-containers bench bench-scale plots soak sanitize sanitize-asan \
         sanitize-tsan fuzz fuzz-build fuzz-keep format format-check clean
 
 deps:
@@ -92,6 +94,9 @@ bench:
 bench-scale:
 	@bash bench/run.sh --scale $(BENCH_ARGS)
 
+# Every benchmark with --data, and the plots docs/performance.md shows (gnuplot).
+plots:
+	@bash bench/plots.sh $(BENCH_ARGS)
 # The chaos test's own ctest TIMEOUT (300 s) bounds CHAOS_SECONDS to about 250.
 soak: build
 	MOB_CHAOS_SECONDS=$(CHAOS_SECONDS) $(CTEST) --test-dir $(BUILD_DIR) --output-on-failure -L chaos

@@ -11,18 +11,30 @@
 
 namespace bench {
 
+namespace {
+
+void export_echo(mob::worker& w, serve_mode mode) {
+    w.export_fn("echo", [](std::string s) { return s; },
+                {.inline_call = mode == serve_mode::inline_call});
+}
+
+}  // namespace
+
 int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_t credit,
-                 serve_mode mode) {
-    const bool on_io_thread = mode == serve_mode::inline_call;
-    return mob::app{mob_app_name}
-        .role("echo",
-              [on_io_thread](mob::worker& w) {
-                  w.export_fn("echo", [](std::string s) { return s; },
-                              {.inline_call = on_io_thread});
-              },
-              {.workers = echo_workers, .credit = credit})
-        .role("client", [](mob::worker&) {}, {.workers = 1})
-        .run(argc, argv);
+                 serve_mode mode, const std::string& tcp_endpoint) {
+    mob::app app{mob_app_name};
+    if (tcp_endpoint.empty()) {
+        app.role("echo", [mode](mob::worker& w) { export_echo(w, mode); },
+                 {.workers = echo_workers, .credit = credit});
+    } else {
+        app.listen_tcp(tcp_endpoint, mob::insecure)
+            .external_role("echo", {.workers = echo_workers});
+    }
+    return app.role("client", [](mob::worker&) {}, {.workers = 1}).run(argc, argv);
+}
+
+int mob_echo_worker_main(serve_mode mode) {
+    return mob::serve([mode](mob::worker& w) { export_echo(w, mode); });
 }
 
 mob_client::mob_client(const std::string& endpoint, std::size_t payload, const std::string& app)

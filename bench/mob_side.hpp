@@ -22,9 +22,13 @@ inline constexpr const char* mob_app_name = "mobbench";
 /// How the echo workers serve: export_options::inline_call, or the default.
 enum class serve_mode { inline_call, dispatcher };
 
-/// The app's main: the kingpin, or (MOB_ROLE set) one of its workers.
+/// The app's main: the kingpin, or (MOB_ROLE set) one of its workers. With a
+/// `tcp_endpoint` the kingpin also listens there (insecure) and "echo" is an external
+/// role: its workers are mob_echo_worker_main processes started by the bench.
 int mob_app_main(int argc, char** argv, std::uint32_t echo_workers, std::uint32_t credit,
-                 serve_mode mode);
+                 serve_mode mode, const std::string& tcp_endpoint = {});
+/// An external echo worker (MOB_ENDPOINT, MOB_ROLE=echo, MOB_CREDIT in its environment).
+int mob_echo_worker_main(serve_mode mode);
 
 /// The benchmark joined to a running kingpin as a worker of role "client".
 class mob_client {

@@ -22,11 +22,30 @@ std::size_t parse_count(std::string_view flag, const char* text) {
     return static_cast<std::size_t>(v);
 }
 
+/// "1,64,256": each a positive number, in the order given.
+std::vector<std::size_t> parse_list(std::string_view flag, std::string_view text) {
+    std::vector<std::size_t> v;
+    while (!text.empty()) {
+        auto comma = text.find(',');
+        std::string item{text.substr(0, comma)};
+        v.push_back(parse_count(flag, item.c_str()));
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    }
+    if (v.empty()) {
+        throw std::invalid_argument(fmt::format("{} wants a list of numbers", flag));
+    }
+    return v;
+}
+
 void set(options& o, path p, bool on) {
     o.measured[static_cast<std::size_t>(p)] = on;
 }
 
 }  // namespace
+
+const char* transport_name(transport t) {
+    return t == transport::tcp ? "tcp" : "ipc";
+}
 
 void usage() {
     std::fputs(
@@ -34,11 +53,16 @@ void usage() {
         "                     [--only mob|floor|node-mob|nats] [--serve inline|dispatcher|both]\n"
         "                     [--node-mob DIR [--node BIN]] [--nats-client BIN "
         "[--nats-server BIN]]\n"
+        "                     [--transport ipc|tcp|both] [--windows W,W,...] [--data DIR]\n"
         "  --quick      fewer calls (1000 for latency, 10000 per throughput run), 1 round\n"
         "  --calls N    calls per latency run (N) and per throughput run (10 N); default 2000\n"
         "  --rounds R   runs of each measurement, every side in alternation (default 5)\n"
         "  --credit C   credit per worker in mob's and the floor's throughput runs (default 64)\n"
         "  --payload B  size of the echoed string (default 32)\n"
+        "  --transport T  the floor's and mob's hops over ipc (default), tcp (127.0.0.1; mob's\n"
+        "               echo workers join as external workers), or both, one table each\n"
+        "  --windows L  calls in flight of the throughput runs (default 64,256)\n"
+        "  --data DIR   also write the figures as data files for plots (bench/plots.sh)\n"
         "  --only S     measure one side only: mob, floor, node-mob or nats (to profile it)\n"
         "  --serve M    how mob's echo workers serve: inline (on the I/O thread), dispatcher\n"
         "               (mob's default, the plain API), or both (default)\n"
@@ -89,6 +113,22 @@ options parse_options(int argc, char** argv) {
             o.credit = static_cast<std::uint32_t>(parse_count(a, value()));
         } else if (a == "--payload") {
             o.what.payload = parse_count(a, value());
+        } else if (a == "--transport") {
+            std::string_view which = value();
+            if (which != "ipc" && which != "tcp" && which != "both") {
+                throw std::invalid_argument("--transport wants ipc, tcp or both");
+            }
+            o.transports.clear();
+            if (which != "tcp") {
+                o.transports.push_back(transport::ipc);
+            }
+            if (which != "ipc") {
+                o.transports.push_back(transport::tcp);
+            }
+        } else if (a == "--windows") {
+            o.windows = parse_list(a, value());
+        } else if (a == "--data") {
+            o.data_dir = value();
         } else if (a == "--node-mob") {
             o.node_mob_dir = value();
         } else if (a == "--node") {

@@ -7,8 +7,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bench {
+
+/// How the floor's and mob's hops are carried: unix sockets (ipc://), or TCP on
+/// 127.0.0.1 (mob's echo workers then join as external workers, the way workers on
+/// other machines do). node's mob has its own IPC; NATS is TCP either way.
+enum class transport { ipc, tcp };
+const char* transport_name(transport t);
 
 /// The paths a run can measure, in the order of the table's rows.
 /// mob_default is the plain API with the role's default credit (the headline row:
@@ -26,6 +33,10 @@ struct options {
     std::string node = "node";
     std::string nats_client;  ///< bench/baselines/nats built
     std::string nats_server = "nats-server";
+    std::vector<transport> transports{transport::ipc};
+    /// The windows of the throughput runs (window 1 is the latency run).
+    std::vector<std::size_t> windows{64, 256};
+    std::string data_dir;  ///< --data: the plots' data files go there (bench/plots.sh)
 
     bool on(path p) const { return measured[static_cast<std::size_t>(p)]; }
 };

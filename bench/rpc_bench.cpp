@@ -26,10 +26,12 @@
 // ends, or on SIGINT/SIGTERM (children.hpp).
 #include "baselines.hpp"
 #include "children.hpp"
+#include "data_files.hpp"
 #include "floor.hpp"
 #include "measure.hpp"
 #include "mob_side.hpp"
 #include "options.hpp"
+#include "rigs.hpp"
 #include "table.hpp"
 
 #include <fmt/format.h>
@@ -50,14 +52,9 @@
 namespace bench {
 namespace {
 
-constexpr const char* program_name = "mob-rpc-bench";
 constexpr std::size_t worker_counts[] = {1, 4};
 /// What a role gets when its options say nothing about credit.
 const std::uint32_t default_credit = mob::worker_options{}.credit;
-
-const char* mode_arg(serve_mode m) {
-    return m == serve_mode::inline_call ? "inline" : "dispatcher";
-}
 
 std::size_t parse_child_count(const char* text) {
     char* end = nullptr;
@@ -71,52 +68,6 @@ std::size_t parse_child_count(const char* text) {
 void progress(const std::string& line) {
     std::fprintf(stderr, "  %s\n", line.c_str());
 }
-
-/// A floor on a fresh directory: broker, `workers` workers of `credit`, our client.
-class floor_rig {
-  public:
-    floor_rig(std::size_t workers, std::uint32_t credit, const plan& p)
-        : endpoint_("ipc://" + dir_.path() + "/floor.sock"),
-          broker_({program_name, "--floor-broker", endpoint_}) {
-        for (std::size_t i = 0; i < workers; ++i) {
-            workers_.push_back(std::make_unique<child>(std::vector<std::string>{
-                program_name, "--floor-worker", endpoint_, std::to_string(credit)}));
-        }
-        client_ = std::make_unique<floor_client>(endpoint_, p.payload);
-        client_->wait_for_workers(workers, std::chrono::seconds{10});
-    }
-    floor_client& client() { return *client_; }
-
-  private:
-    temp_dir dir_;  // first: removed last
-    std::string endpoint_;
-    child broker_;
-    std::vector<std::unique_ptr<child>> workers_;
-    std::unique_ptr<floor_client> client_;  // last: gone before the processes
-};
-
-/// A kingpin on a fresh runtime directory with `workers` echo workers of `credit`, and
-/// the benchmark joined to it as a worker of role "client".
-class mob_rig {
-  public:
-    mob_rig(std::size_t workers, std::uint32_t credit, const plan& p, serve_mode mode)
-        : kingpin_({program_name, "--mob-app", std::to_string(workers), std::to_string(credit),
-                    mode_arg(mode)},
-                   {"MOB_RUNTIME_DIR=" + dir_.path(), "MOB_LOG=info"},
-                   /*capture_stderr=*/true) {
-        if (!kingpin_.wait_for_line("full: every role has its workers", std::chrono::seconds{15})) {
-            throw std::runtime_error("mob: the kingpin did not get its workers up in 15 s");
-        }
-        client_ = std::make_unique<mob_client>(
-            fmt::format("ipc://{}/{}/broker.sock", dir_.path(), mob_app_name), p.payload);
-    }
-    mob_client& client() { return *client_; }
-
-  private:
-    temp_dir dir_;
-    child kingpin_;
-    std::unique_ptr<mob_client> client_;  // says goodbye before the kingpin stops
-};
 
 /// The progress lines' name of a path.
 const char* short_name(path p) {
@@ -143,7 +94,8 @@ contender of(path which, Client& c) {
 /// alternation, round after round, so a change in the machine's load hits all.
 void measure_latency(results& r, const std::vector<contender>& cs, const plan& p) {
     for (std::size_t round = 0; round < p.rounds; ++round) {
-        std::string line = fmt::format("{} worker(s), round {}: p50", r.workers, round + 1);
+        std::string line = fmt::format("{} worker(s), {}, round {}: p50", r.workers,
+                                       transport_name(r.over), round + 1);
         for (const auto& c : cs) {
             auto got = c.latency(p.latency_warmup, p.latency_calls);
             auto& all = r[c.which].latency_us;
@@ -154,14 +106,15 @@ void measure_latency(results& r, const std::vector<contender>& cs, const plan& p
     }
 }
 
-void measure_throughput(results& r, const std::vector<contender>& cs, const plan& p) {
+void measure_throughput(results& r, const std::vector<contender>& cs, const plan& p,
+                        const std::vector<std::size_t>& windows) {
     for (const auto& c : cs) {
-        r[c.which].rates.assign(window_count, {});
+        r[c.which].rates.assign(windows.size(), {});
     }
     for (std::size_t round = 0; round < p.rounds; ++round) {
-        for (std::size_t i = 0; i < window_count; ++i) {
-            std::string line =
-                fmt::format("{} worker(s), round {}, window {}:", r.workers, round + 1, windows[i]);
+        for (std::size_t i = 0; i < windows.size(); ++i) {
+            std::string line = fmt::format("{} worker(s), {}, round {}, window {}:", r.workers,
+                                           transport_name(r.over), round + 1, windows[i]);
             for (const auto& c : cs) {
                 auto got = c.throughput(windows[i], p.throughput_warmup, p.throughput_calls);
                 r[c.which].rates[i].push_back(got);
@@ -172,13 +125,14 @@ void measure_throughput(results& r, const std::vector<contender>& cs, const plan
     }
 }
 
-/// Every path `o` names, for `workers` workers: the latency runs on rigs of credit 1,
-/// the throughput runs on rigs of `o.credit`. The baselines know no credit, so one
-/// group of their processes serves both.
-results measure(std::size_t workers, const options& o) {
+/// Every path `o` names, for `workers` workers, the floor's and mob's over `t`: the
+/// latency runs on rigs of credit 1, the throughput runs on rigs of `o.credit`. The
+/// baselines know no credit, so one group of their processes serves both.
+results measure(std::size_t workers, transport t, const options& o) {
     const auto& p = o.what;
     results r;
     r.workers = workers;
+    r.over = t;
     std::optional<node_mob_rig> node_mob;
     std::optional<nats_rig> nats;
     if (o.on(path::node_mob)) {
@@ -194,7 +148,7 @@ results measure(std::size_t workers, const options& o) {
         std::optional<mob_rig> inl;
         std::vector<contender> cs;
         if (o.on(path::floor)) {
-            cs.push_back(of(path::floor, f.emplace(workers, credit, p).client()));
+            cs.push_back(of(path::floor, f.emplace(workers, credit, p, t).client()));
         }
         if (node_mob) {
             cs.push_back(of(path::node_mob, node_mob->client()));
@@ -205,16 +159,16 @@ results measure(std::size_t workers, const options& o) {
         // At one call in flight every rig has credit 1, the default: the plain rig's
         // latency is the default's too (copied below), measured once.
         if (o.on(path::mob_default) && !latency) {
-            cs.push_back(
-                of(path::mob_default,
-                   defaults.emplace(workers, default_credit, p, serve_mode::dispatcher).client()));
+            cs.push_back(of(
+                path::mob_default,
+                defaults.emplace(workers, default_credit, p, serve_mode::dispatcher, t).client()));
         }
         if (o.on(path::mob_plain)) {
             cs.push_back(of(path::mob_plain,
-                            plain.emplace(workers, credit, p, serve_mode::dispatcher).client()));
+                            plain.emplace(workers, credit, p, serve_mode::dispatcher, t).client()));
         }
         if (o.on(path::mob_inline)) {
-            auto& c = inl.emplace(workers, credit, p, serve_mode::inline_call).client();
+            auto& c = inl.emplace(workers, credit, p, serve_mode::inline_call, t).client();
             // The inline client's own measurements: result handlers on its I/O thread.
             cs.push_back({path::mob_inline,
                           [&c](std::size_t w, std::size_t n) { return c.latency_inline(w, n); },
@@ -225,7 +179,7 @@ results measure(std::size_t workers, const options& o) {
         if (latency) {
             measure_latency(r, cs, p);
         } else {
-            measure_throughput(r, cs, p);
+            measure_throughput(r, cs, p, o.windows);
         }
     };
     phase(1, true);
@@ -250,7 +204,12 @@ int run(int argc, char** argv) {
         "worker for mob and the floor (median round)\n",
         p.throughput_calls, p.throughput_warmup, o.credit);
     if (o.on(path::floor) || o.on(path::mob_plain) || o.on(path::mob_inline)) {
-        std::printf("  floor, mob: over ipc\n");
+        std::string over;
+        for (auto t : o.transports) {
+            over += fmt::format("{}{}", over.empty() ? "" : " and ", transport_name(t));
+        }
+        std::printf("  floor, mob: over %s%s\n", over.c_str(),
+                    o.transports.size() > 1 ? " (a table block each)" : "");
     }
     if (o.on(path::mob_default)) {
         std::printf(
@@ -286,11 +245,21 @@ int run(int argc, char** argv) {
     std::fflush(stdout);
 
     std::vector<results> all;
-    for (auto n : worker_counts) {
-        all.push_back(measure(n, o));
+    for (auto t : o.transports) {
+        for (auto n : worker_counts) {
+            all.push_back(measure(n, t, o));
+        }
     }
     print_table(all, o);
+    if (!o.data_dir.empty()) {
+        write_data_files(all, o);
+        std::printf("\ndata files for plots in %s\n", o.data_dir.c_str());
+    }
     return 0;
+}
+
+serve_mode serve_mode_of(std::string_view arg) {
+    return arg == "inline" ? serve_mode::inline_call : serve_mode::dispatcher;
 }
 
 std::uint32_t parse_u32(const char* text) {
@@ -307,10 +276,13 @@ int main(int argc, char** argv) {
         // the same argv, and mob::app tells them apart by MOB_ROLE.
         if (argc >= 2) {
             std::string_view mode = argv[1];
-            if (mode == "--mob-app" && argc == 5) {
-                auto serve = std::string_view{argv[4]} == "inline" ? serve_mode::inline_call
-                                                                   : serve_mode::dispatcher;
-                return mob_app_main(argc, argv, parse_u32(argv[2]), parse_u32(argv[3]), serve);
+            // The kingpin's argv: workers, credit, serve mode, and over tcp its endpoint.
+            if (mode == "--mob-app" && (argc == 5 || argc == 6)) {
+                return mob_app_main(argc, argv, parse_u32(argv[2]), parse_u32(argv[3]),
+                                    serve_mode_of(argv[4]), argc == 6 ? argv[5] : "");
+            }
+            if (mode == "--mob-echo-worker" && argc == 3) {
+                return mob_echo_worker_main(serve_mode_of(argv[2]));
             }
             if (mode == "--floor-broker" && argc == 3) {
                 return floor_broker_main(argv[2]);

@@ -1,8 +1,8 @@
 // mob-scale-bench: what one kingpin costs as its worker count grows (issue 15, point 3).
 //
-//     mob-scale-bench [--workers N,N,...] [--rounds R] [--calls N] [--queued N]
+//     mob-scale-bench [--workers N,N,...] [--rounds R] [--calls N] [--queued N] [--data DIR]
 //
-// For each worker count (default 4, 16 and 1000) and round (default 3), it starts a
+// For each worker count (default 4, 16, 64 and 1000) and round (default 3), it starts a
 // kingpin with that many spawned "echo" workers (plain exports, default settings) and
 // one idle "client", and measures:
 //   - start -> full: from starting the kingpin to its "full" line;
@@ -13,14 +13,18 @@
 //   - the kingpin's CPU over an idle second of heartbeats, in % of one core;
 //   - calls/s through the plain API with 64 in flight (the benchmark joins as a worker
 //     of "client" and calls echo), and its ratio to the smallest count's;
+//   - messages: a sender's 32-byte messages to any() echo worker, and broadcasts to
+//     all() of them, delivered per second (message_probe.hpp);
 //   - revive: SIGKILL of an echo worker up past min_uptime -> the kingpin full again.
 // Then, once, the kingpin's memory per queued call: calls to a role none of whose
 // workers is there wait in the broker (--queued, default 5000).
-// Every figure is the median of the rounds. The kingpin and its workers are this
+// Every figure is the median of the rounds. --data DIR also writes them to DIR/scale.dat
+// (a row per worker count) for bench/plots.sh. The kingpin and its workers are this
 // program again (--scale-app N); everything is stopped and reaped at the end or on
 // SIGINT/SIGTERM (children.hpp).
 #include "children.hpp"
 #include "measure.hpp"
+#include "message_probe.hpp"
 #include "scale_probe.hpp"
 
 #include <fmt/format.h>
@@ -29,6 +33,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,6 +53,7 @@ int scale_app_main(int argc, char** argv, std::uint32_t echo_workers, bool with_
              [](mob::worker& w) {
                  w.export_fn("echo", [](std::string s) { return s; });
                  w.export_fn("whoami", [&w] { return w.pid(); });
+                 count_ticks(w);
              },
              {.workers = echo_workers, .min_uptime = min_uptime})
         .role("client", [](mob::worker&) {}, {.workers = 1});
@@ -56,10 +63,11 @@ int scale_app_main(int argc, char** argv, std::uint32_t echo_workers, bool with_
 }
 
 struct options {
-    std::vector<std::uint32_t> workers{4, 16, 1000};
+    std::vector<std::uint32_t> workers{4, 16, 64, 1000};
     std::size_t rounds = 3;
     std::size_t calls = 20000;
     std::size_t queued = 5000;
+    std::string data_dir;
 };
 
 std::uint32_t parse_count(std::string_view text) {
@@ -94,6 +102,8 @@ options parse(int argc, char** argv) {
             o.calls = parse_count(value());
         } else if (a == "--queued") {
             o.queued = parse_count(value());
+        } else if (a == "--data") {
+            o.data_dir = std::string{value()};
         } else {
             throw std::invalid_argument(fmt::format("unknown argument '{}'", a));
         }
@@ -102,12 +112,14 @@ options parse(int argc, char** argv) {
 }
 
 void print(const std::vector<scale_figures>& rows, double queued_bytes) {
-    std::printf("\n%8s %14s %9s %12s %10s %14s %9s %11s\n", "workers", "start->full ms",
-                "false warn", "kingpin MiB", "idle CPU%", "calls/s w=64", "vs first", "revive ms");
+    std::printf("\n%8s %14s %9s %12s %10s %14s %9s %11s %12s %12s %8s\n", "workers",
+                "start->full ms", "false warn", "kingpin MiB", "idle CPU%", "calls/s w=64",
+                "vs first", "revive ms", "any msg/s", "all copies/s", "lost");
     for (const auto& r : rows) {
-        std::printf("%8u %14.0f %9.0f %12.1f %10.2f %14.0f %8.2fx %11.0f\n", r.workers, r.start_ms,
-                    r.false_warnings, r.rss_mib, r.idle_cpu_percent, r.calls_per_s,
-                    r.calls_per_s / rows.front().calls_per_s, r.revive_ms);
+        std::printf("%8u %14.0f %9.0f %12.1f %10.2f %14.0f %8.2fx %11.0f %12.0f %12.0f %8.0f\n",
+                    r.workers, r.start_ms, r.false_warnings, r.rss_mib, r.idle_cpu_percent,
+                    r.calls_per_s, r.calls_per_s / rows.front().calls_per_s, r.revive_ms,
+                    r.any_per_s, r.all_per_s, r.message_errors);
     }
     if (rows.size() >= 2) {
         const auto& a = rows.front();
@@ -117,6 +129,22 @@ void print(const std::vector<scale_figures>& rows, double queued_bytes) {
                     b.workers);
     }
     std::printf("kingpin memory per queued call (32-byte payload): %.0f bytes\n", queued_bytes);
+}
+
+void write_data(const std::string& dir, const std::vector<scale_figures>& rows) {
+    std::filesystem::create_directories(dir);
+    const auto file = std::filesystem::path{dir} / "scale.dat";
+    std::ofstream out{file};
+    out << "workers start_ms false_warnings kingpin_mib idle_cpu_percent calls_per_s revive_ms "
+           "any_per_s all_per_s lost\n";
+    for (const auto& r : rows) {
+        out << fmt::format("{} {:.1f} {:.0f} {:.2f} {:.2f} {:.0f} {:.1f} {:.0f} {:.0f} {:.0f}\n",
+                           r.workers, r.start_ms, r.false_warnings, r.rss_mib, r.idle_cpu_percent,
+                           r.calls_per_s, r.revive_ms, r.any_per_s, r.all_per_s, r.message_errors);
+    }
+    if (!out.flush()) {
+        throw std::runtime_error(fmt::format("--data: cannot write {}", file.string()));
+    }
 }
 
 int run(int argc, char** argv) {
@@ -132,6 +160,9 @@ int run(int argc, char** argv) {
         rows.push_back(median_of(rounds));
     }
     print(rows, measure_queued_call_bytes(program_name, o.queued));
+    if (!o.data_dir.empty()) {
+        write_data(o.data_dir, rows);
+    }
     return 0;
 }
 

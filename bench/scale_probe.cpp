@@ -2,6 +2,7 @@
 
 #include "children.hpp"
 #include "measure.hpp"
+#include "message_probe.hpp"
 #include "mob_side.hpp"
 
 #include <fmt/format.h>
@@ -124,6 +125,12 @@ scale_figures measure_scale(const std::string& program, std::uint32_t workers, s
         mob_client client{endpoint_in(dir), 32, scale_app_name};
         f.calls_per_s = client.throughput(64, calls / 10, calls);
     }
+    // Broadcasts: about 100 000 copies whatever the worker count (at least 100 messages).
+    const auto m = measure_messaging(endpoint_in(dir), scale_app_name, workers, calls,
+                                     std::max<std::size_t>(100, 100000 / workers));
+    f.any_per_s = m.any_per_s;
+    f.all_per_s = m.all_deliveries_per_s;
+    f.message_errors = m.errors;
 
     const auto victim = settled_echo_worker(dir.path(), min_uptime * 2);
     const auto seen = kingpin.line_count();
@@ -154,6 +161,9 @@ scale_figures median_of(const std::vector<scale_figures>& rounds) {
     m.idle_cpu_percent = median(&scale_figures::idle_cpu_percent);
     m.calls_per_s = median(&scale_figures::calls_per_s);
     m.revive_ms = median(&scale_figures::revive_ms);
+    m.any_per_s = median(&scale_figures::any_per_s);
+    m.all_per_s = median(&scale_figures::all_per_s);
+    m.message_errors = median(&scale_figures::message_errors);
     return m;
 }
 

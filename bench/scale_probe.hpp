@@ -20,6 +20,9 @@ struct scale_figures {
     double idle_cpu_percent = 0;  ///< the kingpin's CPU over an idle second, % of one core
     double calls_per_s = 0;       ///< plain API, 64 in flight, default credit
     double revive_ms = 0;         ///< SIGKILL of a worker -> the kingpin full again
+    double any_per_s = 0;         ///< messages to any() echo worker delivered per second
+    double all_per_s = 0;         ///< copies of all() broadcasts delivered per second
+    double message_errors = 0;    ///< messages of both runs that came back undelivered
 };
 
 /// Starts `program --scale-app N -` (a kingpin), measures, stops it.

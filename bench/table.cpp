@@ -36,15 +36,21 @@ std::string ratio_text(double r) {
     return std::isfinite(r) && r > 0 ? fmt::format("{:.2f}x", r) : "-";
 }
 
-/// The ratios of one pair of paths for one worker count: p50, then calls/s at 1 and
-/// at each window.
-std::vector<double> ratios(const results& r, path a, path b) {
+/// The ratios of one pair of paths for one worker count and transport: p50, then
+/// calls/s at 1 and at each of the `window_count` windows.
+std::vector<double> ratios(const results& r, path a, path b, std::size_t window_count) {
     std::vector<double> v{ratio(r[a].latency().p50_us, r[b].latency().p50_us),
                           ratio(r[a].rate_one(), r[b].rate_one())};
     for (std::size_t i = 0; i < window_count; ++i) {
         v.push_back(ratio(r[a].rate(i), r[b].rate(i)));
     }
     return v;
+}
+
+/// A block's name: "4 workers, ipc".
+std::string block_name(const results& r) {
+    return fmt::format("{} worker{}, {}", r.workers, r.workers == 1 ? "" : "s",
+                       transport_name(r.over));
 }
 
 }  // namespace
@@ -77,12 +83,12 @@ double side::rate_one() const {
 }
 
 void print_table(const std::vector<results>& all, const options& o) {
+    const auto& windows = o.windows;
+    const std::size_t window_count = windows.size();
     std::printf("\n%-30s %-39s %s\n", "", "-------- 1 call in flight --------", "calls/s, window");
     for (const auto& r : all) {
-        std::string head =
-            fmt::format("{:<30} {:>9} {:>9} {:>9} {:>9}",
-                        fmt::format("{} worker{}", r.workers, r.workers == 1 ? "" : "s"), "p50 us",
-                        "p99 us", "p99.9 us", "calls/s");
+        std::string head = fmt::format("{:<30} {:>9} {:>9} {:>9} {:>9}", block_name(r), "p50 us",
+                                       "p99 us", "p99.9 us", "calls/s");
         for (auto w : windows) {
             head += fmt::format(" {:>9}", fmt::format("w={}", w));
         }
@@ -128,7 +134,8 @@ void print_table(const std::vector<results>& all, const options& o) {
         "mob's over the other's, above 1 is more)\n");
     std::string rhead = fmt::format("{:<30}", "");
     for (const auto& r : all) {
-        rhead += fmt::format("  {:>7} {:>7}", fmt::format("{}w p50", r.workers), "w=1");
+        rhead += fmt::format("  {:>11} {:>7}",
+                             fmt::format("{}w {} p50", r.workers, transport_name(r.over)), "w=1");
         for (auto w : windows) {
             rhead += fmt::format(" {:>7}", fmt::format("w={}", w));
         }
@@ -140,8 +147,8 @@ void print_table(const std::vector<results>& all, const options& o) {
         }
         std::string line = fmt::format("  {:<28}", pr.label);
         for (const auto& r : all) {
-            auto v = ratios(r, pr.a, pr.b);
-            line += fmt::format("  {:>7} {:>7}", ratio_text(v[0]), ratio_text(v[1]));
+            auto v = ratios(r, pr.a, pr.b, window_count);
+            line += fmt::format("  {:>11} {:>7}", ratio_text(v[0]), ratio_text(v[1]));
             for (std::size_t i = 2; i < v.size(); ++i) {
                 line += fmt::format(" {:>7}", ratio_text(v[i]));
             }
@@ -156,13 +163,12 @@ void print_table(const std::vector<results>& all, const options& o) {
     int met = 0;
     std::string missed;
     for (const auto& r : all) {
-        auto v = ratios(r, path::mob_inline, path::floor);
+        auto v = ratios(r, path::mob_inline, path::floor, window_count);
         auto check = [&](bool ok, const std::string& what) {
             ++goals;
             met += ok ? 1 : 0;
             if (!ok) {
-                missed += fmt::format("{}{} worker{} {}", missed.empty() ? "" : ", ", r.workers,
-                                      r.workers == 1 ? "" : "s", what);
+                missed += fmt::format("{}{} {}", missed.empty() ? "" : ", ", block_name(r), what);
             }
         };
         check(v[0] > 0 && v[0] <= latency_goal, fmt::format("p50 {}", ratio_text(v[0])));
