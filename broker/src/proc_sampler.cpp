@@ -1,11 +1,9 @@
 #include "proc_sampler.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <unordered_set>
 
 namespace mob::detail {
@@ -22,30 +20,33 @@ std::optional<std::uint64_t> number(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::uint64_t> parse_stat_ticks(const std::string& stat) {
+std::optional<stat_fields> parse_stat(std::string_view stat) {
     // "PID (comm) S ppid ...": comm may hold spaces and ')', so count from the last ')'.
     auto close = stat.rfind(')');
-    if (close == std::string::npos)
+    if (close == std::string_view::npos)
         return std::nullopt;
-    std::istringstream fields{stat.substr(close + 1)};
-    std::vector<std::string> f{std::istream_iterator<std::string>{fields}, {}};
-    // f[0] is field 3 (state); utime and stime are fields 14 and 15.
-    if (f.size() < 13)
+    stat.remove_prefix(close + 1);
+    // Field 3 (state) is the first after the ')'; utime, stime and rss are 14, 15 and 24.
+    std::optional<std::uint64_t> utime, stime, rss;
+    int field = 2;
+    while (!stat.empty() && field < 24) {
+        const auto start = stat.find_first_not_of(" \n");
+        if (start == std::string_view::npos)
+            break;
+        stat.remove_prefix(start);
+        const auto token = stat.substr(0, stat.find_first_of(" \n"));
+        stat.remove_prefix(token.size());
+        ++field;
+        if (field == 14)
+            utime = number(token);
+        else if (field == 15)
+            stime = number(token);
+        else if (field == 24)
+            rss = number(token);
+    }
+    if (!utime || !stime || !rss)
         return std::nullopt;
-    auto utime = number(f[11]);
-    auto stime = number(f[12]);
-    if (!utime || !stime)
-        return std::nullopt;
-    return *utime + *stime;
-}
-
-std::optional<std::uint64_t> parse_statm_resident(const std::string& statm) {
-    std::istringstream fields{statm};
-    std::string size;
-    std::string resident;
-    if (!(fields >> size >> resident))
-        return std::nullopt;
-    return number(resident);
+    return stat_fields{*utime + *stime, *rss};
 }
 
 proc_sampler::proc_sampler(std::filesystem::path root, long ticks_per_second, long page_size)
@@ -54,28 +55,33 @@ proc_sampler::proc_sampler(std::filesystem::path root, long ticks_per_second, lo
           static_cast<double>(ticks_per_second > 0 ? ticks_per_second : ::sysconf(_SC_CLK_TCK))),
       page_size_(static_cast<std::uint64_t>(page_size > 0 ? page_size : ::sysconf(_SC_PAGESIZE))) {}
 
-std::optional<std::string> proc_sampler::read(pid_t pid, const char* file) const {
-    std::ifstream in{root_ / std::to_string(pid) / file};
-    if (!in)
+std::optional<stat_fields> proc_sampler::read(pid_t pid) const {
+    // ROOT/PID/stat in a string kept between calls: its buffer is allocated once.
+    path_.assign(root_.native()).append("/").append(std::to_string(pid)).append("/stat");
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return std::nullopt;
-    std::string text{std::istreambuf_iterator<char>{in}, {}};
-    return text;
+    // A stat line is some 300 bytes; 52 fields of at most 20 digits and a 16-byte comm
+    // fit in 1 KiB (the kernel writes it in one read).
+    char buf[1024];
+    const auto got = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    if (got <= 0)
+        return std::nullopt;
+    return parse_stat(std::string_view{buf, static_cast<std::size_t>(got)});
 }
 
 void proc_sampler::sample(const std::vector<pid_t>& pids, clock::time_point now) {
     std::unordered_set<pid_t> wanted{pids.begin(), pids.end()};
     std::erase_if(seen_, [&](const auto& kv) { return wanted.count(kv.first) == 0; });
     for (auto pid : pids) {
-        auto stat = read(pid, "stat");
-        auto statm = read(pid, "statm");
-        auto parsed_ticks = stat ? parse_stat_ticks(*stat) : std::nullopt;
-        auto parsed_pages = statm ? parse_statm_resident(*statm) : std::nullopt;
-        if (!parsed_ticks.has_value() || !parsed_pages.has_value()) {
+        auto fields = read(pid);
+        if (!fields.has_value()) {
             seen_.erase(pid);
             continue;
         }
-        const std::uint64_t ticks = parsed_ticks.value_or(0);
-        const std::uint64_t pages = parsed_pages.value_or(0);
+        const std::uint64_t ticks = fields->ticks;
+        const std::uint64_t pages = fields->rss_pages;
         auto [it, first] = seen_.try_emplace(pid);
         auto& e = it->second;
         e.last.rss_bytes = pages * page_size_;

@@ -1,5 +1,5 @@
 // The kingpin's CPU and memory sampler (broker/src/proc_sampler.*): it parses
-// /proc/PID/stat and statm, reads this very process, and computes CPU% between two
+// /proc/PID/stat, reads this very process, and computes CPU% between two
 // samples of a fake /proc root whose tick counts the test sets.
 #include "proc_sampler.hpp"
 
@@ -28,24 +28,44 @@ struct fake_proc {
     void set(pid_t pid, std::uint64_t utime, std::uint64_t stime, std::uint64_t pages) const {
         auto dir = root / std::to_string(pid);
         fs::create_directories(dir);
+        // Fields 1-13, utime and stime (14, 15), 16-23, rss (24), and more after it.
         std::ofstream{dir / "stat"} << pid << " (my (odd) worker) S 1 1 1 0 -1 4194560 100 0 0 0 "
-                                    << utime << " " << stime << " 0 0 20 0 3 0 1234 5000 12\n";
-        std::ofstream{dir / "statm"} << "5000 " << pages << " 300 10 0 400 0\n";
+                                    << utime << " " << stime << " 0 0 20 0 3 0 1234 20480000 "
+                                    << pages << " 18446744073709551615 1 1 0 0\n";
     }
 };
 
-TEST(proc_sampler, parses_the_ticks_of_a_stat_line_whose_command_holds_spaces_and_parens) {
-    EXPECT_EQ(mob::detail::parse_stat_ticks(
-                  "42 (a b) c) R 1 1 1 0 -1 0 0 0 0 0 700 300 0 0 20 0 1 0 5 6 7"),
-              1000u);
-    EXPECT_FALSE(mob::detail::parse_stat_ticks("42 (short) R 1"));
-    EXPECT_FALSE(mob::detail::parse_stat_ticks("no parens at all"));
+TEST(proc_sampler, parses_ticks_and_rss_of_a_stat_line_whose_command_holds_spaces_and_parens) {
+    auto f = mob::detail::parse_stat(
+        "42 (a b) c) R 1 1 1 0 -1 0 0 0 0 0 700 300 0 0 20 0 1 0 5 6 25 99 1\n");
+    ASSERT_TRUE(f.has_value());
+    EXPECT_EQ(f->ticks, 1000u);
+    EXPECT_EQ(f->rss_pages, 25u);
+    // The line ends at rss: still whole.
+    auto last = mob::detail::parse_stat("42 (w) R 1 1 1 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 5 6 9");
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->rss_pages, 9u);
+    EXPECT_FALSE(mob::detail::parse_stat("42 (short) R 1"));
+    EXPECT_FALSE(
+        mob::detail::parse_stat("42 (no rss) R 1 1 1 0 -1 0 0 0 0 0 700 300 0 0 20 0 1 0 5 6"));
+    EXPECT_FALSE(
+        mob::detail::parse_stat("42 (x) R 1 1 1 0 -1 0 0 0 0 0 7x 300 0 0 20 0 1 0 5 6 7"));
+    EXPECT_FALSE(mob::detail::parse_stat("no parens at all"));
 }
 
-TEST(proc_sampler, parses_the_resident_pages_of_statm) {
-    EXPECT_EQ(mob::detail::parse_statm_resident("100 25 3 1 0 10 0\n"), 25u);
-    EXPECT_FALSE(mob::detail::parse_statm_resident("100"));
-    EXPECT_FALSE(mob::detail::parse_statm_resident("100 x"));
+TEST(proc_sampler, reads_the_same_rss_as_statm_says) {
+    // The kernel's two views of this process's resident pages, read back to back.
+    proc_sampler s;
+    auto self = ::getpid();
+    s.sample({self}, proc_sampler::clock::now());
+    std::ifstream statm{"/proc/self/statm"};
+    std::uint64_t size = 0, resident = 0;
+    ASSERT_TRUE(statm >> size >> resident);
+    auto u = s.usage(self);
+    ASSERT_TRUE(u.has_value());
+    const double pages =
+        static_cast<double>(u->rss_bytes) / static_cast<double>(::sysconf(_SC_PAGESIZE));
+    EXPECT_NEAR(pages, static_cast<double>(resident), 0.05 * static_cast<double>(resident));
 }
 
 TEST(proc_sampler, reads_the_resident_memory_of_its_own_process) {
