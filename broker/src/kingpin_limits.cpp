@@ -41,7 +41,7 @@ void kingpin::sample_workers(clock::time_point now) {
     pids.reserve(workers_.children().size());
     for (const auto& [pid, c] : workers_.children())
         pids.push_back(pid);
-    sampler_.sample(pids, now);
+    sampler_.sample(std::move(pids), now);
     return_free_heap();
     if (stopping_)
         return;

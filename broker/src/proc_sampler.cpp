@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
-#include <unordered_set>
 
 namespace mob::detail {
 
@@ -49,11 +49,13 @@ std::optional<stat_fields> parse_stat(std::string_view stat) {
     return stat_fields{*utime + *stime, *rss};
 }
 
-proc_sampler::proc_sampler(std::filesystem::path root, long ticks_per_second, long page_size)
+proc_sampler::proc_sampler(std::filesystem::path root, long ticks_per_second, long page_size,
+                           std::size_t per_sample)
     : root_(std::move(root)),
       ticks_per_second_(
           static_cast<double>(ticks_per_second > 0 ? ticks_per_second : ::sysconf(_SC_CLK_TCK))),
-      page_size_(static_cast<std::uint64_t>(page_size > 0 ? page_size : ::sysconf(_SC_PAGESIZE))) {}
+      page_size_(static_cast<std::uint64_t>(page_size > 0 ? page_size : ::sysconf(_SC_PAGESIZE))),
+      per_sample_(std::max<std::size_t>(per_sample, 1)) {}
 
 std::optional<stat_fields> proc_sampler::read(pid_t pid) const {
     // ROOT/PID/stat in a string kept between calls: its buffer is allocated once.
@@ -71,10 +73,19 @@ std::optional<stat_fields> proc_sampler::read(pid_t pid) const {
     return parse_stat(std::string_view{buf, static_cast<std::size_t>(got)});
 }
 
-void proc_sampler::sample(const std::vector<pid_t>& pids, clock::time_point now) {
-    std::unordered_set<pid_t> wanted{pids.begin(), pids.end()};
-    std::erase_if(seen_, [&](const auto& kv) { return wanted.count(kv.first) == 0; });
-    for (auto pid : pids) {
+void proc_sampler::sample(std::vector<pid_t> pids, clock::time_point now) {
+    std::sort(pids.begin(), pids.end());
+    std::erase_if(seen_, [&](const auto& kv) {
+        return !std::binary_search(pids.begin(), pids.end(), kv.first);
+    });
+    if (pids.empty())
+        return;
+    // This turn: the first pids after the last one read, wrapping round to the lowest.
+    const auto from = std::upper_bound(pids.begin(), pids.end(), last_read_) - pids.begin();
+    const auto count = std::min(per_sample_, pids.size());
+    for (std::size_t i = 0; i < count; ++i) {
+        const pid_t pid = pids[(static_cast<std::size_t>(from) + i) % pids.size()];
+        last_read_ = pid;
         auto fields = read(pid);
         if (!fields.has_value()) {
             seen_.erase(pid);

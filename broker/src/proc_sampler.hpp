@@ -38,14 +38,20 @@ class proc_sampler {
   public:
     using clock = std::chrono::steady_clock;
 
+    /// Processes read per sample(): up to this many workers each is read every call
+    /// (about once a second); a larger kingpin reads them in turns, each every
+    /// ceil(N / per_sample) calls, so sampling 1000 idle workers does not cost more
+    /// than their heartbeats.
+    static constexpr std::size_t default_per_sample = 128;
+
     /// `root` is /proc, or a directory laid out like it (the tests'). `ticks_per_second`
     /// and `page_size` default to the system's.
     explicit proc_sampler(std::filesystem::path root = "/proc", long ticks_per_second = 0,
-                          long page_size = 0);
+                          long page_size = 0, std::size_t per_sample = default_per_sample);
 
-    /// Reads each of `pids` (a pid it cannot read is dropped: it has just ended) and
-    /// forgets the ones not among them.
-    void sample(const std::vector<pid_t>& pids, clock::time_point now);
+    /// Reads the next `per_sample` of `pids` in pid order, going round (a pid it cannot
+    /// read is dropped: it has just ended), and forgets the ones not among them.
+    void sample(std::vector<pid_t> pids, clock::time_point now);
     /// The last sample of `pid`, if it has one.
     std::optional<proc_usage> usage(pid_t pid) const;
 
@@ -60,6 +66,8 @@ class proc_sampler {
     std::filesystem::path root_;
     double ticks_per_second_;
     std::uint64_t page_size_;
+    std::size_t per_sample_;
+    pid_t last_read_ = 0;  // where the next sample() goes on from
     std::unordered_map<pid_t, entry> seen_;
     mutable std::string path_;  // read()'s, reused
 };
