@@ -9,5 +9,5 @@ set xtics ("0%%" 1, "50%%" 2, "90%%" 10, "99%%" 100, "99.9%%" 1000, "99.99%%" 10
 set xlabel "percentile"
 set ylabel "round trip (us)"
 set grid
-set key top left
+set key bottom right
 plot for [i=0:blocks-1] data index i using 1:2 with lines linewidth 2 title columnheader(1)

@@ -103,11 +103,11 @@ struct role_options {
     ///
     ///     app.external_role("billing", {.workers = 1, .keys = {"billing-1", "billing-2"}});
     std::vector<std::string> keys{};
-    /// A worker whose resident memory (RSS, sampled about once a second) passes this many
-    /// bytes is replaced the way a reload replaces one, without downtime: a new worker is
-    /// started in its slot, and once it is ready the old one is stopped (it finishes what
-    /// it holds). Logged, and counted in status (`memory_restarts`). 0: no limit. Not for
-    /// external roles.
+    /// A worker whose resident memory (RSS, sampled about once a second; beyond 128 local
+    /// workers, each every ceil(N / 128) s) passes this many bytes is replaced the way a
+    /// reload replaces one, without downtime: a new worker is started in its slot, and
+    /// once it is ready the old one is stopped (it finishes what it holds). Logged, and
+    /// counted in status (`memory_restarts`). 0: no limit. Not for external roles.
     ///
     ///     .role("back", back_main, {.workers = 4, .max_memory = 512ull << 20})
     std::uint64_t max_memory = 0;
