@@ -243,6 +243,8 @@ void app::validate() const {
                                 limits_.max_message_size));
     if (limits_.max_credit == 0)
         throw error("max_credit must be at least 1");
+    if (dispatch_.fast_call.count() < 0)
+        throw error("dispatch fast_call must not be negative");
 }
 
 int app::run(int argc, char** argv) {
@@ -311,6 +313,7 @@ int app::run_kingpin(int argc, char** argv) {
         config.max_owed_per_worker = max_owed_;
         config.queue_timeout = queue_timeout_;
         config.limits = limits_;
+        config.dispatch = dispatch_;
         if (!env_file_.empty())
             config.env_file = fs::absolute(env_file_);
         config.on_full = on_full_;

@@ -82,5 +82,9 @@ app& app::limits(broker_limits l) {
     limits_ = l;
     return *this;
 }
+app& app::dispatch(dispatch_policy p) {
+    dispatch_ = p;
+    return *this;
+}
 
 }  // namespace mob

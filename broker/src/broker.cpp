@@ -94,7 +94,7 @@ void broker::handle(frames& f, clock::time_point now) {
             calls_.on_call(*w, msg, now);
             return;
         case proto::command::reply:
-            calls_.on_reply(*w, msg);
+            calls_.on_reply(*w, msg, now);
             return;
         case proto::command::invoke:
             callbacks_.on_invoke(*w, from_frame, msg);

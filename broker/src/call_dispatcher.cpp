@@ -5,9 +5,12 @@
 
 #include <fmt/format.h>
 
-#include <tuple>
+#include <sched.h>
 
+#include <algorithm>
 #include <random>
+#include <thread>
+#include <tuple>
 
 namespace mob::detail {
 namespace proto = mob::protocol;
@@ -16,6 +19,14 @@ namespace {
 std::uint64_t random_ticket_start() {
     std::random_device rd;
     return (std::uint64_t{rd()} << 32) | rd();
+}
+
+/// The CPUs this process may run on (its affinity mask: taskset, cpusets).
+std::uint32_t usable_cpus() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return static_cast<std::uint32_t>(std::max(1, CPU_COUNT(&set)));
+    return std::max(1u, std::thread::hardware_concurrency());
 }
 
 zmq::message_t shared(zmq::message_t& m) {
@@ -32,7 +43,11 @@ call_dispatcher::call_dispatcher(worker_registry& workers, outbox& out, const ro
       roles_(roles),
       config_(config),
       by_role_(roles.size()),
-      next_ticket_(random_ticket_start()) {}
+      spread_(config.dispatch.spread_workers != 0 ? config.dispatch.spread_workers : usable_cpus()),
+      next_ticket_(random_ticket_start()) {
+    for (auto& r : by_role_)
+        r.timing = call_timing{config.dispatch.fast_call};
+}
 
 void call_dispatcher::fail(role_calls& r, const held_call& call, errc code, std::string_view text) {
     ++r.failed;
@@ -42,6 +57,7 @@ void call_dispatcher::fail(role_calls& r, const held_call& call, errc code, std:
 
 void call_dispatcher::on_call(worker_entry& from, std::span<zmq::message_t> msg,
                               clock::time_point now) {
+    now_ = now;
     auto call = proto::parse_call(msg);
     if (!call) {
         workers_.refuse(from, call.failure(), worker_registry::answer::result);
@@ -79,7 +95,7 @@ void call_dispatcher::on_call(worker_entry& from, std::span<zmq::message_t> msg,
     const auto timeout = options.timeout_ms > 0 ? std::chrono::milliseconds{options.timeout_ms}
                                                 : config_.queue_timeout;
     held_call c{from.handle, head.id(), std::move(head), std::move(call->args), options.flags};
-    if (r.waiting.empty() && !r.free.empty() && dispatch(*role, c, now + timeout))
+    if (r.waiting.empty() && has_free(r) && dispatch(*role, c, now + timeout))
         return;
     if (r.waiting.size() >= config_.max_queued_per_role) {
         fail(r, c, errc::queue_full,
@@ -90,23 +106,29 @@ void call_dispatcher::on_call(worker_entry& from, std::span<zmq::message_t> msg,
     r.waiting.insert(next_back_++, std::move(c), now + timeout);
 }
 
-std::optional<worker_handle> call_dispatcher::next_free(role_calls& r) {
-    if (auto h = r.idle.use_front()) {
-        r.free.push_back(*h);
-        return h;
+std::optional<worker_handle> call_dispatcher::next_free(role_index role, role_calls& r) {
+    if (!r.warm.empty()) {
+        const auto idle = static_cast<std::uint32_t>(r.idle.size());
+        const auto ready = workers_.ready_count(role);
+        const bool pipeline =
+            ready > idle && ready - idle >= spread_ && (r.timing.fast() || r.timing.probe());
+        if (pipeline)
+            return r.warm.back();
+        if (r.idle.empty())
+            return r.warm.use_front();
     }
-    return r.free.use_front();
+    return r.idle.use_front();
 }
 
 void call_dispatcher::drop_free(role_calls& r, worker_handle h) {
-    r.free.remove(h);
+    r.warm.remove(h);
     r.idle.remove(h);
 }
 
 bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_point deadline) {
     auto& r = by_role_[role];
-    while (!r.free.empty()) {
-        const auto h = *next_free(r);
+    while (has_free(r)) {
+        const auto h = *next_free(role, r);
         auto* w = workers_.find(h);
         if (w == nullptr || !w->routable()) {
             drop_free(r, h);
@@ -137,10 +159,13 @@ bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_poi
         // worker callbacks, and hears HOLDER_GONE when the worker goes.
         if (call.has(proto::call_report_server))
             w->callback_origins.insert(call.caller);
+        const bool behind = w->in_flight > 0;
         r.idle.remove(h);
         if (++w->in_flight >= w->credit)
-            r.free.remove(h);
-        in_flight_.insert(ticket, in_flight_call{h, role, deadline, std::move(call)});
+            r.warm.remove(h);
+        else
+            r.warm.push_back(h);
+        in_flight_.insert(ticket, in_flight_call{h, role, deadline, now_, behind, std::move(call)});
         return true;
     }
     return false;
@@ -148,7 +173,7 @@ bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_poi
 
 void call_dispatcher::dispatch_waiting(role_index role) {
     auto& r = by_role_[role];
-    while (!r.waiting.empty() && !r.free.empty()) {
+    while (!r.waiting.empty() && has_free(r)) {
         const auto id = *r.waiting.first_id();
         auto* call = r.waiting.find(id);
         if (workers_.find_alive(call->caller) == nullptr) {
@@ -161,7 +186,9 @@ void call_dispatcher::dispatch_waiting(role_index role) {
     }
 }
 
-void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg) {
+void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg,
+                               clock::time_point now) {
+    now_ = now;
     auto reply = proto::parse_reply(msg);
     auto held = reply.id ? in_flight_.take(*reply.id) : std::nullopt;
     if (held && held->worker != from.handle) {
@@ -180,10 +207,16 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
     auto& call = entry.call;
     --from.in_flight;
     ++from.served;
-    if (from.routable() && from.in_flight < from.credit)
-        r.free.push_back(from.handle);
-    if (from.routable() && from.in_flight == 0)
+    // A call that waited behind others at the worker took it from the one before.
+    if (entry.behind)
+        r.timing.add(now - std::max(entry.sent, from.last_reply));
+    from.last_reply = now;
+    if (from.routable() && from.in_flight == 0) {
+        r.warm.remove(from.handle);
         r.idle.push_back(from.handle);
+    } else if (from.routable() && from.in_flight < from.credit) {
+        r.warm.push_back(from.handle);  // awake: it is reading its pipe
+    }
     errc code = errc::bad_frame;
     frames out;
     if (reply.result) {
@@ -211,14 +244,11 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
 void call_dispatcher::worker_ready(worker_entry& w) {
     auto& r = by_role_[w.role];
     // A READY again updates credit and exports.
-    if (w.in_flight < w.credit)
-        r.free.push_back(w.handle);
-    else
-        r.free.remove(w.handle);
+    drop_free(r, w.handle);
     if (w.in_flight == 0 && w.credit > 0)
         r.idle.push_back(w.handle);
-    else
-        r.idle.remove(w.handle);
+    else if (w.in_flight < w.credit)
+        r.warm.push_back(w.handle);
 }
 
 void call_dispatcher::unroute(const worker_entry& w) {
@@ -268,6 +298,7 @@ void call_dispatcher::refresh_exports(role_index role) {
 }
 
 void call_dispatcher::tick(clock::time_point now) {
+    now_ = now;
     for (role_index i = 0; i < by_role_.size(); ++i) {
         auto& r = by_role_[i];
         dispatch_waiting(i);  // in case a full pipe held some back

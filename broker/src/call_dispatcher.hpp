@@ -1,13 +1,16 @@
-// The broker's half of RPC: a CALL goes to the least-recently-used worker of its role
-// with credit to spare, or waits in the role's bounded FIFO until one is free or the
-// call's deadline passes. Each REQUEST carries a ticket (a number of the broker's in
-// place of the caller's call id) under which the call is held in flight: its REPLY
-// names the ticket, goes on as the caller's RESULT and returns the worker's credit. A
-// worker's death fails its calls to their callers, or runs an idempotent call once
-// more elsewhere. A call's head is read once, when the CALL comes in, and kept.
+// The broker's half of RPC: a CALL goes to a worker of its role with credit to spare
+// (see dispatch_policy: an idle one, least recently used first, or, once enough are
+// busy and the role's calls are fast, the busy one that is awake), or waits in the
+// role's bounded FIFO until one is free or the call's deadline passes. Each REQUEST
+// carries a ticket (a number of the broker's in place of the caller's call id) under
+// which the call is held in flight: its REPLY names the ticket, goes on as the
+// caller's RESULT and returns the worker's credit. A worker's death fails its calls to
+// their callers, or runs an idempotent call once more elsewhere. A call's head is read
+// once, when the CALL comes in, and kept.
 #pragma once
 
 #include "broker_types.hpp"
+#include "call_timing.hpp"
 #include "lru_queue.hpp"
 #include "mob/detail/pending_table.hpp"
 #include "worker_registry.hpp"
@@ -43,7 +46,7 @@ class call_dispatcher {
                     const kingpin_config& config);
 
     void on_call(worker_entry& from, std::span<zmq::message_t> msg, clock::time_point now);
-    void on_reply(worker_entry& from, std::span<zmq::message_t> msg);
+    void on_reply(worker_entry& from, std::span<zmq::message_t> msg, clock::time_point now);
 
     /// `w` is ready (again): its credit and exports may have changed.
     void worker_ready(worker_entry& w);
@@ -74,14 +77,17 @@ class call_dispatcher {
         worker_handle worker;
         role_index role;
         clock::time_point deadline;  ///< the call's, kept should it wait again
+        clock::time_point sent;      ///< when its REQUEST went
+        bool behind = false;         ///< the worker had other calls then (it is timed)
         held_call call;
     };
     struct role_calls {
-        lru_queue<worker_handle> free;  ///< ready workers with credit to spare, LRU first
-        /// Those of `free` with no call at all, LRU first: a call goes to one of them
-        /// before it is pipelined behind another's (so credit above 1 costs a slow
-        /// call's neighbours nothing while a worker is idle).
+        /// Ready workers with no call at all, least recently used first.
         lru_queue<worker_handle> idle;
+        /// Ready workers with calls at them and credit to spare; at the back the one
+        /// that took or answered a call last (the one surely awake).
+        lru_queue<worker_handle> warm;
+        call_timing timing{call_timing::duration::zero()};
         /// Calls waiting for a free worker, by a growing id (a FIFO); a call to run again
         /// takes an id below every other, so it goes first.
         pending_table<std::uint64_t, held_call> waiting;
@@ -91,9 +97,13 @@ class call_dispatcher {
     };
 
     bool dispatch(role_index role, held_call& call, clock::time_point deadline);
-    /// The next worker to try: the least recently used idle one, else the least
-    /// recently used with credit to spare (made the most recently used).
-    std::optional<worker_handle> next_free(role_calls& r);
+    /// The next worker to try: the least recently used idle one; else the least
+    /// recently used busy one with credit to spare; but the busy one awake when
+    /// pipelining (spread_ busy already, and fast calls, or a probe to time them).
+    std::optional<worker_handle> next_free(role_index role, role_calls& r);
+    static bool has_free(const role_calls& r) noexcept {
+        return !r.idle.empty() || !r.warm.empty();
+    }
     static void drop_free(role_calls& r, worker_handle h);
     void fail(role_calls& r, const held_call& call, errc code, std::string_view text);
     void fail_waiting(std::string_view why);
@@ -103,6 +113,8 @@ class call_dispatcher {
     const role_table& roles_;
     const kingpin_config& config_;
     std::vector<role_calls> by_role_;
+    std::uint32_t spread_;     ///< dispatch_policy::spread_workers, 0 resolved to the CPUs
+    clock::time_point now_{};  ///< the latest time a message or tick brought
     pending_table<std::uint64_t, in_flight_call> in_flight_;  ///< by ticket
     /// Names each REQUEST, so its REPLY finds the call. It starts at a random number:
     /// a worker may still answer a REQUEST of a broker that restarted since, and its

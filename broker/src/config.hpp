@@ -27,6 +27,7 @@ struct kingpin_config {
     std::size_t max_owed_per_worker = 10000;  ///< ERRORs/RESULTs kept for a full pipe
     std::chrono::milliseconds queue_timeout{30000};
     broker_limits limits;
+    dispatch_policy dispatch;
     std::filesystem::path env_file;  ///< KEY=VALUE lines for the workers (empty: none)
     std::function<void()> on_full;   ///< app::on_full, may be empty
     std::function<void(const death_info&)> on_death;  ///< app::on_death, may be empty

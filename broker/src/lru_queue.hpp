@@ -31,6 +31,13 @@ class lru_queue {
         return order_.back();
     }
 
+    /// The most recently used key, left where it is.
+    std::optional<Key> back() const {
+        if (order_.empty())
+            return std::nullopt;
+        return order_.back();
+    }
+
     /// Removes and returns the least recently used key.
     std::optional<Key> pop_front() {
         if (order_.empty())

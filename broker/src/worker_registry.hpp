@@ -48,6 +48,7 @@ struct worker_entry {
     clock::time_point exit_deadline;  ///< exited: forgotten at this time at the latest
     std::uint32_t credit = 1;         ///< calls it takes at once
     std::uint32_t in_flight = 0;      ///< calls at it now (the call dispatcher holds them)
+    clock::time_point last_reply{};   ///< when its last REPLY came (to time its calls)
     std::uint64_t served = 0;
     std::uint64_t delivered = 0;
     std::uint64_t received = 0;  ///< messages it sent the broker, any command (a flood shows)

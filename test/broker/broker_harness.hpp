@@ -103,6 +103,9 @@ struct harness_options {
     /// pipe holds about their sum), small to make a peer that reads late.
     int router_sndhwm = 1000;
     int peer_rcvhwm = 1000;
+    /// 2 workers spread over before fast calls are pipelined (not this machine's CPUs,
+    /// so that tests do not depend on them).
+    dispatch_policy dispatch{2, std::chrono::microseconds{250}};
 };
 
 /// The broker of app "app": role "back" (2 to 4 workers) and role "front" (1).
@@ -264,6 +267,7 @@ class broker_harness {
         c.max_queued_per_role = o.max_queued_per_role;
         c.queue_timeout = o.queue_timeout;
         c.max_owed_per_worker = o.max_owed_per_worker;
+        c.dispatch = o.dispatch;
         role_spec back;
         back.name = "back";
         back.min = 2;

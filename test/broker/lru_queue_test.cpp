@@ -42,6 +42,7 @@ TEST(lru_queue, an_empty_queue_returns_nullopt) {
     queue q;
     EXPECT_EQ(q.use_front(), std::nullopt);
     EXPECT_EQ(q.pop_front(), std::nullopt);
+    EXPECT_EQ(q.back(), std::nullopt);
     EXPECT_FALSE(q.remove("a"));
     EXPECT_TRUE(q.empty());
 }
@@ -55,6 +56,15 @@ TEST(lru_queue, push_back_keeps_insertion_order) {
     EXPECT_TRUE(q.contains("b"));
     EXPECT_TRUE(q.contains("c"));
     EXPECT_FALSE(q.contains("d"));
+}
+
+TEST(lru_queue, back_is_the_most_recently_used_and_stays_there) {
+    auto q = abc();
+    EXPECT_EQ(q.back(), "c");
+    EXPECT_EQ(q.back(), "c");
+    EXPECT_EQ(order_of(q), (names{"a", "b", "c"}));
+    q.push_back("a");
+    EXPECT_EQ(q.back(), "a");
 }
 
 TEST(lru_queue, use_front_rotates_in_least_recently_used_order) {

@@ -43,6 +43,14 @@ TEST(app_options, duplicates_zero_counts_and_bad_ranges_are_refused_with_the_rol
     EXPECT_NE(refusal(app{"a"}.role("x", noop, {.workers = 2, .min = 1})).find("not both"),
               std::string::npos);
 }
+TEST(app_options, a_negative_fast_call_bound_is_refused) {
+    EXPECT_NE(
+        refusal(app{"a"}.role("x", noop).dispatch({.fast_call = std::chrono::microseconds{-1}}))
+            .find("fast_call must not be negative"),
+        std::string::npos);
+    EXPECT_EQ(refusal(app{"a"}.role("x", noop).dispatch({.spread_workers = 8})), "");
+}
+
 TEST(app_options, an_app_without_roles_or_with_an_empty_function_is_refused) {
     EXPECT_NE(refusal(app{"a"}).find("no roles"), std::string::npos);
     EXPECT_NE(refusal(app{"a"}.role("x", role_main{})).find("empty"), std::string::npos);

@@ -231,6 +231,8 @@ TEST(bounds_options, out_of_range_bounds_are_refused_and_good_ones_are_in_effect
     expect_refused(with({"--max-queued", "many"}), "--max-queued wants a whole number");
     expect_refused(with({"--queue-timeout-ms", "-5"}), "--queue-timeout-ms wants a whole number");
     expect_refused(with({"--max-owed", ""}), "--max-owed wants a whole number");
+    expect_refused(with({"--spread-workers", "0"}), "--spread-workers wants a whole number");
+    expect_refused(with({"--fast-call-us", "fast"}), "--fast-call-us wants a whole number");
     // The same names in a config file.
     const auto conf = dir.path() + "/broker.conf";
     write(conf, "app testapp\nrole back=1\nmax-message-bytes 100\n");
@@ -238,7 +240,8 @@ TEST(bounds_options, out_of_range_bounds_are_refused_and_good_ones_are_in_effect
                    "max_message_size 100 is out of range");
     // In range, the broker runs with them.
     child_process ok{with({"--max-message-bytes", "65536", "--max-credit", "4", "--max-queued", "5",
-                           "--queue-timeout-ms", "1000", "--max-owed", "7"})};
+                           "--queue-timeout-ms", "1000", "--max-owed", "7", "--spread-workers", "3",
+                           "--fast-call-us", "100"})};
     ASSERT_TRUE(ok.wait_for(std::regex{"kingpin of 'testapp'"}, 10s)) << ok.output();
     // A worker asking for credit 64 is sent at most 4 calls at once.
     mob::worker w{mob::worker_options{.endpoint = "ipc://" + dir.path() + "/testapp/broker.sock",

@@ -58,6 +58,12 @@ options:
   --queue-timeout-ms N how long they may wait (default 30000): then timeout/expired
   --max-owed N         errors and results kept for a worker whose pipe is full
                        (default 10000); past it they are counted as lost (fates_lost)
+  --spread-workers N   a role's calls go to idle workers first until N of them are
+                       busy (default: this machine's CPUs); past that, fast calls
+                       go to the busy worker that is awake. A role's worker count
+                       or more: plain least-recently-used spreading
+  --fast-call-us N     calls a worker answers in under N microseconds on average
+                       are fast (default 250)
   --runtime-dir DIR    where the runtime directory goes (default $MOB_RUNTIME_DIR,
                        else $XDG_RUNTIME_DIR/mob, else /tmp/mob-UID); mobctl finds
                        the app there
@@ -135,6 +141,11 @@ int main(int argc, char** argv) {
     }
     if (s.max_owed > 0)
         app.max_owed_per_worker(s.max_owed);
+    mob::dispatch_policy dispatch;
+    dispatch.spread_workers = s.spread_workers;
+    if (s.fast_call_us > 0)
+        dispatch.fast_call = std::chrono::microseconds{s.fast_call_us};
+    app.dispatch(dispatch);
     for (const auto& r : s.roles)
         app.external_role(r.name, {.workers = r.count, .keys = r.keys});
     try {

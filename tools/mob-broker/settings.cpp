@@ -91,6 +91,10 @@ void apply(settings& s, const std::string& name, const std::string& value, int d
         s.queue_timeout_ms = parse_number("--queue-timeout-ms", value);
     } else if (name == "max-owed") {
         s.max_owed = parse_number("--max-owed", value);
+    } else if (name == "spread-workers") {
+        s.spread_workers = parse_number("--spread-workers", value);
+    } else if (name == "fast-call-us") {
+        s.fast_call_us = parse_number("--fast-call-us", value);
     } else if (name == "role") {
         auto eq = value.find('=');
         auto role = checked_role("--role", value, eq);

@@ -36,6 +36,9 @@ struct settings {
     std::uint32_t max_queued = 0;
     std::uint32_t queue_timeout_ms = 0;
     std::uint32_t max_owed = 0;
+    /// Dispatch (mob::dispatch_policy); 0: the default.
+    std::uint32_t spread_workers = 0;
+    std::uint32_t fast_call_us = 0;
     std::vector<role_setting> roles;
     bool help = false;
     bool version = false;

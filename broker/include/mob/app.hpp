@@ -170,6 +170,21 @@ struct broker_limits {
     std::uint32_t max_credit = 1024;
 };
 
+/// How the broker picks the worker for a call (docs/design.md, "Dispatch"). A call
+/// goes to an idle worker, the least recently used first, while fewer than
+/// `spread_workers` of its role's workers have calls at them. Past that, a fast call
+/// goes to the busy worker with room that took one last: it is awake, and another
+/// process woken for it would only share the same CPUs. A role's calls are fast while
+/// its workers answer one in less than `fast_call` on average, measured from the calls
+/// they took while busy; slow ones keep going to idle workers first.
+struct dispatch_policy {
+    /// 0 (the default): as many as the CPUs this kingpin may run on. Set it to a role's
+    /// worker count or more for plain least-recently-used spreading (say, workers on
+    /// other machines), or to 1 to pipeline fast calls whenever one worker is busy.
+    std::uint32_t spread_workers = 0;
+    std::chrono::microseconds fast_call{250};
+};
+
 struct role_spec {
     std::string name;
     std::variant<role_main, program> entry;
@@ -225,6 +240,8 @@ class app {
     app& max_owed_per_worker(std::size_t max);
     /// Bounds on message size and per-worker credit (broker_limits).
     app& limits(broker_limits l);
+    /// How calls are spread over a role's workers (dispatch_policy).
+    app& dispatch(dispatch_policy p);
     /// A file of KEY=VALUE lines (blank lines and # comments skipped) added to every
     /// worker's environment; read at start (a bad file is a set-up error) and again at
     /// each reload (a bad file stops the reload; the workers keep what they had).
@@ -292,6 +309,7 @@ class app {
     std::size_t max_queued_ = 10000;
     std::size_t max_owed_ = 10000;
     broker_limits limits_{};
+    dispatch_policy dispatch_{};
     std::chrono::milliseconds queue_timeout_{30000};
     std::filesystem::path env_file_;
     log_options logs_;
