@@ -65,7 +65,7 @@ int scale_app_main(int argc, char** argv, std::uint32_t echo_workers, bool with_
 struct options {
     std::vector<std::uint32_t> workers{4, 16, 64, 1000};
     std::size_t rounds = 3;
-    std::size_t calls = 20000;
+    std::size_t calls = 50000;
     std::size_t queued = 5000;
     std::string data_dir;
 };
