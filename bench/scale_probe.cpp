@@ -8,8 +8,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <mob/control.hpp>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
+#include <mob/control_request.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -31,20 +30,10 @@ constexpr std::string_view liveness_lines[] = {"silent for", "has not answered",
 
 /// The kingpin's status, asked on its control socket as mobctl does.
 std::optional<mob::control::app_status> status_of(const std::string& runtime_dir) {
-    zmq::context_t ctx;
-    zmq::socket_t s{ctx, zmq::socket_type::dealer};
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(fmt::format("ipc://{}/{}/control.sock", runtime_dir, scale_app_name));
-    s.send(zmq::str_buffer("MOBCTL1"), zmq::send_flags::sndmore);
-    s.send(zmq::str_buffer("status"), zmq::send_flags::none);
-    zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, 5s) == 0)
+    auto a = mob::control::request(runtime_dir, scale_app_name, "status");
+    if (!a || !a->ok)
         return std::nullopt;
-    std::vector<zmq::message_t> answer;
-    (void)zmq::recv_multipart(s, std::back_inserter(answer));
-    if (answer.size() != 3 || answer[1].to_string() != "ok")
-        return std::nullopt;
-    return mob::control::from_json<mob::control::app_status>(answer[2].to_string_view());
+    return mob::control::from_json<mob::control::app_status>(a->body);
 }
 
 /// VmRSS of a process, in bytes.
