@@ -353,6 +353,9 @@ void call_dispatcher::describe(control::app_status& s) const {
     describe_roles(s, by_role_, [](control::role_status& line, const role_calls& r) {
         std::tie(line.queued_calls, line.calls_routed, line.calls_failed) =
             std::tuple{r.waiting.size(), r.routed, r.failed};
+        if (const auto mean = r.timing.mean())
+            line.call_time_us = std::chrono::duration<double, std::micro>(*mean).count();
+        line.fast_calls = r.timing.fast();
     });
 }
 

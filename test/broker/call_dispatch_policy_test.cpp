@@ -16,6 +16,14 @@ using namespace std::chrono_literals;
 constexpr auto fast = 10us;  // well under the policy's 250 us
 constexpr auto slow = 2ms;
 
+/// What `mobctl status` says of role "back".
+mob::control::role_status back_status(broker_harness& h) {
+    mob::control::app_status s;
+    h.roles().describe(s);
+    h.broker().describe(s, h.now);
+    return s.roles.at(0);
+}
+
 harness_options spreading_over(std::uint32_t workers) {
     harness_options o;
     o.dispatch = mob::dispatch_policy{workers, 250us};
@@ -60,8 +68,12 @@ TEST(call_dispatch_policy, spreads_calls_over_idle_workers_until_the_calls_are_t
     caller calls{h, c};
     calls.call();
     const auto held = h.request_at(a);  // a stays busy
+    EXPECT_EQ(back_status(h).call_time_us, -1);
+    EXPECT_FALSE(back_status(h).fast_calls);
     // Not timed yet: each call wakes idle b, not a, but for one probe in probe_every.
     calls.time_probes(a, b, call_timing::probe_window, fast);
+    EXPECT_DOUBLE_EQ(back_status(h).call_time_us, 10.0);
+    EXPECT_TRUE(back_status(h).fast_calls);
 
     // Known fast, and one worker (the spread) is busy: a gets it, b stays idle.
     calls.call();
@@ -81,6 +93,8 @@ TEST(call_dispatch_policy, keeps_slow_calls_on_idle_workers_and_probes_one_in_a_
     calls.call();
     const auto held = h.request_at(a);
     calls.time_probes(a, b, call_timing::probe_window, slow);
+    EXPECT_DOUBLE_EQ(back_status(h).call_time_us, 2000.0);
+    EXPECT_FALSE(back_status(h).fast_calls);
 
     // Timed slow: still b, the idle one.
     calls.call();
