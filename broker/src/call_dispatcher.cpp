@@ -44,10 +44,7 @@ call_dispatcher::call_dispatcher(worker_registry& workers, outbox& out, const ro
       config_(config),
       by_role_(roles.size()),
       spread_(config.dispatch.spread_workers != 0 ? config.dispatch.spread_workers : usable_cpus()),
-      next_ticket_(random_ticket_start()) {
-    for (auto& r : by_role_)
-        r.timing = call_timing{config.dispatch.fast_call};
-}
+      next_ticket_(random_ticket_start()) {}
 
 void call_dispatcher::fail(role_calls& r, const held_call& call, errc code, std::string_view text) {
     ++r.failed;
@@ -106,12 +103,22 @@ void call_dispatcher::on_call(worker_entry& from, std::span<zmq::message_t> msg,
     r.waiting.insert(next_back_++, std::move(c), now + timeout);
 }
 
-std::optional<worker_handle> call_dispatcher::next_free(role_index role, role_calls& r) {
+call_timing* call_dispatcher::timing_of(role_calls& r, std::string_view method) {
+    if (auto it = r.timing.find(method); it != r.timing.end())
+        return &it->second;
+    if (r.timing.size() >= max_timed_methods)
+        return nullptr;
+    return &r.timing.emplace(std::string{method}, call_timing{config_.dispatch.fast_call})
+                .first->second;
+}
+
+std::optional<worker_handle> call_dispatcher::next_free(role_index role, role_calls& r,
+                                                        call_timing* timing) {
     if (!r.warm.empty()) {
         const auto idle = static_cast<std::uint32_t>(r.idle.size());
         const auto ready = workers_.ready_count(role);
-        const bool pipeline =
-            ready > idle && ready - idle >= spread_ && (r.timing.fast() || r.timing.probe());
+        const bool pipeline = timing != nullptr && ready > idle && ready - idle >= spread_ &&
+                              (timing->fast() || timing->probe());
         if (pipeline)
             return r.warm.back();
         if (r.idle.empty())
@@ -127,8 +134,9 @@ void call_dispatcher::drop_free(role_calls& r, worker_handle h) {
 
 bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_point deadline) {
     auto& r = by_role_[role];
+    auto* timing = has_free(r) ? timing_of(r, call.method()) : nullptr;
     while (has_free(r)) {
-        const auto h = *next_free(role, r);
+        const auto h = *next_free(role, r, timing);
         auto* w = workers_.find(h);
         if (w == nullptr || !w->routable()) {
             drop_free(r, h);
@@ -165,7 +173,8 @@ bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_poi
             r.warm.remove(h);
         else
             r.warm.push_back(h);
-        in_flight_.insert(ticket, in_flight_call{h, role, deadline, now_, behind, std::move(call)});
+        in_flight_.insert(ticket,
+                          in_flight_call{h, role, deadline, now_, behind, timing, std::move(call)});
         return true;
     }
     return false;
@@ -208,8 +217,8 @@ void call_dispatcher::on_reply(worker_entry& from, std::span<zmq::message_t> msg
     --from.in_flight;
     ++from.served;
     // A call that waited behind others at the worker took it from the one before.
-    if (entry.behind)
-        r.timing.add(now - std::max(entry.sent, from.last_reply));
+    if (entry.behind && entry.timing != nullptr)
+        entry.timing->add(now - std::max(entry.sent, from.last_reply));
     from.last_reply = now;
     if (from.routable() && from.in_flight == 0) {
         r.warm.remove(from.handle);
@@ -353,9 +362,17 @@ void call_dispatcher::describe(control::app_status& s) const {
     describe_roles(s, by_role_, [](control::role_status& line, const role_calls& r) {
         std::tie(line.queued_calls, line.calls_routed, line.calls_failed) =
             std::tuple{r.waiting.size(), r.routed, r.failed};
-        if (const auto mean = r.timing.mean())
-            line.call_time_us = std::chrono::duration<double, std::micro>(*mean).count();
-        line.fast_calls = r.timing.fast();
+        for (const auto& [method, timing] : r.timing) {
+            auto& m = line.methods.emplace_back();
+            m.method = method;
+            if (const auto mean = timing.mean())
+                m.call_time_us = std::chrono::duration<double, std::micro>(*mean).count();
+            m.fast = timing.fast();
+        }
+        std::sort(line.methods.begin(), line.methods.end(),
+                  [](const control::method_timing& a, const control::method_timing& b) {
+                      return a.method < b.method;
+                  });
     });
 }
 

@@ -1,6 +1,6 @@
 // The broker's half of RPC: a CALL goes to a worker of its role with credit to spare
 // (see dispatch_policy: an idle one, least recently used first, or, once enough are
-// busy and the role's calls are fast, the busy one that is awake), or waits in the
+// busy and the method's calls are fast, the busy one that is awake), or waits in the
 // role's bounded FIFO until one is free or the call's deadline passes. Each REQUEST
 // carries a ticket (a number of the broker's in place of the caller's call id) under
 // which the call is held in flight: its REPLY names the ticket, goes on as the
@@ -19,6 +19,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace mob::detail {
@@ -79,6 +80,7 @@ class call_dispatcher {
         clock::time_point deadline;  ///< the call's, kept should it wait again
         clock::time_point sent;      ///< when its REQUEST went
         bool behind = false;         ///< the worker had other calls then (it is timed)
+        call_timing* timing;         ///< its method's (nullptr: not timed)
         held_call call;
     };
     struct role_calls {
@@ -87,7 +89,9 @@ class call_dispatcher {
         /// Ready workers with calls at them and credit to spare; at the back the one
         /// that took or answered a call last (the one surely awake).
         lru_queue<worker_handle> warm;
-        call_timing timing{call_timing::duration::zero()};
+        /// Each method's time per call, by name: a role's fast and slow methods are
+        /// told apart (at most max_timed_methods; the nodes stay where they are).
+        std::unordered_map<std::string, call_timing, id_hash, std::equal_to<>> timing;
         /// Calls waiting for a free worker, by a growing id (a FIFO); a call to run again
         /// takes an id below every other, so it goes first.
         pending_table<std::uint64_t, held_call> waiting;
@@ -100,7 +104,10 @@ class call_dispatcher {
     /// The next worker to try: the least recently used idle one; else the least
     /// recently used busy one with credit to spare; but the busy one awake when
     /// pipelining (spread_ busy already, and fast calls, or a probe to time them).
-    std::optional<worker_handle> next_free(role_index role, role_calls& r);
+    std::optional<worker_handle> next_free(role_index role, role_calls& r, call_timing* timing);
+    /// `method`'s timing in `r`, made on first use; nullptr past max_timed_methods.
+    call_timing* timing_of(role_calls& r, std::string_view method);
+    static constexpr std::size_t max_timed_methods = 256;
     static bool has_free(const role_calls& r) noexcept {
         return !r.idle.empty() || !r.warm.empty();
     }

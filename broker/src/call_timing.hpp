@@ -1,5 +1,5 @@
-// How long a role's workers take per call, and so whether its calls are fast enough to
-// pipeline. Only calls a worker took while it was busy are timed, from its previous
+// How long a role's workers take per call of one method, and so whether its calls are
+// fast enough to pipeline. Only calls a worker took while it was busy are timed, from its previous
 // REPLY to theirs: that is the worker's own time per call, free of the hops and of the
 // wake-up an idle process needs (which grow with the load, and would keep a loaded
 // role looking slow). Times are averaged over windows of calls, because the broker
@@ -35,8 +35,8 @@ class call_timing {
     bool fast() const noexcept { return mean_ && *mean_ < fast_; }
 
     /// While calls are not known to be fast, one in `probe_every` that would wake an
-    /// idle worker is pipelined anyway: that is how a role's calls get timed at all,
-    /// and how a role that was slow is seen to be fast again.
+    /// idle worker is pipelined anyway: that is how a method's calls get timed at
+    /// all, and how one that was slow is seen to be fast again.
     bool probe() noexcept {
         if (fast_ <= duration::zero() || fast())
             return false;

@@ -1,8 +1,8 @@
 // Which worker a call goes to (mob::dispatch_policy, broker/src/call_timing.hpp): idle
-// workers first while fewer than `spread_workers` are busy or while the role's calls are
-// not known to be fast; past that, fast calls go to the busy worker that is awake. The
-// broker times only calls that waited behind others at a worker, and probes one call in
-// call_timing::probe_every while it does not know the calls to be fast. Driven over
+// workers first while fewer than `spread_workers` are busy or while the method's calls
+// are not known to be fast; past that, fast calls go to the busy worker that is awake.
+// The broker times each method's calls that waited behind others at a worker, and
+// probes one call in call_timing::probe_every while it does not know them to be fast. Driven over
 // inproc sockets with the test's own clock, which sets how long each call "took".
 #include "broker_harness.hpp"
 #include "call_timing.hpp"
@@ -16,12 +16,16 @@ using namespace std::chrono_literals;
 constexpr auto fast = 10us;  // well under the policy's 250 us
 constexpr auto slow = 2ms;
 
-/// What `mobctl status` says of role "back".
-mob::control::role_status back_status(broker_harness& h) {
+/// What `mobctl status` says of method back.`method` (untimed if it says nothing).
+mob::control::method_timing status_of(broker_harness& h, std::string_view method = "add") {
     mob::control::app_status s;
     h.roles().describe(s);
     h.broker().describe(s, h.now);
-    return s.roles.at(0);
+    for (const auto& m : s.roles.at(0).methods) {
+        if (m.method == method)
+            return m;
+    }
+    return {};
 }
 
 harness_options spreading_over(std::uint32_t workers) {
@@ -36,7 +40,7 @@ struct caller {
     peer& from;
     std::uint64_t next_id = 1;
 
-    void call() { h.call(from, next_id++); }
+    void call(std::string_view method = "add") { h.call(from, next_id++, 0, 0, method); }
     void answer(peer& at, std::uint64_t ticket, std::chrono::nanoseconds took = 0ns) {
         h.now += took;
         h.reply(at, ticket);
@@ -68,12 +72,12 @@ TEST(call_dispatch_policy, spreads_calls_over_idle_workers_until_the_calls_are_t
     caller calls{h, c};
     calls.call();
     const auto held = h.request_at(a);  // a stays busy
-    EXPECT_EQ(back_status(h).call_time_us, -1);
-    EXPECT_FALSE(back_status(h).fast_calls);
+    EXPECT_EQ(status_of(h).call_time_us, -1);
+    EXPECT_FALSE(status_of(h).fast);
     // Not timed yet: each call wakes idle b, not a, but for one probe in probe_every.
     calls.time_probes(a, b, call_timing::probe_window, fast);
-    EXPECT_DOUBLE_EQ(back_status(h).call_time_us, 10.0);
-    EXPECT_TRUE(back_status(h).fast_calls);
+    EXPECT_DOUBLE_EQ(status_of(h).call_time_us, 10.0);
+    EXPECT_TRUE(status_of(h).fast);
 
     // Known fast, and one worker (the spread) is busy: a gets it, b stays idle.
     calls.call();
@@ -93,8 +97,8 @@ TEST(call_dispatch_policy, keeps_slow_calls_on_idle_workers_and_probes_one_in_a_
     calls.call();
     const auto held = h.request_at(a);
     calls.time_probes(a, b, call_timing::probe_window, slow);
-    EXPECT_DOUBLE_EQ(back_status(h).call_time_us, 2000.0);
-    EXPECT_FALSE(back_status(h).fast_calls);
+    EXPECT_DOUBLE_EQ(status_of(h).call_time_us, 2000.0);
+    EXPECT_FALSE(status_of(h).fast);
 
     // Timed slow: still b, the idle one.
     calls.call();
@@ -131,7 +135,29 @@ TEST(call_dispatch_policy, pipelines_only_once_as_many_workers_as_the_spread_are
     calls.answer(b, held_b);
 }
 
-TEST(call_dispatch_policy, stops_pipelining_a_role_whose_calls_turn_slow) {
+TEST(call_dispatch_policy, times_each_method_apart_so_a_slow_one_still_finds_an_idle_worker) {
+    broker_harness h{spreading_over(1)};
+    auto a = h.join("a", "back", /*credit=*/8);
+    auto b = h.join("b", "back", /*credit=*/8);
+    auto c = h.join("c", "front");
+    caller calls{h, c};
+    calls.call();
+    const auto held = h.request_at(a);
+    calls.time_probes(a, b, call_timing::probe_window, fast);  // "add" is fast
+    // "ping" was never timed: it wakes b rather than wait behind a's call.
+    calls.call("ping");
+    calls.answer(b, h.request_at(b));
+    EXPECT_TRUE(a.idle());
+    EXPECT_EQ(status_of(h, "ping").call_time_us, -1);
+    EXPECT_FALSE(status_of(h, "ping").fast);
+    // "add" still goes to a.
+    calls.call();
+    EXPECT_NE(h.request_at(a), 0u);
+    EXPECT_TRUE(b.idle());
+    calls.answer(a, held);
+}
+
+TEST(call_dispatch_policy, stops_pipelining_a_method_whose_calls_turn_slow) {
     broker_harness h{spreading_over(1)};
     auto a = h.join("a", "back", /*credit=*/64);
     auto b = h.join("b", "back", /*credit=*/64);

@@ -113,8 +113,7 @@ control::app_status sample_status() {
     back.name = "back";
     back.target = back.min = back.max = back.alive = back.ready = 4;
     back.calls_routed = 17;
-    back.fast_calls = true;
-    back.call_time_us = 42.5;
+    back.methods = {{"add", 42.5, true}, {"report", 1800, false}, {"get", 12, true}};
     back.last_exit = "signal SIGKILL";
     back.restarts = 1;
     s.roles.push_back(back);
@@ -279,16 +278,16 @@ TEST(mobctl, speaks_mobctl1_and_prints_what_a_kingpin_answers) {
 
     auto metrics = mobctl({"metrics", "fake", "--runtime-dir", d.path()});
     EXPECT_EQ(metrics.code, 0) << metrics.out;
-    for (std::string line :
-         {"# TYPE mob_role_ready_workers gauge",
-          "mob_role_ready_workers{app=\"fake\",role=\"front\"} 1",
-          "# TYPE mob_role_calls_routed_total counter",
-          "mob_role_calls_routed_total{app=\"fake\",role=\"back\"} 17",
-          "# TYPE mob_role_fast_calls gauge", "mob_role_fast_calls{app=\"fake\",role=\"back\"} 1",
-          "mob_role_fast_calls{app=\"fake\",role=\"front\"} 0",
-          "mob_kingpin_uptime_seconds{app=\"fake\"} 75",
-          "mob_monitor_events_total{app=\"fake\",kind=\"accepted\"} 7",
-          "mob_dropped_frames_total{app=\"fake\",reason=\"bad_frame\"} 2"}) {
+    for (std::string line : {"# TYPE mob_role_ready_workers gauge",
+                             "mob_role_ready_workers{app=\"fake\",role=\"front\"} 1",
+                             "# TYPE mob_role_calls_routed_total counter",
+                             "mob_role_calls_routed_total{app=\"fake\",role=\"back\"} 17",
+                             "# TYPE mob_role_fast_methods gauge",
+                             "mob_role_fast_methods{app=\"fake\",role=\"back\"} 2",
+                             "mob_role_fast_methods{app=\"fake\",role=\"front\"} 0",
+                             "mob_kingpin_uptime_seconds{app=\"fake\"} 75",
+                             "mob_monitor_events_total{app=\"fake\",kind=\"accepted\"} 7",
+                             "mob_dropped_frames_total{app=\"fake\",reason=\"bad_frame\"} 2"}) {
         EXPECT_TRUE(has(metrics.out, line + "\n")) << line << " missing in\n" << metrics.out;
     }
 

@@ -193,7 +193,7 @@ const std::vector<command_spec>& commands() {
          "mob_role_alive_workers, mob_role_restarts_total, mob_role_queued_calls,\n"
          "mob_role_calls_routed_total, mob_role_calls_failed_total,\n"
          "mob_role_messages_routed_total, mob_role_messages_failed_total,\n"
-         "mob_role_memory_restarts_total, mob_role_fast_calls; per local worker (labels\n"
+         "mob_role_memory_restarts_total, mob_role_fast_methods; per local worker (labels\n"
          "app, role, slot, pid)\n"
          "mob_worker_cpu_percent, mob_worker_rss_bytes; and mob_kingpin_uptime_seconds,\n"
          "mob_monitor_events_total{kind}, mob_dropped_frames_total{reason}.\n"},

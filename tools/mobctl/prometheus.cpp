@@ -87,9 +87,12 @@ const role_metric role_metrics[] = {
     {"mob_role_memory_restarts_total", "counter",
      "Workers of the role replaced for passing its max_memory.",
      [](const control::role_status& r) { return r.memory_restarts; }},
-    {"mob_role_fast_calls", "gauge",
-     "1 while the role's calls count as fast (pipelined at awake workers under load).",
-     [](const control::role_status& r) -> std::uint64_t { return r.fast_calls ? 1 : 0; }},
+    {"mob_role_fast_methods", "gauge",
+     "Methods of the role whose calls count as fast (pipelined at awake workers under load).",
+     [](const control::role_status& r) -> std::uint64_t {
+         return static_cast<std::uint64_t>(std::count_if(r.methods.begin(), r.methods.end(),
+                                                         [](const auto& m) { return m.fast; }));
+     }},
 };
 
 /// Each sampled local worker's labels: role, slot, pid.

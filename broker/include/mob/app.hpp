@@ -174,9 +174,9 @@ struct broker_limits {
 /// goes to an idle worker, the least recently used first, while fewer than
 /// `spread_workers` of its role's workers have calls at them. Past that, a fast call
 /// goes to the busy worker with room that took one last: it is awake, and another
-/// process woken for it would only share the same CPUs. A role's calls are fast while
-/// its workers answer one in less than `fast_call` on average, measured from the calls
-/// they took while busy; slow ones keep going to idle workers first.
+/// process woken for it would only share the same CPUs. A method's calls are fast while
+/// its workers answer one in less than `fast_call` on average, measured (per method)
+/// from the calls they took while busy; slow ones keep going to idle workers first.
 struct dispatch_policy {
     /// 0 (the default): as many as the CPUs this kingpin may run on. Set it to a role's
     /// worker count or more for plain least-recently-used spreading (say, workers on

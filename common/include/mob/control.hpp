@@ -96,6 +96,20 @@ struct worker_status {
 };
 
 /// One role: its bounds, its processes and what went through it.
+/// How long a role's workers take per call of one method, as the broker measures it:
+/// from the calls that waited behind others at a worker, from that worker's previous
+/// reply to theirs (docs/design.md, "Dispatch").
+struct method_timing {
+    std::string method;
+    double call_time_us = -1;  ///< the last window's average; -1: not timed yet
+    bool fast = false;         ///< under the bound: pipelined at the awake worker under load
+
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(method), CEREAL_NVP(call_time_us), CEREAL_NVP(fast));
+    }
+};
+
 struct role_status {
     std::string name;
     std::uint32_t target = 0;
@@ -118,12 +132,8 @@ struct role_status {
     std::uint32_t joined = 0;  ///< its workers connected from outside (not started here)
     std::uint64_t max_memory = 0;       ///< its workers' RSS limit in bytes, 0 if none
     std::uint64_t memory_restarts = 0;  ///< workers replaced for passing max_memory
-    /// The broker's measure of its workers' time per call (calls that waited behind
-    /// others at a worker, from that worker's previous reply), microseconds; -1: untimed.
-    double call_time_us = -1;
-    /// Its calls count as fast: once as many workers as the spread are busy, they go
-    /// to the busy worker that is awake (docs/design.md, "Dispatch").
-    bool fast_calls = false;
+    /// The broker's measure of each method called so far (docs/design.md, "Dispatch").
+    std::vector<method_timing> methods;
 
     template <class A>
     void serialize(A& ar) {
@@ -135,8 +145,7 @@ struct role_status {
            CEREAL_NVP(external), CEREAL_NVP(joined));
         optional_nvp(ar, "max_memory", max_memory);
         optional_nvp(ar, "memory_restarts", memory_restarts);
-        optional_nvp(ar, "call_time_us", call_time_us);
-        optional_nvp(ar, "fast_calls", fast_calls);
+        optional_nvp(ar, "methods", methods);
     }
 };
 
