@@ -24,6 +24,8 @@
 // TEST_PY_EXEC=PYTHON with TEST_PY_SCRIPT=FILE adds role "py", that Python program
 // (test/python/py_test_worker.py) started through mob::exec.
 // TEST_MAX_MESSAGE_KIB (and TEST_MAX_CREDIT) set app::limits; "big"(kib) returns that much.
+// TEST_SPREAD_WORKERS sets app::dispatch's spread_workers (unset: the machine's CPUs),
+// and with it TEST_FAST_CALL_US its fast_call (default 250).
 // Supervision: TEST_KILL_TIMEOUT_MS sets app::kill_timeout, TEST_ENV_FILE app::env_file;
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
@@ -518,6 +520,10 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(  // allowed-sleep: stands for a stuck loop
                 std::chrono::milliseconds{ms});
         });
+    }
+    if (const int spread = env_int("TEST_SPREAD_WORKERS", 0); spread > 0) {
+        app.dispatch({.spread_workers = static_cast<std::uint32_t>(spread),
+                      .fast_call = std::chrono::microseconds{env_int("TEST_FAST_CALL_US", 250)}});
     }
     return app.run(argc, argv);
 }
