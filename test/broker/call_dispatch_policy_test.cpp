@@ -64,14 +64,29 @@ struct caller {
     }
 };
 
+/// Workers a and b of "back", the caller c, and one call held at a (a stays busy).
+struct a_busy {
+    explicit a_busy(std::uint32_t spread, std::uint32_t credit = 8)
+        : h{spreading_over(spread)},
+          a{h.join("a", "back", credit)},
+          b{h.join("b", "back", credit)},
+          c{h.join("c", "front")},
+          calls{h, c} {
+        calls.call();
+        held = h.request_at(a);
+    }
+
+    broker_harness h;
+    peer a;
+    peer b;
+    peer c;
+    caller calls;
+    std::uint64_t held = 0;
+};
+
 TEST(call_dispatch_policy, spreads_calls_over_idle_workers_until_the_calls_are_timed_fast) {
-    broker_harness h{spreading_over(1)};
-    auto a = h.join("a", "back", /*credit=*/8);
-    auto b = h.join("b", "back", /*credit=*/8);
-    auto c = h.join("c", "front");
-    caller calls{h, c};
-    calls.call();
-    const auto held = h.request_at(a);  // a stays busy
+    a_busy f{1};
+    auto& [h, a, b, c, calls, held] = f;
     EXPECT_EQ(status_of(h).call_time_us, -1);
     EXPECT_FALSE(status_of(h).fast);
     // Not timed yet: each call wakes idle b, not a, but for one probe in probe_every.
@@ -89,13 +104,8 @@ TEST(call_dispatch_policy, spreads_calls_over_idle_workers_until_the_calls_are_t
 }
 
 TEST(call_dispatch_policy, keeps_slow_calls_on_idle_workers_and_probes_one_in_a_window) {
-    broker_harness h{spreading_over(1)};
-    auto a = h.join("a", "back", /*credit=*/8);
-    auto b = h.join("b", "back", /*credit=*/8);
-    auto c = h.join("c", "front");
-    caller calls{h, c};
-    calls.call();
-    const auto held = h.request_at(a);
+    a_busy f{1};
+    auto& [h, a, b, c, calls, held] = f;
     calls.time_probes(a, b, call_timing::probe_window, slow);
     EXPECT_DOUBLE_EQ(status_of(h).call_time_us, 2000.0);
     EXPECT_FALSE(status_of(h).fast);
@@ -136,13 +146,8 @@ TEST(call_dispatch_policy, pipelines_only_once_as_many_workers_as_the_spread_are
 }
 
 TEST(call_dispatch_policy, times_each_method_apart_so_a_slow_one_still_finds_an_idle_worker) {
-    broker_harness h{spreading_over(1)};
-    auto a = h.join("a", "back", /*credit=*/8);
-    auto b = h.join("b", "back", /*credit=*/8);
-    auto c = h.join("c", "front");
-    caller calls{h, c};
-    calls.call();
-    const auto held = h.request_at(a);
+    a_busy f{1};
+    auto& [h, a, b, c, calls, held] = f;
     calls.time_probes(a, b, call_timing::probe_window, fast);  // "add" is fast
     // "ping" was never timed: it wakes b rather than wait behind a's call.
     calls.call("ping");
@@ -158,13 +163,8 @@ TEST(call_dispatch_policy, times_each_method_apart_so_a_slow_one_still_finds_an_
 }
 
 TEST(call_dispatch_policy, stops_pipelining_a_method_whose_calls_turn_slow) {
-    broker_harness h{spreading_over(1)};
-    auto a = h.join("a", "back", /*credit=*/64);
-    auto b = h.join("b", "back", /*credit=*/64);
-    auto c = h.join("c", "front");
-    caller calls{h, c};
-    calls.call();
-    const auto held = h.request_at(a);
+    a_busy f{1, /*credit=*/64};
+    auto& [h, a, b, c, calls, held] = f;
     calls.time_probes(a, b, call_timing::probe_window, fast);
 
     // Now every call goes to a, and each is timed: a window of slow ones ends it.
@@ -182,13 +182,8 @@ TEST(call_dispatch_policy, stops_pipelining_a_method_whose_calls_turn_slow) {
 }
 
 TEST(call_dispatch_policy, a_spread_as_large_as_the_role_never_pipelines_past_an_idle_worker) {
-    broker_harness h{spreading_over(4)};
-    auto a = h.join("a", "back", /*credit=*/8);
-    auto b = h.join("b", "back", /*credit=*/8);
-    auto c = h.join("c", "front");
-    caller calls{h, c};
-    calls.call();
-    const auto held = h.request_at(a);
+    a_busy f{4};
+    auto& [h, a, b, c, calls, held] = f;
     // Many calls, all answered quickly by b: none is ever pipelined behind a's.
     for (std::uint32_t i = 0; i < 4 * call_timing::probe_every; ++i) {
         calls.call();
