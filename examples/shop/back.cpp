@@ -58,7 +58,7 @@ void back_main(mob::worker& w) {
                     done(count_primes_below(n), w.id());
                 });
 
-    fmt::print("back {} started\n", w.id());
+    fmt::print("back {} started (health port {})\n", w.id(), health.port());
     std::fflush(stdout);
     // Stays in the role function so the health port lives as long as the worker serves.
     w.ready();

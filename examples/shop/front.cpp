@@ -79,7 +79,8 @@ void front_main(mob::worker& w) {
     auto back =
         w.require("back", {.timeout = call_timeout, .idempotent = true, .report_server = true});
 
-    fmt::print("front {} serving http://0.0.0.0:{}/factor/N\n", w.id(), http.port());
+    fmt::print("front {} serving http://0.0.0.0:{}/factor/N (health port {})\n", w.id(),
+               http.port(), health.port());
     std::fflush(stdout);
     w.ready();
     http.serve([&w] { return w.stopping(); },

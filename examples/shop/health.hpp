@@ -25,6 +25,7 @@ class health_port {
     health_port(const health_port&) = delete;
     health_port& operator=(const health_port&) = delete;
     ~health_port();
+    std::uint16_t port() const { return server_.port(); }
 
   private:
     mob::worker& w_;

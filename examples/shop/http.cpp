@@ -80,6 +80,10 @@ http_server::http_server(std::uint16_t port) : port_(port) {
         ::close(fd_);
         throw std::runtime_error(fmt::format("cannot listen on 0.0.0.0:{}: {}", port, why));
     }
+    // Port 0: the kernel's pick, read back (tests ask for it: no port is raced for).
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+        port_ = ntohs(addr.sin_port);
 }
 
 http_server::~http_server() {
@@ -142,7 +146,7 @@ std::uint16_t port_from_env(const char* name, std::uint16_t fallback) {
     std::uint16_t port = 0;
     const char* end = v + std::strlen(v);
     auto [at, ec] = std::from_chars(v, end, port);
-    if (ec != std::errc{} || at != end || port == 0)
+    if (ec != std::errc{} || at != end)
         throw std::runtime_error(fmt::format("{}={} is not a port number", name, v));
     return port;
 }

@@ -15,7 +15,8 @@ struct http_response {
 
 class http_server {
   public:
-    /// Binds 0.0.0.0:`port` (SO_REUSEADDR, so a restarted container binds again at once).
+    /// Binds 0.0.0.0:`port` (SO_REUSEADDR, so a restarted container binds again at once;
+    /// 0: a free port the kernel picks, which port() then tells).
     /// Throws std::runtime_error naming the port if it cannot.
     explicit http_server(std::uint16_t port);
     http_server(const http_server&) = delete;
@@ -38,7 +39,8 @@ class http_server {
 /// `timeout_s` seconds (refused, closed, silent).
 int http_status(std::uint16_t port, const std::string& path, int timeout_s);
 
-/// $`name` as a port number, else `fallback`; throws std::runtime_error if it is not one.
+/// $`name` as a port number (0: any free one), else `fallback`; throws
+/// std::runtime_error if it is not one.
 std::uint16_t port_from_env(const char* name, std::uint16_t fallback);
 
 }  // namespace shop

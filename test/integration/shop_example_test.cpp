@@ -19,6 +19,11 @@ std::string served_by(const std::string& answer) {
     return std::regex_search(answer, m, factored_by) ? m[1].str() : "";
 }
 
+/// The last of `found` as a number, 0 if none was found (the test has failed then).
+int last_number(const std::vector<std::string>& found) {
+    return found.empty() ? 0 : std::stoi(found.back());
+}
+
 bool ok_answer(const std::string& answer) {
     return answer.starts_with("HTTP/1.0 200 ");
 }
@@ -28,22 +33,32 @@ struct shop {
         const std::regex listening{"listening on (tcp://[0-9.]+:[0-9]+)"};
         EXPECT_TRUE(broker.wait_for(listening, 10s)) << broker.output();
         endpoint = broker.matches(listening).back();
+        // Port 0: each process binds a port the kernel picks and prints it. A port picked
+        // here and bound there later could be taken in between (by a connection's own
+        // end: other tests run beside this one), and the front would never join.
         for (int i = 0; i < 3; ++i) {
-            back_health.push_back(free_tcp_port());
             backs.push_back(std::make_unique<child_process>(
                 std::vector<std::string>{MOB_SHOP_WORKER},
                 std::map<std::string, std::string>{
-                    {"MOB_ENDPOINT", endpoint},
-                    {"MOB_ROLE", "back"},
-                    {"SHOP_HEALTH_PORT", std::to_string(back_health.back())}}));
+                    {"MOB_ENDPOINT", endpoint}, {"MOB_ROLE", "back"}, {"SHOP_HEALTH_PORT", "0"}}));
         }
         front = std::make_unique<child_process>(
             std::vector<std::string>{MOB_SHOP_WORKER},
             std::map<std::string, std::string>{{"MOB_ENDPOINT", endpoint},
                                                {"MOB_ROLE", "front"},
-                                               {"SHOP_HTTP_PORT", std::to_string(http)},
-                                               {"SHOP_HEALTH_PORT", std::to_string(front_health)}});
-        EXPECT_TRUE(broker.wait_for(full_line, 20s)) << broker.output();
+                                               {"SHOP_HTTP_PORT", "0"},
+                                               {"SHOP_HEALTH_PORT", "0"}});
+        EXPECT_TRUE(broker.wait_for(full_line, 20s)) << broker.output() << "front:\n"
+                                                     << front->output();
+        const std::regex health_port{"health port (\\d+)"};
+        for (auto& b : backs) {
+            EXPECT_TRUE(b->wait_for(health_port, 10s)) << b->output();
+            back_health.push_back(last_number(b->matches(health_port)));
+        }
+        const std::regex serving{"serving http://0.0.0.0:(\\d+)/"};
+        EXPECT_TRUE(front->wait_for(serving, 10s)) << front->output();
+        http = last_number(front->matches(serving));
+        front_health = last_number(front->matches(health_port));
     }
     ~shop() {
         broker.signal(SIGTERM);
@@ -55,8 +70,8 @@ struct shop {
                           "tcp://127.0.0.1:0", "--insecure", "--role", "back=3", "--role",
                           "front=1"}};
     std::string endpoint;
-    int http = free_tcp_port();
-    int front_health = free_tcp_port();
+    int http = 0;  // the ports the front and the backs print
+    int front_health = 0;
     std::vector<int> back_health;
     std::vector<std::unique_ptr<child_process>> backs;
     std::unique_ptr<child_process> front;
