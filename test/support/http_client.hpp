@@ -11,20 +11,6 @@
 
 namespace mob::test {
 
-/// A TCP port free on 127.0.0.1 now (the kernel's pick; a race with other programs is
-/// possible but unlikely).
-inline int free_tcp_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
-
 /// The whole answer (status line, headers, body) to GET `path` on 127.0.0.1:`port`;
 /// empty if the connection is refused. Gives up after `timeout_s` without data.
 inline std::string http_get(int port, const std::string& path, int timeout_s = 15) {
