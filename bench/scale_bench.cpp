@@ -5,7 +5,8 @@
 // For each worker count (default 4, 16, 64 and 1000) and round (default 3), it starts a
 // kingpin with that many spawned "echo" workers (plain exports, default settings) and
 // one idle "client", and measures:
-//   - start -> full: from starting the kingpin to its "full" line;
+//   - start -> full: from starting the kingpin to its "full" line, with the fork server
+//     (the default) and by exec (MOB_FORK_SERVER=0), interleaved;
 //   - false liveness warnings: lines of workers that found the broker silent, and of
 //     workers the kingpin took for dead, while nothing was wrong but the load;
 //   - the kingpin's resident memory at full, and from it the memory per worker (the
@@ -112,14 +113,15 @@ options parse(int argc, char** argv) {
 }
 
 void print(const std::vector<scale_figures>& rows, double queued_bytes) {
-    std::printf("\n%8s %14s %9s %12s %10s %14s %9s %11s %12s %12s %8s\n", "workers",
-                "start->full ms", "false warn", "kingpin MiB", "idle CPU%", "calls/s w=64",
-                "vs first", "revive ms", "any msg/s", "all copies/s", "lost");
+    std::printf("\n%8s %14s %12s %9s %12s %10s %14s %9s %11s %12s %12s %8s\n", "workers",
+                "start->full ms", "by exec ms", "false warn", "kingpin MiB", "idle CPU%",
+                "calls/s w=64", "vs first", "revive ms", "any msg/s", "all copies/s", "lost");
     for (const auto& r : rows) {
-        std::printf("%8u %14.0f %9.0f %12.1f %10.2f %14.0f %8.2fx %11.0f %12.0f %12.0f %8.0f\n",
-                    r.workers, r.start_ms, r.false_warnings, r.rss_mib, r.idle_cpu_percent,
-                    r.calls_per_s, r.calls_per_s / rows.front().calls_per_s, r.revive_ms,
-                    r.any_per_s, r.all_per_s, r.message_errors);
+        std::printf(
+            "%8u %14.0f %12.0f %9.0f %12.1f %10.2f %14.0f %8.2fx %11.0f %12.0f %12.0f %8.0f\n",
+            r.workers, r.start_ms, r.exec_start_ms, r.false_warnings, r.rss_mib, r.idle_cpu_percent,
+            r.calls_per_s, r.calls_per_s / rows.front().calls_per_s, r.revive_ms, r.any_per_s,
+            r.all_per_s, r.message_errors);
     }
     if (rows.size() >= 2) {
         const auto& a = rows.front();
@@ -136,11 +138,12 @@ void write_data(const std::string& dir, const std::vector<scale_figures>& rows) 
     const auto file = std::filesystem::path{dir} / "scale.dat";
     std::ofstream out{file};
     out << "workers start_ms false_warnings kingpin_mib idle_cpu_percent calls_per_s revive_ms "
-           "any_per_s all_per_s lost\n";
+           "any_per_s all_per_s lost exec_start_ms\n";
     for (const auto& r : rows) {
-        out << fmt::format("{} {:.1f} {:.0f} {:.2f} {:.2f} {:.0f} {:.1f} {:.0f} {:.0f} {:.0f}\n",
-                           r.workers, r.start_ms, r.false_warnings, r.rss_mib, r.idle_cpu_percent,
-                           r.calls_per_s, r.revive_ms, r.any_per_s, r.all_per_s, r.message_errors);
+        out << fmt::format(
+            "{} {:.1f} {:.0f} {:.2f} {:.2f} {:.0f} {:.1f} {:.0f} {:.0f} {:.0f} {:.1f}\n", r.workers,
+            r.start_ms, r.false_warnings, r.rss_mib, r.idle_cpu_percent, r.calls_per_s, r.revive_ms,
+            r.any_per_s, r.all_per_s, r.message_errors, r.exec_start_ms);
     }
     if (!out.flush()) {
         throw std::runtime_error(fmt::format("--data: cannot write {}", file.string()));
@@ -153,9 +156,11 @@ int run(int argc, char** argv) {
     for (auto n : o.workers) {
         std::vector<scale_figures> rounds;
         for (std::size_t r = 0; r < o.rounds; ++r) {
+            // With the fork server (the default) and without, interleaved.
             rounds.push_back(measure_scale(program_name, n, o.calls, min_uptime));
-            std::fprintf(stderr, "  %u workers, round %zu: full in %.0f ms\n", n, r + 1,
-                         rounds.back().start_ms);
+            rounds.back().exec_start_ms = measure_exec_start(program_name, n);
+            std::fprintf(stderr, "  %u workers, round %zu: full in %.0f ms (by exec: %.0f ms)\n", n,
+                         r + 1, rounds.back().start_ms, rounds.back().exec_start_ms);
         }
         rows.push_back(median_of(rounds));
     }

@@ -134,6 +134,19 @@ scale_figures measure_scale(const std::string& program, std::uint32_t workers, s
     return f;
 }
 
+double measure_exec_start(const std::string& program, std::uint32_t workers) {
+    temp_dir dir;
+    const auto t0 = clock::now();
+    child kingpin({program, "--scale-app", std::to_string(workers), "-"},
+                  {"MOB_RUNTIME_DIR=" + dir.path(), "MOB_LOG=info", "MOB_LOG_FORMAT=plain",
+                   "MOB_FORK_SERVER=0"},
+                  /*capture_stderr=*/true);
+    if (!kingpin.wait_for_line(full_line, 120s))
+        throw std::runtime_error(
+            fmt::format("{} workers by exec: the kingpin was not full in 120 s", workers));
+    return ms_since(t0);
+}
+
 scale_figures median_of(const std::vector<scale_figures>& rounds) {
     auto median = [&](double scale_figures::*field) {
         std::vector<double> v;
@@ -145,6 +158,7 @@ scale_figures median_of(const std::vector<scale_figures>& rounds) {
     scale_figures m;
     m.workers = rounds.front().workers;
     m.start_ms = median(&scale_figures::start_ms);
+    m.exec_start_ms = median(&scale_figures::exec_start_ms);
     m.false_warnings = median(&scale_figures::false_warnings);
     m.rss_mib = median(&scale_figures::rss_mib);
     m.idle_cpu_percent = median(&scale_figures::idle_cpu_percent);

@@ -15,6 +15,7 @@ inline constexpr const char* scale_app_name = "mobscale";
 struct scale_figures {
     std::uint32_t workers = 0;
     double start_ms = 0;          ///< kingpin started -> its "full" line
+    double exec_start_ms = 0;     ///< the same with MOB_FORK_SERVER=0: each worker exec'd
     double false_warnings = 0;    ///< lines of unanswered heartbeats or HELLOs, of kills for them
     double rss_mib = 0;           ///< the kingpin's resident memory at full
     double idle_cpu_percent = 0;  ///< the kingpin's CPU over an idle second, % of one core
@@ -28,6 +29,10 @@ struct scale_figures {
 /// Starts `program --scale-app N -` (a kingpin), measures, stops it.
 scale_figures measure_scale(const std::string& program, std::uint32_t workers, std::size_t calls,
                             std::chrono::milliseconds min_uptime);
+
+/// Starts `program --scale-app N -` with MOB_FORK_SERVER=0 (every worker started by
+/// exec, as without the fork server), returns its start -> full in ms, stops it.
+double measure_exec_start(const std::string& program, std::uint32_t workers);
 
 /// Each figure's median over the rounds.
 scale_figures median_of(const std::vector<scale_figures>& rounds);

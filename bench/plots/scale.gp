@@ -15,5 +15,6 @@ set y2range [0:*]
 set grid
 set key top left
 plot data using 1:2 with linespoints linewidth 2 title "start -> full (ms)", \
+     data using 1:11 with linespoints linewidth 2 title "start -> full, each worker exec'd (ms)", \
      data using 1:7 with linespoints linewidth 2 title "revive (ms)", \
      data using 1:5 axes x1y2 with linespoints linewidth 2 title "idle CPU (%)"

@@ -1,6 +1,7 @@
 #include "mob/app.hpp"
 
 #include "config.hpp"
+#include "fork_server_loop.hpp"
 #include "kingpin.hpp"
 #include "listeners.hpp"
 #include "mob/curve.hpp"
@@ -248,11 +249,12 @@ void app::validate() const {
 }
 
 int app::run(int argc, char** argv) {
-    const char* role = std::getenv("MOB_ROLE");
     const char* app_name = std::getenv("MOB_APP");
-    if (role != nullptr && app_name != nullptr && name_ == app_name) {
+    const bool ours = app_name != nullptr && name_ == app_name;
+    if (const char* socket = std::getenv("MOB_FORK_SERVER_FD"); socket != nullptr && ours)
+        return run_fork_server(argc, argv, socket);
+    if (const char* role = std::getenv("MOB_ROLE"); role != nullptr && ours)
         return run_worker(argc, argv, role);
-    }
     // The one flag the kingpin reads; an app that has its own handles argv before run().
     if (argc == 2 && std::string_view{argv[1]} == "--version") {
         fmt::print("{} (mob {})\n", name_, MOB_VERSION);
@@ -293,6 +295,46 @@ int app::run_worker(int argc, char** argv, const std::string& role) {
     }
 }
 
+int app::run_fork_server(int argc, char** argv, const char* socket) {
+    log::set_context(name_, "fork-server");
+    int fd = -1;
+    try {
+        fd = std::stoi(socket);
+    } catch (const std::exception&) {
+        log::error("MOB_FORK_SERVER_FD is not a descriptor: '{}'", socket);
+        return 2;
+    }
+    ::unsetenv("MOB_FORK_SERVER_FD");
+    if (std::getenv("MOB_FORK_SERVER_BIND_NOW") != nullptr) {
+        ::unsetenv("LD_BIND_NOW");  // the kingpin's, for the loading: not the program's
+        ::unsetenv("MOB_FORK_SERVER_BIND_NOW");
+    }
+    detail::set_process_title(
+        argc, argv, title_with_command(fmt::format("{} (fork server)", name_), argc, argv));
+    if (!detail::serve_forks(fd))
+        return 0;
+    // A forked worker, with the environment the kingpin sent.
+    const char* role = std::getenv("MOB_ROLE");
+    const char* app_name = std::getenv("MOB_APP");
+    if (role == nullptr || app_name == nullptr || name_ != app_name) {
+        log::error("the fork server was asked for a worker of another app or of no role");
+        return 2;
+    }
+    return run_worker(argc, argv, role);
+}
+
+namespace {
+/// MOB_FORK_SERVER=0 or 1 if set, else `configured`; throws mob::error for another value.
+bool fork_server_enabled(bool configured) {
+    const char* v = env_or_null("MOB_FORK_SERVER");
+    if (v == nullptr)
+        return configured;
+    if (std::string_view{v} == "0" || std::string_view{v} == "1")
+        return std::string_view{v} == "1";
+    throw error(fmt::format("MOB_FORK_SERVER must be 0 or 1, not '{}'", v));
+}
+}  // namespace
+
 int app::run_kingpin(int argc, char** argv) {
     log::set_context(name_, "kingpin");
     try {
@@ -320,6 +362,7 @@ int app::run_kingpin(int argc, char** argv) {
         config.on_death = on_death_;
         config.tcp_endpoint = tcp_endpoint();
         config.reload_same_binary = reload_same_binary_;
+        config.fork_server = fork_server_enabled(fork_server_);
         config.logs = logs_;
         config.tcp_insecure = tcp_insecure();
         config.curve = curve_keys();

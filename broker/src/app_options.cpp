@@ -70,6 +70,10 @@ app& app::reload_same_binary(bool same) {
     reload_same_binary_ = same;
     return *this;
 }
+app& app::fork_server(bool on) {
+    fork_server_ = on;
+    return *this;
+}
 app& app::on_full(std::function<void()> observer) {
     on_full_ = std::move(observer);
     return *this;

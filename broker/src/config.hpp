@@ -36,6 +36,7 @@ struct kingpin_config {
     curve_server curve;         ///< its CURVE keys, unless insecure
     bool reload_same_binary = false;  ///< app::reload_same_binary: SIGHUP keeps the image
     log_options logs;                 ///< app::logs, before the environment's overrides
+    bool fork_server = true;          ///< app::fork_server, after MOB_FORK_SERVER
 };
 
 }  // namespace mob::detail

@@ -8,7 +8,8 @@ namespace mob::detail {
 
 /// Overwrites the argv area (extended over the environment strings, which are first
 /// copied elsewhere) with `title`, and sets the thread name (cut to 15 bytes).
-/// Call once, early, with main's argv, after copying anything you need from argv.
+/// The first call, early, with main's argv, moves argv's strings (argv[0] too) to the
+/// heap; a later call (a worker the fork server forked) writes over the same area.
 void set_process_title(int argc, char** argv, std::string_view title);
 
 }  // namespace mob::detail

@@ -22,10 +22,16 @@ unique_fd high(int fd) {
     ::close(fd);
     return unique_fd{moved};
 }
+
+std::uint64_t next_id() {
+    static std::uint64_t last = 0;  // the kingpin's one thread
+    return ++last;
+}
 }  // namespace
 
 program_image program_image::running() {
     program_image img;
+    img.id_ = next_id();
     std::error_code ec;
     img.path_ = fs::read_symlink("/proc/self/exe", ec);
     // The file itself, not the path: /proc/self/exe opens the image even once the path
@@ -38,6 +44,7 @@ program_image program_image::running() {
 
 program_image program_image::open(const fs::path& path) {
     program_image img;
+    img.id_ = next_id();
     img.path_ = path;
     if (path.empty() || ::access(path.c_str(), X_OK) != 0) {
         throw error(fmt::format("the program {} is not there or not executable ({})", path.string(),

@@ -6,6 +6,7 @@
 
 #include "unique_fd.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -22,9 +23,13 @@ class program_image {
     const std::filesystem::path& path() const { return path_; }
     /// For spawn_request::exe_fd; -1 if none is open (then exec the path).
     int fd() const { return fd_.get(); }
+    /// Different for each image opened (running() or open()), kept when one is moved:
+    /// the fork server started from an image serves only that one.
+    std::uint64_t id() const { return id_; }
 
   private:
     std::filesystem::path path_;
+    std::uint64_t id_ = 0;
     unique_fd fd_;
 };
 

@@ -59,98 +59,6 @@ void supervisor::start_all() {
     changed_ = true;
 }
 
-pid_t supervisor::start(const role_spec& role, pid_t replaces, std::uint32_t quick_deaths,
-                        std::uint32_t restarts, std::string predecessor_exit,
-                        std::optional<crash_report> predecessor_report) {
-    changed_ = true;
-    spawn_request req;
-    if (const auto* prog = std::get_if<program>(&role.entry)) {
-        req.exe = prog->path.string();
-        req.argv.push_back(req.exe);
-        req.argv.insert(req.argv.end(), prog->args.begin(), prog->args.end());
-    } else {
-        // During a reload, every worker started (a replacement, or a revival) runs the
-        // new file: the reload replaces each old one.
-        const auto& image = reload_.image ? *reload_.image : image_;
-        req.exe = image.path().string();
-        req.exe_fd = image.fd();
-        req.argv = config_.argv;
-    }
-    std::vector<std::string> mob_env{
-        "MOB_APP=" + config_.app,
-        "MOB_ROLE=" + role.name,
-        "MOB_ENDPOINT=" + endpoint_,
-        "MOB_SPAWNED=1",
-        fmt::format("MOB_HEARTBEAT_MS={}", config_.heartbeat.count()),
-        fmt::format("MOB_LIVENESS={}", config_.liveness),
-        fmt::format("MOB_KINGPIN_PID={}", ::getpid()),
-        fmt::format("MOB_MAX_MESSAGE_SIZE={}", config_.limits.max_message_size),
-    };
-    if (role.options.credit)  // else each worker's own default
-        mob_env.push_back(fmt::format("MOB_CREDIT={}", *role.options.credit));
-    req.env = merge_environment(worker_environment(mob_env), env_overrides_);
-    if (listeners_ != nullptr)
-        req.listen = listeners_->for_role(role.name);
-    auto pipe = make_crash_pipe();
-    unique_fd crash_read{pipe.read};
-    unique_fd crash_write{pipe.write};  // the child's end: closed here once it is forked
-    if (pipe.write >= 0) {
-        req.crash_fd = pipe.write;
-        req.env.push_back(fmt::format("MOB_CRASH_FD={}", pipe.write));
-    } else {
-        log::warn("no crash pipe for a {} worker ({}): its crash report will lack exceptions",
-                  role.name, std::strerror(errno));
-    }
-    std::optional<output_capture::pipes> output;
-    if (capture_ != nullptr) {
-        output = capture_->make_pipes();
-        if (output) {
-            req.stdout_fd = output->out_write.get();
-            req.stderr_fd = output->err_write.get();
-            req.env.emplace_back("MOB_LOG_CAPTURED=1");  // its mob::log lines: no prefix
-        } else {
-            log::warn("no output pipes for a {} worker ({}): it writes where the kingpin does",
-                      role.name, std::strerror(errno));
-        }
-    }
-    auto pid = spawn(req);
-    child c;
-    c.crash_pipe = std::move(crash_read);
-    c.predecessor_report = std::move(predecessor_report);
-    c.pid = pid;
-    c.role = role.name;
-    auto old = replaces != 0 ? children_.find(replaces) : children_.end();
-    c.slot = old != children_.end() ? old->second.slot : free_slot(role.name);
-    if (output) {
-        capture_->attach(pid, role.name, c.slot, std::move(output->out_read),
-                         std::move(output->err_read));
-    }
-    c.started = clock::now();
-    c.replaces = replaces;
-    c.quick_deaths = quick_deaths;
-    c.restarts = restarts;
-    c.predecessor_exit = std::move(predecessor_exit);
-    children_.emplace(pid, std::move(c));
-    ++stats_[role.name].started;
-    log::debug("started {} worker pid {}", role.name, pid);
-    return pid;
-}
-
-void supervisor::start_or_schedule(const role_spec& role, std::uint32_t quick_deaths,
-                                   clock::time_point now, std::uint32_t restarts,
-                                   std::string predecessor_exit,
-                                   std::optional<crash_report> predecessor_report) {
-    try {
-        start(role, 0, quick_deaths, restarts, predecessor_exit, predecessor_report);
-    } catch (const std::exception& e) {
-        auto delay = backoff(role, quick_deaths);
-        log::error("could not start a {} worker: {}; trying again in {} ms", role.name, e.what(),
-                   delay.count());
-        scheduled_.push_back({role.name, now + delay, quick_deaths + 1, restarts,
-                              std::move(predecessor_exit), std::move(predecessor_report)});
-    }
-}
-
 std::chrono::milliseconds supervisor::backoff(const role_spec& role, std::uint32_t level) {
     auto cap = static_cast<double>(role.options.backoff_max.count());
     auto base = std::min(std::ldexp(static_cast<double>(role.options.backoff_initial.count()),
@@ -215,9 +123,13 @@ void supervisor::reap(
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid <= 0)
             break;
+        if (forks_ && pid == forks_->pid()) {
+            forks_->ended(status);
+            continue;
+        }
         auto it = children_.find(pid);
         if (it == children_.end())
-            continue;
+            continue;  // an orphan of a worker's, come to the kingpin (a subreaper)
         auto c = std::move(it->second);
         children_.erase(it);
         auto& st = stats_[c.role];

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "fork_server.hpp"
 #include "mob/control.hpp"
 #include "mob/crash_report.hpp"
 #include "program_image.hpp"
@@ -20,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -190,9 +192,29 @@ class supervisor {
         bool initial = false;  ///< a first start (start_all), not a restart
     };
 
+    struct launch;  ///< a start under way (supervisor_start.cpp)
+    struct launch_deleter {
+        void operator()(launch* l) const;
+    };
+    using launch_ptr = std::unique_ptr<launch, launch_deleter>;
+    /// The most starts sent to the fork server in one exchange.
+    static constexpr std::size_t max_fork_batch = 32;
+
     pid_t start(const role_spec& role, pid_t replaces = 0, std::uint32_t quick_deaths = 0,
                 std::uint32_t restarts = 0, std::string predecessor_exit = {},
                 std::optional<crash_report> predecessor_report = {});
+    /// start()'s first half: the request and pipes made, the child's record in
+    /// children_ under a key below 0 until commit() gives it the worker's pid.
+    launch_ptr prepare(const role_spec& role, pid_t replaces, std::uint32_t quick_deaths,
+                       std::uint32_t restarts, std::string predecessor_exit,
+                       std::optional<crash_report> predecessor_report);
+    pid_t commit(launch& l, pid_t pid);
+    /// Drops a start that failed and schedules it again after a back-off.
+    void abandon(launch& l, clock::time_point now, const std::string& why);
+    /// tick()'s starts: those due, for at most start_budget, the in-process ones
+    /// through the fork server in one batch (start_batch()).
+    void start_due(clock::time_point now);
+    void start_batch(std::vector<launch_ptr>& batch, clock::time_point now);
     /// start(), or if that fails, a restart scheduled after a back-off.
     void start_or_schedule(const role_spec& role, std::uint32_t quick_deaths, clock::time_point now,
                            std::uint32_t restarts = 0, std::string predecessor_exit = {},
@@ -212,6 +234,13 @@ class supervisor {
     void check_programs() const;
     /// The lowest slot of `role` no running worker holds.
     std::uint32_t free_slot(const std::string& role) const;
+    /// Starts a worker of an in-process role: forked by the fork server of `image` once
+    /// it is ready, else (or if it fails) by spawn(). supervisor_start.cpp.
+    pid_t start_in_process(const spawn_request& req, const program_image& image);
+    /// The fork server for `image` and the environment now, started if there is none
+    /// (one for another image or environment is stopped); null unless it is ready.
+    fork_server* fork_server_for(const program_image& image);
+    void describe_fork_server(control::fork_server_status& s) const;
 
     const kingpin_config& config_;
     std::string endpoint_;
@@ -227,6 +256,13 @@ class supervisor {
     std::map<std::string, std::deque<clock::time_point>> recent_deaths_;
     std::mt19937_64 random_{std::random_device{}()};
     std::vector<std::string> env_overrides_;  ///< from the env file, "KEY=VALUE"
+    std::uint64_t env_generation_ = 0;        ///< counts the env file's reads
+    std::unique_ptr<fork_server> forks_;
+    /// What forks_ serves: an image's id() and an env_generation_.
+    std::pair<std::uint64_t, std::uint64_t> forks_key_{};
+    pid_t next_launch_key_ = -1;  ///< keys of launches' records: -1, -2, ...
+    std::uint64_t forked_ = 0;    ///< in-process workers started by fork
+    std::uint64_t execs_ = 0;     ///< and by exec
     /// What in-process roles run: the program as it was at start, or as a reload or
     /// restart found it on disk (resolved once, at start).
     program_image image_ = program_image::running();

@@ -19,6 +19,7 @@ void supervisor::reload_environment() {
     if (config_.env_file.empty())
         return;
     env_overrides_ = read_env_file(config_.env_file);
+    ++env_generation_;  // the next worker gets a fork server that ran with it
     log::info("reload: {} variables from {}", env_overrides_.size(), config_.env_file.string());
 }
 
@@ -33,13 +34,17 @@ void supervisor::check_programs() const {
 }
 
 std::uint32_t supervisor::free_slot(const std::string& role) const {
-    std::set<std::uint32_t> taken;
+    // A flag per slot, not a set: this runs for each start, over every child.
+    std::vector<bool> taken;
     for (const auto& [pid, c] : children_) {
-        if (c.role == role && !c.retiring)
-            taken.insert(c.slot);
+        if (c.role != role || c.retiring)
+            continue;
+        if (c.slot >= taken.size())
+            taken.resize(c.slot + 1);
+        taken[c.slot] = true;
     }
     std::uint32_t slot = 0;
-    while (taken.count(slot) != 0)
+    while (slot < taken.size() && taken[slot])
         ++slot;
     return slot;
 }

@@ -94,6 +94,7 @@ std::uint32_t supervisor::alive(const std::string& role) const {
 
 void supervisor::describe(control::app_status& s, clock::time_point now) const {
     s.reloading = reloading();
+    describe_fork_server(s.fork_server);
     for (auto& rs : s.roles) {
         rs.alive = alive(rs.name);
         if (auto it = stats_.find(rs.name); it != stats_.end()) {

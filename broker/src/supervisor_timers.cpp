@@ -44,24 +44,7 @@ void supervisor::tick(clock::time_point now) {
             c.quick_deaths = 0;
         }
     }
-    // The due ones in the order they were queued, for at most start_budget: the rest
-    // stays due, and the loop serves its sockets before the next turn starts more.
-    const auto until = clock::now() + start_budget;
-    for (auto it = scheduled_.begin(); it != scheduled_.end() && clock::now() < until;) {
-        if (it->due > now) {
-            ++it;
-            continue;
-        }
-        auto s = std::move(*it);
-        it = scheduled_.erase(it);
-        const auto* r = spec(s.role);
-        if (r == nullptr || planned(s.role) >= target(s.role))
-            continue;
-        const auto at = it - scheduled_.begin();  // start_or_schedule() may push_back
-        start_or_schedule(*r, s.quick_deaths, now, s.restarts, s.predecessor_exit,
-                          s.predecessor_report);
-        it = scheduled_.begin() + at;
-    }
+    start_due(now);
 }
 
 std::vector<pid_t> supervisor::take_unready(clock::time_point now) {

@@ -25,6 +25,8 @@ class unique_fd {
             ::close(fd_);
     }
     int get() const { return fd_; }
+    /// Gives the descriptor up without closing it.
+    int release() { return std::exchange(fd_, -1); }
 
   private:
     int fd_ = -1;

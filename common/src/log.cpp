@@ -82,6 +82,9 @@ constexpr std::string_view level_colour(level l) {
 void set_context(std::string_view app, std::string_view role) {
     std::lock_guard lock{ctx().mutex};
     ctx().prefix = fmt::format("{} {}", app, role);
+    // Again: a worker forked by the fork server inherits the server's context, made
+    // before the kingpin gave the worker its environment.
+    ctx().captured = std::getenv("MOB_LOG_CAPTURED") != nullptr;
 }
 
 level threshold() noexcept {

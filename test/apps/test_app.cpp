@@ -45,11 +45,18 @@
 // observers on the kingpin that print "EVENT observer ..." lines.
 // TEST_STALL_MS=N (without TEST_OBSERVERS): an on_death observer that holds the kingpin's
 // loop N ms, as a stuck loop would (the systemd watchdog test).
+//
+// The fork server (app::fork_server): TEST_MAIN_LOG=FILE appends "main PID" to FILE
+// each time main() runs (in the kingpin, the fork server, and each worker started by
+// exec; not in a forked worker); TEST_THREAD_BEFORE_RUN=1 runs a thread from before
+// app.run() on; TEST_FORK_SERVER=0 calls app.fork_server(false).
 #include <mob/app.hpp>
 
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -438,7 +445,26 @@ void web_main(mob::worker& w) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (const char* log = std::getenv("TEST_MAIN_LOG"); log != nullptr) {
+        const int fd = ::open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        const auto line = fmt::format("main {}\n", ::getpid());
+        if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+            return 9;
+        ::close(fd);
+    }
+    if (env_int("TEST_THREAD_BEFORE_RUN", 0) > 0) {
+        // Every signal blocked: the kingpin takes its signals through a signalfd.
+        std::thread{[] {
+            sigset_t all;
+            ::sigfillset(&all);
+            ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+            for (;;)
+                ::pause();
+        }}.detach();
+    }
     mob::app app{"testapp"};
+    if (env_int("TEST_FORK_SERVER", 1) == 0)
+        app.fork_server(false);
     const std::string config =
         std::getenv("TEST_CONFIG") != nullptr ? std::getenv("TEST_CONFIG") : "";
     auto back = static_cast<std::uint32_t>(env_int("TEST_BACK", 4));

@@ -397,6 +397,24 @@ TEST(mobctl, status_shows_the_crash_report_of_a_roles_last_death) {
     EXPECT_FALSE(has(r.out, "last error of back")) << r.out;  // no death, no line
 }
 
+TEST(mobctl, status_says_when_the_fork_server_is_unused_and_why) {
+    cluster quiet{{{"TEST_BACK", "1"}, {"TEST_FRONT", "1"}}};
+    ASSERT_TRUE(quiet.wait_full()) << quiet.kingpin().output();
+    auto r = mobctl(quiet, {"status", "testapp"});
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_FALSE(has(r.out, "fork server")) << r.out;  // working: nothing to say
+
+    cluster c{{{"TEST_BACK", "1"}, {"TEST_FRONT", "1"}, {"TEST_THREAD_BEFORE_RUN", "1"}}};
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    r = mobctl(c, {"status", "testapp"});
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_TRUE(has(r.out,
+                    "fork server unused (declined: the program runs 2 threads before "
+                    "app.run()"))
+        << r.out;
+    EXPECT_TRUE(has(r.out, "): workers start by exec\n")) << r.out;
+}
+
 TEST(mobctl, events_show_a_probe_that_joins_and_leaves) {
     running_cluster rc;
     auto& c = rc.c;

@@ -72,6 +72,9 @@ std::string status_view(const control::app_status& s, bool wide) {
                                  s.allowed_keys == 1 ? "" : "s")
                    : "tcp security: insecure (no authentication, no encryption)\n";
     }
+    if (s.fork_server.state == "unused") {
+        out += fmt::format("fork server unused ({}): workers start by exec\n", s.fork_server.note);
+    }
     if (!s.refused.empty()) {
         std::string counts;
         for (const auto& [reason, n] : s.refused)

@@ -252,6 +252,16 @@ class app {
     /// the program file as it is on disk (default: false, a reload deploys).
     /// `mobctl reload --same-binary` asks for it once.
     app& reload_same_binary(bool same = true);
+    /// Whether workers of the in-process roles are forked by a fork server (default:
+    /// true) instead of each exec'ing this program. The server is this program started
+    /// once more, which runs main() up to run() and then forks each worker from there:
+    /// a worker skips the exec and the dynamic loading, about 7 ms, and code before
+    /// run() runs once per server instead of once per worker. It is not used (workers
+    /// start by exec, said once in the log) if the program runs other threads before
+    /// run(). A reload that changes the program file or the env file starts a new
+    /// server. MOB_FORK_SERVER=0 or 1 in the kingpin's environment overrides this.
+    /// docs/supervision.md, "How workers start".
+    app& fork_server(bool on = true);
 
     /// Observers, for logging and alerting: they run in the kingpin's loop, so they must
     /// be quick and must not do application work (that belongs in mobsters). An
@@ -299,6 +309,9 @@ class app {
     curve_server curve_keys() const;   ///< curve(), with the environment's overrides
     void check_tcp() const;
     int run_worker(int argc, char** argv, const std::string& role);
+    /// The fork server's side of run(): returns in each worker it forks (as that worker)
+    /// and in the server itself when the kingpin is done with it.
+    int run_fork_server(int argc, char** argv, const char* socket);
     int run_kingpin(int argc, char** argv);
 
     std::string name_;
@@ -314,6 +327,7 @@ class app {
     std::filesystem::path env_file_;
     log_options logs_;
     bool reload_same_binary_ = false;
+    bool fork_server_ = true;
     std::function<void()> on_full_;
     std::function<void(const death_info&)> on_death_;
     std::string tcp_endpoint_;

@@ -150,6 +150,24 @@ struct role_status {
 };
 
 /// The answer to "status".
+/// How the kingpin starts its in-process roles' workers (docs/supervision.md, "How
+/// workers start").
+struct fork_server_status {
+    /// "off" (app.fork_server(false) or MOB_FORK_SERVER=0), "starting", "ready", or
+    /// "unused" (`note` says why: workers start by exec until the next reload).
+    std::string state = "off";
+    std::int64_t pid = 0;  ///< the server's, while one runs
+    std::string note;
+    std::uint64_t forked = 0;  ///< workers started by fork, since the kingpin started
+    std::uint64_t execs = 0;   ///< in-process workers started by exec instead
+
+    template <class A>
+    void serialize(A& ar) {
+        ar(CEREAL_NVP(state), CEREAL_NVP(pid), CEREAL_NVP(note), CEREAL_NVP(forked),
+           CEREAL_NVP(execs));
+    }
+};
+
 struct app_status {
     std::string app;
     std::int64_t kingpin_pid = 0;
@@ -167,6 +185,7 @@ struct app_status {
     /// Peers refused at the TCP endpoint, by reason: "unknown_key" (ZAP), "not_curve"
     /// (no key, PLAIN), "handshake_failed", "bad_handshake", "key_not_allowed" (a role's).
     std::map<std::string, std::uint64_t> refused;
+    fork_server_status fork_server;
 
     template <class A>
     void serialize(A& ar) {
@@ -175,6 +194,7 @@ struct app_status {
            CEREAL_NVP(monitor_endpoints), CEREAL_NVP(dropped), CEREAL_NVP(reloading),
            CEREAL_NVP(log_lines_dropped), CEREAL_NVP(tcp_security), CEREAL_NVP(allowed_keys),
            CEREAL_NVP(refused));
+        optional_nvp(ar, "fork_server", fork_server);
     }
 };
 
