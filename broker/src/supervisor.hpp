@@ -211,6 +211,10 @@ class supervisor {
     pid_t commit(launch& l, pid_t pid);
     /// Drops a start that failed and schedules it again after a back-off.
     void abandon(launch& l, clock::time_point now, const std::string& why);
+    /// Logs why a start failed and schedules it again after the role's back-off.
+    void retry_later(const role_spec& role, std::uint32_t quick_deaths, clock::time_point now,
+                     std::uint32_t restarts, std::string predecessor_exit,
+                     std::optional<crash_report> predecessor_report, const std::string& why);
     /// tick()'s starts: those due, for at most start_budget, the in-process ones
     /// through the fork server in one batch (start_batch()).
     void start_due(clock::time_point now);

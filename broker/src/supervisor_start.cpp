@@ -125,12 +125,20 @@ pid_t supervisor::commit(launch& l, pid_t pid) {
 
 void supervisor::abandon(launch& l, clock::time_point now, const std::string& why) {
     auto node = children_.extract(l.key);
-    auto delay = backoff(*l.role, l.quick_deaths);
-    log::error("could not start a {} worker: {}; trying again in {} ms", l.role->name, why,
+    retry_later(*l.role, l.quick_deaths, now, l.restarts, std::move(node.mapped().predecessor_exit),
+                std::move(node.mapped().predecessor_report), why);
+}
+
+void supervisor::retry_later(const role_spec& role, std::uint32_t quick_deaths,
+                             clock::time_point now, std::uint32_t restarts,
+                             std::string predecessor_exit,
+                             std::optional<crash_report> predecessor_report,
+                             const std::string& why) {
+    auto delay = backoff(role, quick_deaths);
+    log::error("could not start a {} worker: {}; trying again in {} ms", role.name, why,
                delay.count());
-    scheduled_.push_back({l.role->name, now + delay, l.quick_deaths + 1, l.restarts,
-                          std::move(node.mapped().predecessor_exit),
-                          std::move(node.mapped().predecessor_report)});
+    scheduled_.push_back({role.name, now + delay, quick_deaths + 1, restarts,
+                          std::move(predecessor_exit), std::move(predecessor_report)});
 }
 
 void supervisor::launch_deleter::operator()(launch* l) const {
@@ -159,11 +167,8 @@ void supervisor::start_or_schedule(const role_spec& role, std::uint32_t quick_de
     try {
         start(role, 0, quick_deaths, restarts, predecessor_exit, predecessor_report);
     } catch (const std::exception& e) {
-        auto delay = backoff(role, quick_deaths);
-        log::error("could not start a {} worker: {}; trying again in {} ms", role.name, e.what(),
-                   delay.count());
-        scheduled_.push_back({role.name, now + delay, quick_deaths + 1, restarts,
-                              std::move(predecessor_exit), std::move(predecessor_report)});
+        retry_later(role, quick_deaths, now, restarts, std::move(predecessor_exit),
+                    std::move(predecessor_report), e.what());
     }
 }
 
