@@ -18,8 +18,12 @@ packages=(
 )
 # podman with runc (crun fails on hybrid cgroup hosts), podman-compose, debootstrap for
 # the base image (no registry needed), curl for the HTTP checks, python3-yaml for kube.
+# Two of podman's recommends, which --no-install-recommends leaves out: catatonit, the
+# init of the pause image `podman kube play` builds, and the CNI dnsname plugin, without
+# which a compose service's name (tcp://broker:5555) resolves to nothing.
 if [[ "${1:-}" == --containers ]]; then
-  packages+=(podman podman-compose runc debootstrap curl ca-certificates python3-yaml)
+  packages+=(podman podman-compose runc debootstrap curl ca-certificates python3-yaml
+             catatonit golang-github-containernetworking-plugin-dnsname)
 elif [[ "${1:-}" == --fuzz ]]; then
   packages=(cmake make clang libclang-rt-14-dev libzmq3-dev cppzmq-dev libcereal-dev libfmt-dev)
 fi
