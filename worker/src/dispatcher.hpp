@@ -8,7 +8,6 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <utility>
 
 namespace mob::detail {
 
@@ -49,15 +48,10 @@ class dispatcher {
             cv_.wait(lock, [this] { return stopped_ || !tasks_.empty(); });
             if (tasks_.empty())
                 return;  // stopped and drained
-            // All that is queued at once: one lock per batch, not per task, while the
-            // I/O thread goes on queueing the next (a busy worker's calls come in runs).
-            std::swap(tasks_, running_);
+            auto task = std::move(tasks_.front());
+            tasks_.pop_front();
             lock.unlock();
-            while (!running_.empty()) {
-                auto task = std::move(running_.front());
-                running_.pop_front();
-                task();
-            }
+            task();
             lock.lock();
         }
     }
@@ -65,7 +59,6 @@ class dispatcher {
     std::mutex mutex_;
     std::condition_variable cv_;
     std::deque<unique_task> tasks_;
-    std::deque<unique_task> running_;  ///< the batch taken; the dispatcher thread's only
     bool stopped_ = false;
     std::thread thread_;  // last: starts after the members it uses exist
 };
