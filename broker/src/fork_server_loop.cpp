@@ -111,7 +111,12 @@ void become_worker(int socket, pid_t kingpin, const start_request& r, packet& p)
     for (const auto& e : r.env) {
         if (e.starts_with("MOB_CRASH_FD="))
             continue;  // where the pipe is now, below
-        ::putenv(::strdup(e.c_str()));
+        // setenv, not putenv(strdup()): libc keeps its own copies where LeakSanitizer
+        // sees them, so a worker's exit status is its own, not a leak report's 1.
+        const auto eq = e.find('=');
+        if (eq == std::string::npos || eq == 0)
+            continue;
+        ::setenv(e.substr(0, eq).c_str(), e.c_str() + eq + 1, 1);
     }
     if (crash >= 0)
         ::setenv("MOB_CRASH_FD", std::to_string(crash).c_str(), 1);
