@@ -53,7 +53,8 @@ void usage() {
         "                     [--only mob|floor|node-mob|nats] [--serve inline|dispatcher|both]\n"
         "                     [--node-mob DIR [--node BIN]] [--nats-client BIN "
         "[--nats-server BIN]]\n"
-        "                     [--transport ipc|tcp|both] [--windows W,W,...] [--data DIR]\n"
+        "                     [--transport ipc|tcp|both] [--windows W,W,...] [--no-latency]\n"
+        "                     [--data DIR]\n"
         "  --quick      fewer calls (1000 for latency, 10000 per throughput run), 1 round\n"
         "  --calls N    calls per latency run (N) and per throughput run (10 N); default 2000\n"
         "  --rounds R   runs of each measurement, every side in alternation (default 5)\n"
@@ -62,6 +63,7 @@ void usage() {
         "  --transport T  the floor's and mob's hops over ipc (default), tcp (127.0.0.1; mob's\n"
         "               echo workers join as external workers), or both, one table each\n"
         "  --windows L  calls in flight of the throughput runs (default 64,256)\n"
+        "  --no-latency the throughput runs only (to profile them: perf stat, perf record)\n"
         "  --data DIR   also write the figures as data files for plots (bench/plots.sh)\n"
         "  --only S     measure one side only: mob, floor, node-mob or nats (to profile it)\n"
         "  --serve M    how mob's echo workers serve: inline (on the I/O thread), dispatcher\n"
@@ -127,6 +129,8 @@ options parse_options(int argc, char** argv) {
             }
         } else if (a == "--windows") {
             o.windows = parse_list(a, value());
+        } else if (a == "--no-latency") {
+            o.latency = false;
         } else if (a == "--data") {
             o.data_dir = value();
         } else if (a == "--node-mob") {

@@ -37,6 +37,7 @@ struct options {
     /// The windows of the throughput runs (window 1 is the latency run).
     std::vector<std::size_t> windows{64, 256};
     std::string data_dir;  ///< --data: the plots' data files go there (bench/plots.sh)
+    bool latency = true;   ///< false: --no-latency, the windows alone (to profile them)
 
     bool on(path p) const { return measured[static_cast<std::size_t>(p)]; }
 };

@@ -182,8 +182,10 @@ results measure(std::size_t workers, transport t, const options& o) {
             measure_throughput(r, cs, p, o.windows);
         }
     };
-    phase(1, true);
-    r[path::mob_default].latency_us = r[path::mob_plain].latency_us;
+    if (o.latency) {
+        phase(1, true);
+        r[path::mob_default].latency_us = r[path::mob_plain].latency_us;
+    }
     phase(o.credit, false);
     return r;
 }

@@ -214,11 +214,12 @@ class reference_model {
 
 TEST(lru_queue, behaves_like_a_simple_reference_model_under_random_operations) {
     std::mt19937 rng{12345};
-    for (int run = 0; run < 50; ++run) {
+    for (int run = 0; run < 60; ++run) {
         queue q;
         reference_model model;
-        // Few keys, so that operations often hit keys already queued.
-        const auto key_count = 1 + rng() % 12;
+        // Mostly few keys, so that operations often hit keys already queued; every
+        // sixth run more keys than the queue keeps parked, so that some are forgotten.
+        const auto key_count = run % 6 == 5 ? 200 + rng() % 100 : 1 + rng() % 12;
         for (int step = 0; step < 2000; ++step) {
             const auto key = "k" + std::to_string(rng() % key_count);
             const auto op = rng() % 6;
@@ -248,6 +249,23 @@ TEST(lru_queue, behaves_like_a_simple_reference_model_under_random_operations) {
             ASSERT_EQ(order_of(q), model.order());
         }
     }
+}
+
+TEST(lru_queue, keys_removed_for_good_are_not_remembered_forever) {
+    // Workers come and go (revived under new handles): the parked keys stay bounded.
+    mob::detail::lru_queue<int> q;
+    q.push_back(-1);
+    for (int k = 0; k < 10000; ++k) {
+        q.push_back(k);
+        EXPECT_TRUE(q.remove(k));
+    }
+    EXPECT_EQ(q.size(), 1u);
+    EXPECT_LE(q.remembered(), 1 + 1 + decltype(q)::max_parked);
+    EXPECT_FALSE(q.contains(9999));
+    EXPECT_FALSE(q.remove(9999));  // parked is not queued
+    q.push_back(9999);             // comes back from where it was parked
+    EXPECT_EQ(q.back(), 9999);
+    EXPECT_EQ(q.size(), 2u);
 }
 
 }  // namespace

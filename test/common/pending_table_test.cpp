@@ -154,4 +154,52 @@ TEST(pending_table, holds_move_only_values) {
     EXPECT_EQ(**v, 42);
 }
 
+TEST(pending_table, an_id_taken_and_inserted_again_keeps_only_its_new_deadline) {
+    table t;
+    t.insert(1, "first", t0 + 1s);
+    ASSERT_TRUE(t.take(1));
+    t.insert(1, "again", t0 + 5s);  // the old deadline is still in the heap, stale
+    EXPECT_EQ(t.next_deadline(), t0 + 5s);
+    EXPECT_EQ(t.expire(t0 + 2s, [](std::uint64_t, std::string&&) {}), 0u);
+    std::vector<std::string> due;
+    EXPECT_EQ(t.expire(t0 + 5s, [&](std::uint64_t, std::string&& v) { due.push_back(v); }), 1u);
+    EXPECT_EQ(due, (std::vector<std::string>{"again"}));
+    EXPECT_TRUE(t.empty());
+}
+
+TEST(pending_table, the_same_id_and_deadline_again_expires_once) {
+    table t;
+    t.insert(1, "first", t0 + 1s);
+    ASSERT_TRUE(t.take(1));
+    t.insert(1, "again", t0 + 1s);  // its old slot looks the same but is not its own
+    std::vector<std::string> due;
+    EXPECT_EQ(t.expire(t0 + 1s, [&](std::uint64_t, std::string&& v) { due.push_back(v); }), 1u);
+    EXPECT_EQ(due, (std::vector<std::string>{"again"}));
+    EXPECT_EQ(t.next_deadline(), table::no_deadline);
+}
+
+TEST(pending_table, deadlines_of_entries_taken_do_not_pile_up) {
+    // Calls answered long before their deadline: the worker's and the kingpin's steady
+    // state. The heap keeps their slots only until the stale ones outnumber the live.
+    table t;
+    for (std::uint64_t id = 0; id < 100000; ++id) {
+        t.insert(id, "call", t0 + 30s + std::chrono::milliseconds{id});
+        if (id >= 64) {
+            ASSERT_TRUE(t.take(id - 64));  // 64 in flight
+        }
+    }
+    EXPECT_EQ(t.size(), 64u);
+    EXPECT_LE(t.deadline_slots(), 2 * 64u + 34u);
+    EXPECT_EQ(t.next_deadline(), t0 + 30s + std::chrono::milliseconds{100000 - 64});
+}
+
+TEST(pending_table, equal_deadlines_expire_in_the_order_they_were_inserted) {
+    table t;
+    t.insert(9, "first", t0 + 1s);
+    t.insert(3, "second", t0 + 1s);
+    std::vector<std::string> due;
+    t.expire(t0 + 1s, [&](std::uint64_t, std::string&& v) { due.push_back(v); });
+    EXPECT_EQ(due, (std::vector<std::string>{"first", "second"}));
+}
+
 }  // namespace

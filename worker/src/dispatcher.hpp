@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace mob::detail {
 
@@ -48,10 +49,15 @@ class dispatcher {
             cv_.wait(lock, [this] { return stopped_ || !tasks_.empty(); });
             if (tasks_.empty())
                 return;  // stopped and drained
-            auto task = std::move(tasks_.front());
-            tasks_.pop_front();
+            // All that is queued at once: one lock per batch, not per task, while the
+            // I/O thread goes on queueing the next (a busy worker's calls come in runs).
+            std::swap(tasks_, running_);
             lock.unlock();
-            task();
+            while (!running_.empty()) {
+                auto task = std::move(running_.front());
+                running_.pop_front();
+                task();
+            }
             lock.lock();
         }
     }
@@ -59,6 +65,7 @@ class dispatcher {
     std::mutex mutex_;
     std::condition_variable cv_;
     std::deque<unique_task> tasks_;
+    std::deque<unique_task> running_;  ///< the batch taken; the dispatcher thread's only
     bool stopped_ = false;
     std::thread thread_;  // last: starts after the members it uses exist
 };

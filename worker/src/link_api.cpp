@@ -127,7 +127,7 @@ std::shared_ptr<call_state> start_call(const std::shared_ptr<core_link>& link,
     constexpr std::string_view gone = "the worker is gone: no call can be made";
     auto& l = live(link, gone);
     auto id = l.next_seq.fetch_add(1);
-    auto state = new_call_state(link, id, fmt::format("{}.{}", role, method));
+    auto state = new_call_state(link, id, qualified_name(role, method));
     if (on_io_thread) {
         state->continuation = std::move(on_io_thread);
         state->continuation_inline = true;

@@ -28,4 +28,13 @@ bool push_work(core_link& link, std::unique_ptr<work> w);
 std::shared_ptr<call_state> new_call_state(const std::shared_ptr<core_link>& link, std::uint64_t id,
                                            std::string what);
 
+/// "role.method", the name a call goes by in its error messages: made for every call
+/// made and served, so appended, not formatted (fmt's parsing costs more than the copy).
+inline std::string qualified_name(std::string_view role, std::string_view method) {
+    std::string name;
+    name.reserve(role.size() + 1 + method.size());
+    name.append(role).append(1, '.').append(method);
+    return name;
+}
+
 }  // namespace mob::detail

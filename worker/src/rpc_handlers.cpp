@@ -52,7 +52,7 @@ void worker_core::handle_request(proto::frames& f) {
 
 void worker_core::serve(proto::call_message& call, const export_entry& entry) {
     const auto id = call.head.id();
-    incoming_call in{link_, id, fmt::format("{}.{}", options_.role, call.head.method()),
+    incoming_call in{link_, id, qualified_name(options_.role, call.head.method()),
                      proto::bytes(call.args)};
     if (!entry.on_io_thread) {
         entry.fn(in);

@@ -11,13 +11,21 @@
 // Ids iterate in ascending order (a std::map): a table whose ids grow with each insert is
 // also a FIFO, which the broker's queue of calls waiting for a worker relies on. An entry
 // without a deadline (time_point::max(), the default) costs no deadline bookkeeping.
+//
+// The deadlines are a min-heap in a vector, not a std::set: every call the worker makes
+// and every call the kingpin routes passes through one of these tables, and a set costs
+// a node allocation, a free and two rebalances per entry. An entry taken leaves its
+// deadline in the heap (stale: its id is gone, or came back with a slot of its own), and
+// the heap drops stale tops as it goes and is rebuilt from the live entries once stale
+// ones outnumber them, so it holds at most about twice the live entries.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -34,7 +42,7 @@ class pending_table {
         auto [it, added] =
             entries_.try_emplace(id, std::move(value), deadline);  // built in its node
         if (added && deadline != no_deadline)
-            deadlines_.emplace(deadline, id);
+            push_deadline(it->second, id);
         return added;
     }
 
@@ -74,18 +82,25 @@ class pending_table {
 
     /// The earliest deadline, or no_deadline if no entry has one.
     time_point next_deadline() const noexcept {
-        return deadlines_.empty() ? no_deadline : deadlines_.begin()->first;
+        drop_stale_tops();
+        return deadlines_.empty() ? no_deadline : deadlines_.front().deadline;
     }
+
+    /// The deadlines the heap holds, stale ones included (to test that it stays bounded).
+    std::size_t deadline_slots() const noexcept { return deadlines_.size(); }
 
     /// Removes every entry whose deadline is at or before `now`, then calls
     /// `fn(id, T&&)` for each, earliest deadline first. `fn` may use the table.
     template <typename F>
     std::size_t expire(time_point now, F&& fn) {
         std::vector<std::pair<Id, T>> due;
-        while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
-            auto id = deadlines_.begin()->second;
-            auto it = entries_.find(id);
-            due.emplace_back(id, take_at(it));
+        for (;;) {
+            drop_stale_tops();
+            if (deadlines_.empty() || deadlines_.front().deadline > now)
+                break;
+            auto id = deadlines_.front().id;
+            pop_deadline();
+            due.emplace_back(id, take_at(entries_.find(id), /*slot_popped=*/true));
         }
         for (auto& [id, value] : due)
             fn(id, std::move(value));
@@ -141,19 +156,71 @@ class pending_table {
         entry(T v, time_point d) : value(std::move(v)), deadline(d) {}
         T value;
         time_point deadline;
+        std::uint64_t generation = 0;  ///< its slot's in the deadline heap
     };
     using map = std::map<Id, entry>;
 
-    T take_at(typename map::iterator it) {
-        if (it->second.deadline != no_deadline)
-            deadlines_.erase({it->second.deadline, it->first});
+    /// A deadline in the heap: live while its entry is there with the same generation
+    /// (an id taken and inserted again gets a slot of its own; the old one is stale).
+    struct slot {
+        time_point deadline;
+        std::uint64_t generation;
+        Id id;
+    };
+    /// std::push_heap keeps the greatest first: "later" makes it the earliest deadline,
+    /// then the entry inserted first.
+    struct later {
+        bool operator()(const slot& a, const slot& b) const noexcept {
+            return a.deadline != b.deadline ? a.deadline > b.deadline : a.generation > b.generation;
+        }
+    };
+
+    /// `slot_popped`: its deadline's slot has left the heap already (expire()).
+    T take_at(typename map::iterator it, bool slot_popped = false) {
+        // Its slot stays in the heap, stale, until it comes to the top or a rebuild.
+        if (it->second.deadline != no_deadline && !slot_popped)
+            ++stale_;
         T value = std::move(it->second.value);
         entries_.erase(it);
         return value;
     }
 
+    void push_deadline(entry& e, const Id& id) {
+        if (stale_ > 32 && 2 * stale_ > deadlines_.size())
+            rebuild_deadlines();
+        e.generation = next_generation_++;
+        deadlines_.push_back(slot{e.deadline, e.generation, id});
+        std::push_heap(deadlines_.begin(), deadlines_.end(), later{});
+    }
+    void pop_deadline() const {
+        std::pop_heap(deadlines_.begin(), deadlines_.end(), later{});
+        deadlines_.pop_back();
+    }
+    bool live(const slot& s) const {
+        auto it = entries_.find(s.id);
+        return it != entries_.end() && it->second.generation == s.generation;
+    }
+    void drop_stale_tops() const {
+        while (!deadlines_.empty() && !live(deadlines_.front())) {
+            pop_deadline();
+            --stale_;
+        }
+    }
+    void rebuild_deadlines() {
+        deadlines_.clear();
+        for (const auto& [id, e] : entries_) {
+            if (e.deadline != no_deadline)
+                deadlines_.push_back(slot{e.deadline, e.generation, id});
+        }
+        std::make_heap(deadlines_.begin(), deadlines_.end(), later{});
+        stale_ = 0;
+    }
+
     map entries_;
-    std::set<std::pair<time_point, Id>> deadlines_;
+    // Mutable: next_deadline(), a const look, drops the stale tops it finds.
+    mutable std::vector<slot> deadlines_;
+    mutable std::size_t stale_ = 0;  ///< slots in deadlines_ whose entry is gone
+    std::uint64_t next_generation_ = 0;
 };
 
 }  // namespace mob::detail
