@@ -92,6 +92,8 @@ class call_dispatcher {
         /// Each method's time per call, by name: a role's fast and slow methods are
         /// told apart (at most max_timed_methods; the nodes stay where they are).
         std::unordered_map<std::string, call_timing, id_hash, std::equal_to<>> timing;
+        /// The entry of `timing` used last (its nodes never move nor go).
+        std::pair<const std::string, call_timing>* last_timed = nullptr;
         /// Calls waiting for a free worker, by a growing id (a FIFO); a call to run again
         /// takes an id below every other, so it goes first.
         pending_table<std::uint64_t, held_call> waiting;
