@@ -108,8 +108,9 @@ sanitize: sanitize-asan sanitize-tsan
 # in threads of their own, and the unit tests of its lock-free outbox, queue, dispatcher
 # and call table (the kingpin is single-threaded).
 TSAN_TARGETS ?= rpc_test messaging_test monitor_test protocol_errors_test \
-                worker_mpsc_queue_test worker_outbox_test worker_dispatcher_test worker_call_table_test
-TSAN_TESTS ?= ^(rpc|messaging|worker_monitor|protocol_errors|mpsc_queue|worker_outbox|dispatcher|call_table|complete_call)\.
+                worker_mpsc_queue_test worker_outbox_test worker_dispatcher_test worker_call_table_test \
+                worker_direct_path_test worker_connection_test
+TSAN_TESTS ?= ^(rpc|messaging|worker_monitor|protocol_errors|mpsc_queue|worker_outbox|dispatcher|call_table|complete_call|direct_path|a_connection)\.
 
 # $(call sanitize,dir,sanitizers,env,build targets,ctest args)
 define sanitize

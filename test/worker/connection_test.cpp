@@ -5,10 +5,15 @@
 #include "connection.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -130,6 +135,57 @@ TEST_F(a_connection, does_not_say_a_refused_hello_again) {
 TEST_F(a_connection, refuses_a_welcome_from_another_app) {
     EXPECT_EQ(broker_welcomes("other"), connection::welcome_outcome::wrong_app);
     EXPECT_FALSE(conn->welcomed());
+}
+
+TEST_F(a_connection, says_readable_while_a_message_waits_to_be_read) {
+    conn->say_hello();
+    ASSERT_EQ(broker_hears(), proto::command::hello);
+    EXPECT_FALSE(conn->readable());
+    broker_says(proto::make_signal(proto::command::heartbeat));
+    // readable() looks at the socket itself, not at its descriptor, which a send (say, a
+    // direct sender's) may have drained: it is how that sender knows to wake the reader.
+    auto until = std::chrono::steady_clock::now() + 1s;
+    while (!conn->readable() && std::chrono::steady_clock::now() < until)
+        conn->wait(10ms, -1);
+    ASSERT_TRUE(conn->readable());
+    proto::frames f;
+    ASSERT_TRUE(conn->receive(f));
+    EXPECT_EQ(proto::command_of(f.front()), proto::command::heartbeat);
+    EXPECT_FALSE(conn->readable());
+}
+
+TEST_F(a_connection, lets_go_of_the_held_mutex_only_while_it_sleeps) {
+    // The I/O thread's sleep: the direct path's mutex is free for a sender meanwhile, and
+    // the sleeper has it again when it returns.
+    const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ASSERT_GE(wake_fd, 0);
+    std::mutex io_mutex;
+    std::atomic<bool> locked{false};
+    std::atomic<bool> returned{false};
+    bool held_after = false;
+    std::thread sleeper{[&] {
+        std::unique_lock held{io_mutex};
+        locked = true;
+        conn->wait(10s, wake_fd, &held);
+        held_after = held.owns_lock();
+        returned = true;
+    }};
+    // Taken within a deadline, after the sleeper took it: it let go to sleep.
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (!locked && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+    ASSERT_TRUE(locked);
+    std::unique_lock<std::mutex> mine{io_mutex, std::defer_lock};
+    while (!mine.try_lock() && std::chrono::steady_clock::now() < until)
+        std::this_thread::yield();
+    ASSERT_TRUE(mine.owns_lock());
+    std::uint64_t one = 1;
+    ASSERT_EQ(::write(wake_fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+    mine.unlock();  // the woken sleeper takes it back before returning
+    sleeper.join();
+    EXPECT_TRUE(returned);
+    EXPECT_TRUE(held_after);
+    ::close(wake_fd);
 }
 
 TEST_F(a_connection, heartbeats_when_idle_and_only_then) {

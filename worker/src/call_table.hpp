@@ -1,7 +1,9 @@
 // The calls this worker made and waits for, by call id, each with its deadline (on
-// pending_table). Owned by the I/O thread, which alone adds (as it takes a CALL off the
-// outbox, before sending it), completes (RESULT), expires and fails them, so no lock
-// guards it; other threads read the count of pending calls from core_link.
+// pending_table). Owned by the I/O thread, which adds (as it takes a CALL off the
+// outbox, before sending it), completes (RESULT), expires and fails them; a direct
+// sender adds its call while it holds the I/O mutex in the I/O thread's place
+// (direct_sink.hpp), so no lock of its own guards it. Other threads read the count of
+// pending calls from core_link.
 #pragma once
 
 #include "mob/detail/pending_table.hpp"

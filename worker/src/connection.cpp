@@ -130,7 +130,12 @@ void connection::note_activity(time_point now) noexcept {
     }
 }
 
-void connection::wait(std::chrono::milliseconds wait, int wake_fd) {
+bool connection::readable() {
+    return (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+}
+
+void connection::wait(std::chrono::milliseconds wait, int wake_fd,
+                      std::unique_lock<std::mutex>* held) {
     // A ZeroMQ socket's descriptor only says that something changed since the socket
     // last looked at its commands (edge-triggered). The loop sleeps only after a read
     // that found nothing, which looked; a send since may have taken in new messages
@@ -147,7 +152,11 @@ void connection::wait(std::chrono::milliseconds wait, int wake_fd) {
         {wake_fd, POLLIN, 0},
         {monitor_ ? monitor_->pair().get(zmq::sockopt::fd) : -1, POLLIN, 0},
     };
+    if (held != nullptr)
+        held->unlock();
     ::poll(fds, monitor_ ? 3 : 2, static_cast<int>(wait.count()));
+    if (held != nullptr)
+        held->lock();
     if ((fds[1].revents & POLLIN) != 0) {
         std::uint64_t n = 0;
         [[maybe_unused]] auto r = ::read(wake_fd, &n, sizeof n);

@@ -58,8 +58,14 @@ class connection {
     /// The next message, if one is there (never waits). Hearing anything counts as the
     /// broker's sign of life, as of the `now` of the next heartbeat_if_idle/broker_lost.
     bool receive(frames& f);
-    /// Sleeps until the socket or `wake_fd` has something, or `wait` passes.
-    void wait(std::chrono::milliseconds wait, int wake_fd);
+    /// Sleeps until the socket or `wake_fd` has something, or `wait` passes. `held`, if
+    /// given, is let go for the sleep in poll(2) only (the direct path's mutex).
+    void wait(std::chrono::milliseconds wait, int wake_fd,
+              std::unique_lock<std::mutex>* held = nullptr);
+    /// Whether a message waits to be read. It is how a thread other than the reader, after
+    /// using the socket, tells whether its use took in the news the descriptor signalled
+    /// (the descriptor is edge-triggered: the sleeping reader would not hear it again).
+    bool readable();
 
     // ---- the handshake ----
     /// HELLO, before anything that waits to be sent.

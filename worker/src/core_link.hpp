@@ -1,17 +1,20 @@
 // mob::detail::core_link: what a proxy, a call_future, a reply or a callback holds of its
 // worker, and may hold after the worker is gone. It owns the outbox through which every
-// thread hands work to the I/O thread, and the few counters other threads read; it
-// points at nothing of the engine, so a callback or reply kept after its worker was
-// destroyed finds a closed outbox (its push fails: "the worker is gone"), never a
-// dangling pointer, and no lock is taken on the way.
+// thread hands work to the I/O thread, the few counters other threads read, and the
+// direct path's mutex (direct_sink.hpp); it points at the engine only through `sink`,
+// which the I/O thread clears before it ends, so a callback or reply kept after its
+// worker was destroyed finds no sink and a closed outbox (its push fails: "the worker is
+// gone"), never a dangling pointer, and no thread ever waits for a lock on the way.
 #pragma once
 
+#include "direct_sink.hpp"
 #include "outbox.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -53,6 +56,11 @@ struct core_link {
     std::atomic<std::thread::id> io_thread{};
 
     outbox box;
+
+    /// Held by the I/O thread whenever it is awake; a sender that gets it with try_lock()
+    /// may send through `sink` (direct_sink.hpp).
+    std::mutex io_mutex;
+    direct_sink* sink = nullptr;  ///< io_mutex; set while the I/O loop runs
 };
 
 }  // namespace mob::detail

@@ -1,7 +1,9 @@
-// The I/O thread: the one loop that owns the socket. Each turn it takes the work other
+// The I/O thread: the loop that owns the socket. Each turn it takes the work other
 // threads queued in the outbox (sending it, tracking calls, registering callbacks and
 // exports), reads a batch of messages and handles them, heartbeats and expires what is
-// overdue, then sleeps until the socket, the outbox's eventfd or the next deadline.
+// overdue, then sleeps until the socket, the outbox's eventfd or the next deadline. It
+// holds the I/O mutex all the while but for that sleep, when a sender may take its place
+// for a moment (send_direct, direct_sink.hpp).
 #include "link_ops.hpp"
 #include "mob/log.hpp"
 #include "worker_core.hpp"
@@ -18,8 +20,14 @@ namespace proto = mob::protocol;
 using namespace std::chrono_literals;
 
 void worker_core::io_loop() {
+    std::unique_lock held{link_->io_mutex};
     link_->io_thread.store(std::this_thread::get_id());
-    conn_.say_hello();
+    conn_.say_hello();  // before anything a direct sender sends
+    link_->sink = this;
+    struct unset_sink {  // before the mutex is let go, even on the way out of a throw
+        core_link& link;
+        ~unset_sink() { link.sink = nullptr; }
+    } unset{*link_};
     auto& box = link_->box;
     auto next_check = clock::now();
     proto::frames f;
@@ -72,7 +80,8 @@ void worker_core::io_loop() {
         auto wake_at = std::min({conn_.next_heartbeat(), conn_.next_retry(), calls_.next_deadline(),
                                  callbacks_.next_deadline()});
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - now);
-        conn_.wait(std::max(wait, 0ms), box.wake_fd());
+        sleep_until_ = wake_at;
+        conn_.wait(std::max(wait, 0ms), box.wake_fd(), &held);
         box.set_sleeping(false);
     }
     // Leaving (the outbox is closed: nothing more comes in): send what was accepted,
@@ -84,6 +93,22 @@ void worker_core::io_loop() {
     }
     conn_.send_signal(proto::command::goodbye);
     link_->io_thread.store(std::thread::id{});
+}
+
+bool worker_core::send_direct(work& w) {
+    // What waits in the outbox was pushed before: it goes first. If some of it must stay
+    // (the socket takes nothing more, or a producer is still linking it), so must `w`.
+    take_work();
+    if (link_->box.has_work() || !conn_.backlog_empty())
+        return false;
+    apply(w);
+    // The I/O thread sleeps in poll(2) (it holds the mutex whenever it is awake). Wake it
+    // if it would sleep through something: a message this send took in on the socket's
+    // way (the descriptor does not signal it again), a backlog to flush, or a deadline
+    // sooner than it planned to wake.
+    if (!conn_.backlog_empty() || conn_.readable() || calls_.next_deadline() < sleep_until_)
+        link_->box.wake();
+    return true;
 }
 
 void worker_core::take_work() {

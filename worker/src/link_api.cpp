@@ -1,6 +1,9 @@
 // The entry points the RPC templates (proxy, call_future, callback, reply) call: each
-// turns into work pushed into the worker's outbox, through the core_link they hold. No
-// lock: a push is lock-free, and a worker that is gone has a closed outbox.
+// turns into work for the I/O thread, through the core_link they hold. A message, a call
+// or a reply goes out at once on the direct path when the I/O thread sleeps
+// (direct_sink.hpp); everything else, and everything while it is busy, is pushed into
+// the outbox. Neither waits for a lock (the direct path only tries one), and a worker
+// that is gone has no sink and a closed outbox.
 #include "link_ops.hpp"
 #include "mob/log.hpp"
 #include "mob/proxy.hpp"
@@ -22,8 +25,35 @@ core_link& live(const std::shared_ptr<core_link>& link, std::string_view gone) {
 
 // ---- pushing --------------------------------------------------------------------
 
+namespace {
+/// Sends `w` on the direct path if it is a message or a call and the I/O thread sleeps;
+/// false if it must go through the outbox.
+bool sent_direct(core_link& link, work& w) {
+    if (!std::holds_alternative<outgoing_message>(w.item) &&
+        !std::holds_alternative<outgoing_call>(w.item)) {
+        return false;  // registrations and tasks: the I/O thread's turn reacts to them
+    }
+    // The I/O thread holds the mutex already (an inline export or result handler sends):
+    // what it queues leaves with its batch.
+    if (link.io_thread.load() == std::this_thread::get_id())
+        return false;
+    std::unique_lock lock{link.io_mutex, std::try_to_lock};
+    if (!lock.owns_lock() || link.sink == nullptr || link.box.closed())
+        return false;
+    return link.sink->send_direct(w);
+}
+
+outbox::push_result deliver(core_link& link, std::unique_ptr<work>& w) {
+    if (sent_direct(link, *w)) {
+        w.reset();
+        return outbox::push_result::queued;
+    }
+    return link.box.push(w);
+}
+}  // namespace
+
 void push_or_throw(core_link& link, std::unique_ptr<work>& w, std::string_view gone) {
-    switch (link.box.push(w)) {
+    switch (deliver(link, w)) {
         case outbox::push_result::queued:
             return;
         case outbox::push_result::full:
@@ -192,7 +222,7 @@ void release_callback(const std::shared_ptr<core_link>& link, const callback_ref
         } else {
             auto w =
                 std::make_unique<work>(outgoing_message{proto::make_release(ref.origin, ref.id)});
-            (void)link->box.push(w);  // a worker gone, or a full queue: the origin expires it
+            (void)deliver(*link, w);  // a worker gone, or a full queue: the origin expires it
         }
     } catch (...) {  // a destructor's helper: never throws
     }
@@ -220,7 +250,7 @@ void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, e
         }
         auto w = std::make_unique<work>(outgoing_message{
             proto::make_reply(proto::outcome{call_id, code, type}, std::move(body))});
-        switch (link->box.push(w)) {
+        switch (deliver(*link, w)) {
             case outbox::push_result::queued:
                 return;
             case outbox::push_result::closed:

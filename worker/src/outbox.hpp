@@ -49,6 +49,7 @@ class outbox {
     // The consumer's sleep (see above).
     int wake_fd() const noexcept { return wake_fd_; }
     void set_sleeping(bool sleeping) noexcept { sleeping_.store(sleeping); }
+    bool sleeping() const noexcept { return sleeping_.load(); }
     /// Wakes the consumer if it sleeps (any thread).
     void wake() noexcept;
 

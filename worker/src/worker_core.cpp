@@ -1,6 +1,6 @@
 // The engine's public side: construction and shutdown, and what mob::worker's members
 // do from any thread. Nothing here touches the socket or the I/O thread's tables:
-// everything for them goes through the outbox (link_ops.hpp).
+// everything for them goes through link_ops.hpp (the outbox, or the direct path).
 #include "worker_core.hpp"
 
 #include "link_ops.hpp"

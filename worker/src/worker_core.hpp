@@ -1,8 +1,9 @@
 // The engine behind mob::worker: it wires the parts and runs the I/O loop. The parts:
 // the connection (socket, backlog, handshake, heartbeats), the outbox through which any
-// thread hands it work without a lock (core_link), the tables the I/O thread alone owns
-// (exports, the calls it waits for, the callbacks it made), and the dispatcher thread
-// that runs handlers. Its code: worker_core.cpp (the public API), io_loop.cpp (the loop
+// thread hands it work without a lock (core_link), the tables the I/O thread owns
+// (exports, the calls it waits for, the callbacks it made; a direct sender uses them
+// while it holds the I/O mutex: direct_sink.hpp), and the dispatcher thread that runs
+// handlers. Its code: worker_core.cpp (the public API), io_loop.cpp (the loop
 // and the work it takes from the outbox), rpc_handlers.cpp (REQUEST, RESULT, INVOKED,
 // RELEASED), message_handlers.cpp (the handshake, DELIVER, ERROR and the handlers of
 // messages), supervision.cpp (SCALE, the shutdown hook).
@@ -38,7 +39,7 @@ namespace mob::detail {
 
 using clock = std::chrono::steady_clock;
 
-class worker_core {
+class worker_core final : private direct_sink {
   public:
     explicit worker_core(worker_options options);
     ~worker_core();
@@ -85,6 +86,7 @@ class worker_core {
     void io_loop();
     void take_work();
     void apply(work& w);
+    bool send_direct(work& w) override;
     void send_ready();
     void check_broker(clock::time_point now);
     /// Fails the calls whose CALL has left for a broker that lost them (broker_lost).
@@ -123,10 +125,12 @@ class worker_core {
     zmq::context_t context_;
     connection conn_;
 
-    // The I/O thread's alone.
+    // The I/O thread's, and a direct sender's while it holds link_->io_mutex.
     export_table exports_;
     call_table calls_;
     callback_table callbacks_;
+    clock::time_point sleep_until_ =
+        clock::time_point::min();  ///< the I/O thread's planned wake-up
     bool want_ready_ = false;
     bool ready_sent_ = false;
     std::atomic<bool> ready_requested_{false};
