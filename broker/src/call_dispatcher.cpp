@@ -127,8 +127,25 @@ std::optional<worker_handle> call_dispatcher::next_free(role_index role, role_ca
                               (timing->fast() || timing->probe());
         if (pipeline)
             return r.warm.back();
-        if (r.idle.empty())
-            return r.warm.use_front();
+        if (r.idle.empty()) {
+            const auto depth = config_.dispatch.slow_call_depth;
+            if (depth == 0 || (timing != nullptr && timing->fast()))
+                return r.warm.use_front();  // every worker busy: pipelined, LRU first
+            // A slow call (or one not timed yet) goes no deeper than slow_call_depth at
+            // a worker: behind a long call in one worker's queue it could wait while
+            // another worker goes idle. It waits here instead, for the first worker that
+            // answers one (LRU fairness). Looked at: the least recently used busy worker,
+            // then the one that took or answered a call last (a worker that answers one
+            // comes to the back, with room for the call that waits).
+            for (const auto h : {*r.warm.front(), *r.warm.back()}) {
+                const auto* w = workers_.find(h);
+                if (w == nullptr || w->in_flight < depth) {
+                    r.warm.push_back(h);  // now the most recently used
+                    return h;
+                }
+            }
+            return std::nullopt;
+        }
     }
     return r.idle.use_front();
 }
@@ -142,7 +159,10 @@ bool call_dispatcher::dispatch(role_index role, held_call& call, clock::time_poi
     auto& r = by_role_[role];
     auto* timing = has_free(r) ? timing_of(r, call.method()) : nullptr;
     while (has_free(r)) {
-        const auto h = *next_free(role, r, timing);
+        const auto next = next_free(role, r, timing);
+        if (!next)
+            return false;  // a slow call: it waits for a worker to answer one
+        const auto h = *next;
         auto* w = workers_.find(h);
         if (w == nullptr || !w->routable()) {
             drop_free(r, h);

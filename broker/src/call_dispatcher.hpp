@@ -103,9 +103,11 @@ class call_dispatcher {
     };
 
     bool dispatch(role_index role, held_call& call, clock::time_point deadline);
-    /// The next worker to try: the least recently used idle one; else the least
-    /// recently used busy one with credit to spare; but the busy one awake when
-    /// pipelining (spread_ busy already, and fast calls, or a probe to time them).
+    /// The next worker to try: the least recently used idle one; else, for fast calls,
+    /// the least recently used busy one with credit to spare, and for slow ones a busy
+    /// one with fewer than dispatch_policy::slow_call_depth (none: the call waits); but
+    /// the busy one awake when pipelining (spread_ busy already, and fast calls, or a
+    /// probe to time them).
     std::optional<worker_handle> next_free(role_index role, role_calls& r, call_timing* timing);
     /// `method`'s timing in `r`, made on first use; nullptr past max_timed_methods.
     call_timing* timing_of(role_calls& r, std::string_view method);

@@ -40,6 +40,13 @@ class lru_queue {
         return order_.back();
     }
 
+    /// The least recently used key, left where it is.
+    std::optional<Key> front() const {
+        if (order_.empty())
+            return std::nullopt;
+        return order_.front();
+    }
+
     /// The most recently used key, left where it is.
     std::optional<Key> back() const {
         if (order_.empty())

@@ -25,7 +25,8 @@
 // (test/python/py_test_worker.py) started through mob::exec.
 // TEST_MAX_MESSAGE_KIB (and TEST_MAX_CREDIT) set app::limits; "big"(kib) returns that much.
 // TEST_SPREAD_WORKERS sets app::dispatch's spread_workers (unset: the machine's CPUs),
-// and with it TEST_FAST_CALL_US its fast_call (default 250).
+// and with it TEST_FAST_CALL_US its fast_call (default 250); TEST_SLOW_CALL_DEPTH its
+// slow_call_depth (default 2; 0: credit only).
 // Supervision: TEST_KILL_TIMEOUT_MS sets app::kill_timeout, TEST_ENV_FILE app::env_file;
 // every worker exports "getenv" and "scale" (w.scale from inside a worker), and its
 // shutdown hook prints "EVENT shutdown ROLE PID busy=N" (N: slow_echo calls still
@@ -547,9 +548,12 @@ int main(int argc, char** argv) {
                 std::chrono::milliseconds{ms});
         });
     }
-    if (const int spread = env_int("TEST_SPREAD_WORKERS", 0); spread > 0) {
-        app.dispatch({.spread_workers = static_cast<std::uint32_t>(spread),
-                      .fast_call = std::chrono::microseconds{env_int("TEST_FAST_CALL_US", 250)}});
+    if (const int spread = env_int("TEST_SPREAD_WORKERS", 0);
+        spread > 0 || std::getenv("TEST_SLOW_CALL_DEPTH") != nullptr) {
+        app.dispatch(
+            {.spread_workers = static_cast<std::uint32_t>(spread),
+             .fast_call = std::chrono::microseconds{env_int("TEST_FAST_CALL_US", 250)},
+             .slow_call_depth = static_cast<std::uint32_t>(env_int("TEST_SLOW_CALL_DEPTH", 2))});
     }
     return app.run(argc, argv);
 }

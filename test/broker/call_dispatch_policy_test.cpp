@@ -193,6 +193,76 @@ TEST(call_dispatch_policy, a_spread_as_large_as_the_role_never_pipelines_past_an
     calls.answer(a, held);
 }
 
+/// The role's queued calls, as `mobctl status` says.
+std::uint64_t queued(broker_harness& h) {
+    mob::control::app_status s;
+    h.roles().describe(s);
+    h.broker().describe(s, h.now);
+    return s.roles.at(0).queued_calls;
+}
+
+TEST(call_dispatch_policy,
+     gives_a_busy_worker_two_slow_calls_at_most_and_the_rest_to_the_first_that_answers) {
+    broker_harness h;  // the default policy: slow_call_depth 2
+    auto a = h.join("a", "back", /*credit=*/8);
+    auto b = h.join("b", "back", /*credit=*/8);
+    auto c = h.join("c", "front");
+    caller calls{h, c};
+    for (int i = 0; i < 6; ++i)
+        calls.call();                 // not timed yet: slow
+    const auto a1 = h.request_at(a);  // the idle ones first
+    const auto b1 = h.request_at(b);
+    h.request_at(a);  // then a second each, least recently used first
+    h.request_at(b);
+    // Credit 8, but both hold two: the other two wait at the kingpin.
+    EXPECT_TRUE(a.idle());
+    EXPECT_TRUE(b.idle());
+    EXPECT_EQ(queued(h), 2u);
+    // b answers first: the next waiting call is b's, not a's, which still runs its first.
+    calls.answer(b, b1, slow);
+    EXPECT_NE(h.request_at(b), 0u);
+    EXPECT_TRUE(a.idle());
+    EXPECT_EQ(queued(h), 1u);
+    calls.answer(a, a1, slow);
+    EXPECT_NE(h.request_at(a), 0u);
+    EXPECT_EQ(queued(h), 0u);
+}
+
+TEST(call_dispatch_policy, a_slow_call_depth_of_zero_gives_a_busy_worker_calls_up_to_its_credit) {
+    harness_options o;
+    o.dispatch = mob::dispatch_policy{.slow_call_depth = 0};
+    broker_harness h{o};
+    auto a = h.join("a", "back", /*credit=*/4);
+    auto c = h.join("c", "front");
+    caller calls{h, c};
+    for (int i = 0; i < 5; ++i)
+        calls.call();
+    for (int i = 0; i < 4; ++i)
+        EXPECT_NE(h.request_at(a), 0u);
+    EXPECT_TRUE(a.idle());
+    EXPECT_EQ(queued(h), 1u);  // past its credit
+}
+
+TEST(call_dispatch_policy, gives_a_busy_worker_fast_calls_up_to_its_credit) {
+    a_busy f{1, /*credit=*/4};
+    auto& [h, a, b, c, calls, held] = f;
+    calls.time_probes(a, b, call_timing::probe_window, fast);
+    ASSERT_TRUE(status_of(h).fast);
+    // a still holds `held`: fast calls go to it (awake) up to its credit of 4, deeper
+    // than slow calls would; then to idle b, and b is the awake one.
+    for (int i = 0; i < 6; ++i)
+        calls.call();
+    int at_a = 0;
+    int at_b = 0;
+    while (a.next(0ms))
+        ++at_a;
+    while (b.next(0ms))
+        ++at_b;
+    EXPECT_EQ(at_a, 3);
+    EXPECT_EQ(at_b, 3);
+    EXPECT_EQ(queued(h), 0u);
+}
+
 TEST(call_timing, a_window_of_times_decides_and_an_untimed_role_is_slow) {
     call_timing t{250us};
     EXPECT_FALSE(t.fast());

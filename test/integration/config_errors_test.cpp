@@ -233,6 +233,8 @@ TEST(bounds_options, out_of_range_bounds_are_refused_and_good_ones_are_in_effect
     expect_refused(with({"--max-owed", ""}), "--max-owed wants a whole number");
     expect_refused(with({"--spread-workers", "0"}), "--spread-workers wants a whole number");
     expect_refused(with({"--fast-call-us", "fast"}), "--fast-call-us wants a whole number");
+    expect_refused(with({"--slow-call-depth", "deep"}),
+                   "--slow-call-depth wants a whole number of at least 0");
     // The same names in a config file.
     const auto conf = dir.path() + "/broker.conf";
     write(conf, "app testapp\nrole back=1\nmax-message-bytes 100\n");
@@ -241,7 +243,7 @@ TEST(bounds_options, out_of_range_bounds_are_refused_and_good_ones_are_in_effect
     // In range, the broker runs with them.
     child_process ok{with({"--max-message-bytes", "65536", "--max-credit", "4", "--max-queued", "5",
                            "--queue-timeout-ms", "1000", "--max-owed", "7", "--spread-workers", "3",
-                           "--fast-call-us", "100"})};
+                           "--fast-call-us", "100", "--slow-call-depth", "0"})};
     ASSERT_TRUE(ok.wait_for(std::regex{"kingpin of 'testapp'"}, 10s)) << ok.output();
     // A worker asking for credit 64 is sent at most 4 calls at once.
     mob::worker w{mob::worker_options{.endpoint = "ipc://" + dir.path() + "/testapp/broker.sock",

@@ -76,7 +76,7 @@ TEST(idle, a_role_without_a_credit_option_takes_the_workers_own_default) {
         }
     }
     EXPECT_EQ(backs, 2);
-    EXPECT_EQ(worker_options{}.credit, 16u);
+    EXPECT_EQ(worker_options{}.credit, 64u);
 }
 
 }  // namespace

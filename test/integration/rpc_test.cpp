@@ -244,8 +244,18 @@ int most_held_at_once(const proxy& pool) {
 }
 
 TEST_F(rpc, a_worker_never_holds_more_calls_than_its_credit) {
-    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}}));
+    // Slow calls at any depth (dispatch_policy::slow_call_depth 0): the credit alone
+    // bounds them.
+    ASSERT_NO_FATAL_FAILURE(
+        start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}, {"TEST_SLOW_CALL_DEPTH", "0"}}));
     EXPECT_EQ(most_held_at_once(w().require("pool")), 3) << "credit 3 is used, and never exceeded";
+}
+
+TEST_F(rpc, a_busy_worker_holds_two_slow_calls_at_most_whatever_its_credit) {
+    // 100 ms calls are slow (dispatch_policy::fast_call 250 us): while no worker is idle,
+    // each holds the one it runs and the next; the rest wait at the kingpin.
+    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "8"}}));
+    EXPECT_EQ(most_held_at_once(w().require("pool")), 2);
 }
 
 /// Calls add(i, 0) for i in 0..total, `window` calls in flight at a time, and checks
@@ -449,8 +459,10 @@ TEST_F(rpc, waiting_for_a_result_inside_an_inline_export_fails_at_once_instead_o
 }
 
 TEST_F(rpc, inline_exports_keep_credit) {
-    ASSERT_NO_FATAL_FAILURE(
-        start({{"TEST_POOL", "2"}, {"TEST_POOL_CREDIT", "3"}, {"TEST_POOL_INLINE", "1"}}));
+    ASSERT_NO_FATAL_FAILURE(start({{"TEST_POOL", "2"},
+                                   {"TEST_POOL_CREDIT", "3"},
+                                   {"TEST_POOL_INLINE", "1"},
+                                   {"TEST_SLOW_CALL_DEPTH", "0"}}));
     EXPECT_EQ(most_held_at_once(w().require("pool")), 3) << "credit 3 is used, and never exceeded";
 }
 

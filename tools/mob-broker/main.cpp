@@ -64,6 +64,9 @@ options:
                        or more: plain least-recently-used spreading
   --fast-call-us N     calls a worker answers in under N microseconds on average
                        are fast (default 250)
+  --slow-call-depth N  while no worker of a role is idle, a busy one gets at most N
+                       slow calls at once, the rest wait for the first to answer
+                       (default 2; 0: as many as its credit)
   --runtime-dir DIR    where the runtime directory goes (default $MOB_RUNTIME_DIR,
                        else $XDG_RUNTIME_DIR/mob, else /tmp/mob-UID); mobctl finds
                        the app there
@@ -145,6 +148,8 @@ int main(int argc, char** argv) {
     dispatch.spread_workers = s.spread_workers;
     if (s.fast_call_us > 0)
         dispatch.fast_call = std::chrono::microseconds{s.fast_call_us};
+    if (s.slow_call_depth)
+        dispatch.slow_call_depth = *s.slow_call_depth;
     app.dispatch(dispatch);
     for (const auto& r : s.roles)
         app.external_role(r.name, {.workers = r.count, .keys = r.keys});

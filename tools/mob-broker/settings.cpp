@@ -15,13 +15,14 @@ namespace {
 
 using detail::printable;
 
-std::uint32_t parse_number(const std::string& what, const std::string& value) {
+std::uint32_t parse_number(const std::string& what, const std::string& value,
+                           std::uint32_t least = 1) {
     std::uint32_t n = 0;
     const auto* end = value.data() + value.size();
     auto [at, ec] = std::from_chars(value.data(), end, n);
-    if (value.empty() || ec != std::errc{} || at != end || n == 0)
-        throw usage_error(
-            fmt::format("{} wants a whole number of at least 1, not '{}'", what, printable(value)));
+    if (value.empty() || ec != std::errc{} || at != end || n < least)
+        throw usage_error(fmt::format("{} wants a whole number of at least {}, not '{}'", what,
+                                      least, printable(value)));
     return n;
 }
 
@@ -95,6 +96,8 @@ void apply(settings& s, const std::string& name, const std::string& value, int d
         s.spread_workers = parse_number("--spread-workers", value);
     } else if (name == "fast-call-us") {
         s.fast_call_us = parse_number("--fast-call-us", value);
+    } else if (name == "slow-call-depth") {
+        s.slow_call_depth = parse_number("--slow-call-depth", value, 0);  // 0: credit only
     } else if (name == "role") {
         auto eq = value.find('=');
         auto role = checked_role("--role", value, eq);

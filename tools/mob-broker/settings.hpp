@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -39,6 +40,7 @@ struct settings {
     /// Dispatch (mob::dispatch_policy); 0: the default.
     std::uint32_t spread_workers = 0;
     std::uint32_t fast_call_us = 0;
+    std::optional<std::uint32_t> slow_call_depth;  ///< unset: the default (0 is a value)
     std::vector<role_setting> roles;
     bool help = false;
     bool version = false;

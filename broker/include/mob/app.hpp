@@ -176,13 +176,20 @@ struct broker_limits {
 /// goes to the busy worker with room that took one last: it is awake, and another
 /// process woken for it would only share the same CPUs. A method's calls are fast while
 /// its workers answer one in less than `fast_call` on average, measured (per method)
-/// from the calls they took while busy; slow ones keep going to idle workers first.
+/// from the calls they took while busy; slow ones keep going to idle workers first, and
+/// while none is idle a busy worker gets no more than `slow_call_depth` of them.
 struct dispatch_policy {
     /// 0 (the default): as many as the CPUs this kingpin may run on. Set it to a role's
     /// worker count or more for plain least-recently-used spreading (say, workers on
     /// other machines), or to 1 to pipeline fast calls whenever one worker is busy.
     std::uint32_t spread_workers = 0;
     std::chrono::microseconds fast_call{250};
+    /// The most slow calls (or calls of a method not timed yet) a busy worker is given
+    /// at once: 2, the one it runs and the next, so it never waits a round trip for
+    /// work, while the rest wait at the kingpin for whichever worker answers first
+    /// (behind a long call in one worker's queue they could wait while another worker
+    /// goes idle). 0: no bound but the worker's credit.
+    std::uint32_t slow_call_depth = 2;
 };
 
 struct role_spec {

@@ -66,8 +66,10 @@ struct worker_options {
     bool spawned = false;  ///< started by the kingpin: exit when it is gone
     /// Calls the broker may send this worker at once ($MOB_CREDIT). It runs them one at a
     /// time all the same; the rest wait in its queue instead of a broker round trip away
-    /// (with 1, a single worker moved a tenth of node's mob's calls; with 16, more).
-    std::uint32_t credit = 16;
+    /// (with 1, a single worker moved a tenth of node's mob's calls). Only fast calls
+    /// fill it: the broker gives a busy worker two slow ones at most
+    /// (dispatch_policy::slow_call_depth), so a slow call does not wait behind another.
+    std::uint32_t credit = 64;
     std::chrono::milliseconds heartbeat{1000};
     std::chrono::milliseconds call_timeout{30000};  ///< default timeout of its own calls
     std::uint32_t liveness = 3;
