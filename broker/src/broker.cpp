@@ -309,8 +309,10 @@ void broker::process_exited(std::int64_t pid, bool clean, clock::time_point now)
     workers_.for_each_of_pid(pid, [&](worker_entry& w) {
         if (!w.local_child)
             return;
-        if (clean && w.in_flight != 0) {
-            // Its REPLYs and GOODBYE may still be in the pipe: give them a moment.
+        if (clean) {
+            // What it sent last (REPLYs, a REJECT of a message it refused, SENDs) and its
+            // GOODBYE may still be in the pipe, unread: the exit can be seen first. Give
+            // them a moment; the GOODBYE, right behind them, ends it.
             unroute(w);
             workers_.set_exited(w, now + exit_grace);
             return;

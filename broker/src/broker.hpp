@@ -64,8 +64,9 @@ class broker {
     clock::time_point next_deadline() const noexcept;
 
     /// The local process `pid` has exited: forget its worker. After a clean exit (`clean`:
-    /// exit code 0) with calls in flight, the worker is kept a short while (until its
-    /// GOODBYE, or exit_grace), so replies it sent just before it exited still go through.
+    /// exit code 0) the worker is kept a short while, unrouted (until its GOODBYE, or
+    /// exit_grace), so what it sent just before it exited still goes through: replies,
+    /// the REJECT of a message it refused, messages. A crash forgets it at once.
     void process_exited(std::int64_t pid, bool clean, clock::time_point now);
     /// Workers whose process exited but whose last messages may still be on the way.
     bool lingering() const noexcept { return workers_.lingering(); }

@@ -94,11 +94,33 @@ TEST(broker, forgets_an_exited_worker_500_ms_after_its_exit_and_fails_its_calls)
     EXPECT_EQ(broker_harness::result_at(c).code, errc::worker_died);
 }
 
-TEST(broker, forgets_at_once_a_worker_whose_process_exited_with_nothing_in_flight) {
+TEST(broker, relays_what_a_worker_sent_before_it_exited_cleanly_until_its_goodbye) {
+    // The kingpin can see the exit before it reads the worker's last messages: a REJECT
+    // of a message the worker refused on its way out still reaches that message's sender.
     broker_harness h;
     h.local_pids = {101};
     auto a = h.join("a", "back", 1, true, 101);
+    auto c = h.join("c", "front");
     h.broker().process_exited(101, /*clean=*/true, h.now);
+    ASSERT_NE(h.find("a"), nullptr);
+    EXPECT_EQ(h.find("a")->state, state::exited);
+    a.send(mob::protocol::make_reject(
+        "c", 12, mob::protocol::error_body{errc::handler_failed, "I have left"}));
+    h.pump();
+    auto e = broker_harness::error_at(c);
+    EXPECT_EQ(e.seq, 12u);
+    EXPECT_EQ(e.error.message, "I have left");
+    a.send(proto::make_signal(command::goodbye));
+    h.pump();
+    EXPECT_EQ(h.find("a"), nullptr);
+    EXPECT_FALSE(h.broker().lingering());
+}
+
+TEST(broker, forgets_at_once_a_worker_whose_process_crashed_with_nothing_in_flight) {
+    broker_harness h;
+    h.local_pids = {101};
+    auto a = h.join("a", "back", 1, true, 101);
+    h.broker().process_exited(101, /*clean=*/false, h.now);
     EXPECT_EQ(h.find("a"), nullptr);
     EXPECT_FALSE(h.broker().lingering());
 }
