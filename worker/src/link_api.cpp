@@ -43,17 +43,19 @@ bool sent_direct(core_link& link, work& w) {
     return link.sink->send_direct(w);
 }
 
-outbox::push_result deliver(core_link& link, std::unique_ptr<work>& w) {
-    if (sent_direct(link, *w)) {
-        w.reset();
+/// Sends `item` on the direct path, else queues it: the outbox's node is allocated only
+/// then (a direct send's work lives on this stack).
+outbox::push_result deliver(core_link& link, work::item_type&& item) {
+    work w{std::move(item)};
+    if (sent_direct(link, w))
         return outbox::push_result::queued;
-    }
-    return link.box.push(w);
+    auto node = std::make_unique<work>(std::move(w.item));
+    return link.box.push(node);
 }
 }  // namespace
 
-void push_or_throw(core_link& link, std::unique_ptr<work>& w, std::string_view gone) {
-    switch (deliver(link, w)) {
+void push_or_throw(core_link& link, work::item_type item, std::string_view gone) {
+    switch (deliver(link, std::move(item))) {
         case outbox::push_result::queued:
             return;
         case outbox::push_result::full:
@@ -86,8 +88,7 @@ void check_size(const core_link& link, const proto::frames& f, std::string_view 
 
 void push_message(core_link& link, proto::frames f, std::string_view gone) {
     check_size(link, f, "a message");
-    auto w = std::make_unique<work>(outgoing_message{std::move(f)});
-    push_or_throw(link, w, gone);
+    push_or_throw(link, outgoing_message{std::move(f)}, gone);
 }
 
 void push_call(core_link& link, outgoing_call call) {
@@ -99,9 +100,8 @@ void push_call(core_link& link, outgoing_call call) {
                                 link.max_pending_calls),
                     errc::queue_full);
     }
-    auto w = std::make_unique<work>(std::move(call));
     try {
-        push_or_throw(link, w, "the worker is gone: no call can be made");
+        push_or_throw(link, std::move(call), "the worker is gone: no call can be made");
     } catch (...) {
         link.pending_calls.fetch_sub(1);
         throw;
@@ -194,9 +194,8 @@ callback_ref register_callback(const std::shared_ptr<core_link>& link,
     }
     auto id = l.next_callback_id.fetch_add(1);
     auto deadline = cb->timeout.count() > 0 ? clock::now() + cb->timeout : clock::time_point::max();
-    auto w = std::make_unique<work>(new_callback{id, std::move(cb), deadline});
     try {
-        push_or_throw(l, w, gone);
+        push_or_throw(l, new_callback{id, std::move(cb), deadline}, gone);
     } catch (...) {
         l.pending_callbacks.fetch_sub(1);
         throw;
@@ -220,9 +219,8 @@ void release_callback(const std::shared_ptr<core_link>& link, const callback_ref
         if (ref.origin == link->worker_id) {  // made and dropped here
             push_work(*link, std::make_unique<work>(dropped_callback{ref.id}));
         } else {
-            auto w =
-                std::make_unique<work>(outgoing_message{proto::make_release(ref.origin, ref.id)});
-            (void)deliver(*link, w);  // a worker gone, or a full queue: the origin expires it
+            // A worker gone, or a full queue: the origin expires it.
+            (void)deliver(*link, outgoing_message{proto::make_release(ref.origin, ref.id)});
         }
     } catch (...) {  // a destructor's helper: never throws
     }
@@ -248,9 +246,8 @@ void send_reply(const std::shared_ptr<core_link>& link, std::uint64_t call_id, e
             code = errc::too_large;
             type = "";
         }
-        auto w = std::make_unique<work>(outgoing_message{
-            proto::make_reply(proto::outcome{call_id, code, type}, std::move(body))});
-        switch (deliver(*link, w)) {
+        switch (deliver(*link, outgoing_message{proto::make_reply(
+                                   proto::outcome{call_id, code, type}, std::move(body))})) {
             case outbox::push_result::queued:
                 return;
             case outbox::push_result::closed:

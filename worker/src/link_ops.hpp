@@ -19,8 +19,8 @@ void push_message(core_link& link, protocol::frames f,
 /// Counts the call pending, then queues it (the I/O thread tracks it, then sends it);
 /// throws like push_message, uncounted again.
 void push_call(core_link& link, outgoing_call call);
-/// Queues `w`; throws like push_message.
-void push_or_throw(core_link& link, std::unique_ptr<work>& w, std::string_view gone);
+/// Sends or queues `item`; throws like push_message.
+void push_or_throw(core_link& link, work::item_type item, std::string_view gone);
 /// Queues `w`, or drops it (false) if the worker is gone or its outbox is full.
 bool push_work(core_link& link, std::unique_ptr<work> w);
 

@@ -142,8 +142,8 @@ void worker_core::add_export(std::string name, std::string types,
     check_method_name(name);  // a longer name could be exported but never called
     auto entry = std::make_shared<const export_entry>(
         export_entry{std::move(types), std::move(fn), on_io_thread});
-    auto w = std::make_unique<work>(new_export{std::move(name), std::move(entry)});
-    push_or_throw(*link_, w, "the worker is gone: nothing can be exported");
+    push_or_throw(*link_, new_export{std::move(name), std::move(entry)},
+                  "the worker is gone: nothing can be exported");
 }
 
 void worker_core::ready() {
