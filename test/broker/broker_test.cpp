@@ -58,6 +58,14 @@ TEST(broker, gives_nothing_new_to_a_worker_told_to_stop) {
     EXPECT_TRUE(a.idle());  // and gets no credit back
 }
 
+/// `a`, whose process exited, says GOODBYE: it is forgotten, and nothing lingers.
+void expect_forgotten_at_goodbye(broker_harness& h, peer& a) {
+    a.send(mob::protocol::make_signal(command::goodbye));
+    h.pump();
+    EXPECT_EQ(h.find("a"), nullptr);
+    EXPECT_FALSE(h.broker().lingering());
+}
+
 TEST(broker, keeps_a_worker_that_exited_cleanly_with_calls_in_flight_for_its_last_replies) {
     broker_harness h;
     h.local_pids = {101};
@@ -71,10 +79,7 @@ TEST(broker, keeps_a_worker_that_exited_cleanly_with_calls_in_flight_for_its_las
     h.advance(400ms);
     h.reply(a, ticket);
     EXPECT_EQ(broker_harness::result_at(c).id, 1u);
-    a.send(mob::protocol::make_signal(command::goodbye));
-    h.pump();
-    EXPECT_EQ(h.find("a"), nullptr);
-    EXPECT_FALSE(h.broker().lingering());
+    expect_forgotten_at_goodbye(h, a);
 }
 
 TEST(broker, forgets_an_exited_worker_500_ms_after_its_exit_and_fails_its_calls) {
@@ -110,10 +115,7 @@ TEST(broker, relays_what_a_worker_sent_before_it_exited_cleanly_until_its_goodby
     auto e = broker_harness::error_at(c);
     EXPECT_EQ(e.seq, 12u);
     EXPECT_EQ(e.error.message, "I have left");
-    a.send(proto::make_signal(command::goodbye));
-    h.pump();
-    EXPECT_EQ(h.find("a"), nullptr);
-    EXPECT_FALSE(h.broker().lingering());
+    expect_forgotten_at_goodbye(h, a);
 }
 
 TEST(broker, forgets_at_once_a_worker_whose_process_crashed_with_nothing_in_flight) {
