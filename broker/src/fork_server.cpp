@@ -78,13 +78,17 @@ fork_server::~fork_server() {
     }
 }
 
-void fork_server::mark_broken(std::string why) {
+void fork_server::mark_broken(std::string why, bool expected) {
     if (!broken_.empty())
         return;
     broken_ = std::move(why);
     ready_ = false;
-    log::warn("fork server{}: {}; workers start by exec until the next reload",
-              pid_ > 0 ? fmt::format(" pid {}", pid_) : std::string{}, broken_);
+    const auto who = pid_ > 0 ? fmt::format(" pid {}", pid_) : std::string{};
+    if (expected) {
+        log::debug("fork server{}: {} as the app stops", who, broken_);
+        return;
+    }
+    log::warn("fork server{}: {}; workers start by exec until the next reload", who, broken_);
 }
 
 bool fork_server::ready(std::chrono::milliseconds wait) {
@@ -206,9 +210,9 @@ std::vector<fork_server::outcome> fork_server::start_all(
     return out;
 }
 
-void fork_server::ended(int status) {
+void fork_server::ended(int status, bool expected) {
     reaped_ = true;
-    mark_broken(fmt::format("it ended ({})", describe_exit(status)));
+    mark_broken(fmt::format("it ended ({})", describe_exit(status)), expected);
 }
 
 }  // namespace mob::detail

@@ -58,12 +58,13 @@ class fork_server {
     /// then all the answers read, so the server forks them back to back and the kingpin
     /// waits once, not once a worker. One outcome per request, in their order.
     std::vector<outcome> start_all(const std::vector<const spawn_request*>& requests);
-    /// The supervisor reaped it (`status` from waitpid).
-    void ended(int status);
+    /// The supervisor reaped it (`status` from waitpid). `expected`: the app is stopping,
+    /// so it is no news (said at debug level, not as a warning).
+    void ended(int status, bool expected = false);
     std::uint64_t forked() const { return forked_; }
 
   private:
-    void mark_broken(std::string why);
+    void mark_broken(std::string why, bool expected = false);
 
     unique_fd socket_;
     pid_t pid_ = 0;

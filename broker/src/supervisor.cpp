@@ -124,7 +124,7 @@ void supervisor::reap(
         if (pid <= 0)
             break;
         if (forks_ && pid == forks_->pid()) {
-            forks_->ended(status);
+            forks_->ended(status, /*expected=*/stopping_);
             continue;
         }
         auto it = children_.find(pid);

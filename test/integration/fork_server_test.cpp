@@ -174,6 +174,21 @@ TEST_F(fork_server, a_killed_server_leaves_the_workers_running_and_later_ones_st
     EXPECT_EQ(after.forked, before.forked);
 }
 
+TEST_F(fork_server, ends_with_the_app_without_a_warning) {
+    cluster c{env()};
+    ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
+    const auto forks = ready_forks_of(c);
+    ASSERT_GT(forks.pid, 0);
+    // As Ctrl-C in a terminal does: the signal reaches the whole process group, so the
+    // server ends by it too, while the kingpin stops.
+    ASSERT_EQ(::kill(-c.kingpin().pid(), SIGTERM), 0);
+    ASSERT_TRUE(c.kingpin().wait_exit(10s)) << c.kingpin().output();
+    EXPECT_FALSE(process_alive(static_cast<pid_t>(forks.pid)));
+    // Its end is part of the stop, not news that workers now start by exec.
+    EXPECT_EQ(c.kingpin().output().find("fork server pid"), std::string::npos)
+        << c.kingpin().output();
+}
+
 TEST_F(fork_server, declines_a_program_that_runs_a_thread_before_run_and_workers_start_by_exec) {
     cluster c{env({{"TEST_THREAD_BEFORE_RUN", "1"}})};
     ASSERT_TRUE(c.wait_full()) << c.kingpin().output();
